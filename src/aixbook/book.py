@@ -1,0 +1,97 @@
+"""Gather, then resolve: a Hugo site → a Book with every link resolved."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from . import markdown
+from .config import BookConfig, load_config, slugify
+from .errors import SourceError
+from .links import build_table, chapter_key, resolve_chapters
+from .model import Book, Chapter, Diagnostic, Source
+from .site import Site, chapter_files, load_site, read_source
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+def load_sources(site: Site, config: BookConfig) -> list[Source]:
+    """The chapters' sources in book order."""
+    files = chapter_files(site, list(config.chapters) or None)
+    return [read_source(site, path, title=name) for path, name in files]
+
+
+def parse_source(source: Source, key: str) -> Chapter:
+    """Markdown → Chapter (HTML with Hugo's ids, links still as written)."""
+    if not source.body.strip():
+        raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
+    r = markdown.render(source.body, source.path, source.body_line)
+    return Chapter(source=source, key=key, html=r.html, headings=r.headings, ids=r.ids,
+                   permalinks=r.permalinks, diagnostics=r.diagnostics)
+
+
+def load_book(site_dir: Path | str = "book", config_path: Path | None = None,
+              progress: Progress | None = None, cache=None, **overrides) -> Book:
+    """Read the site at ``site_dir`` and return the Book with every link resolved.
+
+    Args:
+        site_dir: a Hugo site folder, or a repository root that holds one.
+        config_path: a book.toml; default: book.toml in the site or project root.
+        progress: called as ``progress(step, done, total)`` while chapters are parsed.
+        cache: an object with ``get_chapter(source, key)`` / ``put_chapter(chapter)``.
+        overrides: BookConfig fields given on the command line (None = not given).
+
+    Raises:
+        ConfigError: the site or book configuration cannot be used.
+        SourceError: a chapter cannot be read or parsed.
+    """
+    site = load_site(Path(site_dir))
+    config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+    config = _fill_defaults(config, site)
+    sources = load_sources(site, config)
+    keys: set[str] = set()
+    chapters: list[Chapter] = []
+    for i, src in enumerate(sources):
+        key = chapter_key(src.stem, keys)
+        ch = cache.get_chapter(src, key) if cache is not None else None
+        if ch is None:
+            ch = parse_source(src, key)
+            if cache is not None:
+                cache.put_chapter(ch)
+        chapters.append(ch)
+        if progress:
+            progress("parse", i + 1, len(sources))
+    table, table_diags = build_table(site, chapters)
+    resolved, stats, link_diags = resolve_chapters(table, chapters)
+    anchors = {}
+    for rc in resolved:
+        anchors[rc.chapter.key] = rc.chapter.key
+        for h in rc.headings:
+            anchors[h.uid] = rc.chapter.key
+    diags: list[Diagnostic] = [*site.diagnostics, *table_diags]
+    for ch in chapters:
+        diags.extend(ch.diagnostics)
+    diags.extend(link_diags)
+    return Book(config=config, site=site, chapters=tuple(resolved), anchors=anchors, stats=stats,
+                diagnostics=tuple(diags))
+
+
+def _fill_defaults(config: BookConfig, site: Site) -> BookConfig:
+    params = site.config.get("params") or {}
+    author = params.get("author") if isinstance(params, dict) else None
+    author_name = author.get("name") if isinstance(author, dict) else author
+    title = config.title or site.title
+    return replace(
+        config,
+        title=title,
+        language=config.language or site.language,
+        authors=config.authors or ((str(author_name),) if author_name else (title,)),
+        publisher=config.publisher or (str(author_name) if author_name else None),
+        identifier=config.identifier or f"urn:aixbook:{site.base_url}",
+        output_name=config.output_name or slugify(title),
+        base_dir=config.base_dir or site.root,
+    )

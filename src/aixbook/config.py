@@ -1,0 +1,126 @@
+"""Book settings: book.toml (optional) over what the Hugo site says."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+BOOK_TOML = "book.toml"
+PAPER_SIZES = ("A4", "Letter")
+
+
+@dataclass(frozen=True)
+class BookConfig:
+    """Every setting of a book. Unset values are filled from the site in ``resolve``."""
+
+    title: str | None = None
+    subtitle: str | None = None
+    authors: tuple[str, ...] = ()
+    language: str | None = None
+    publisher: str | None = None
+    identifier: str | None = None          # EPUB identifier; derived from the site when unset
+    chapters: tuple[str, ...] = ()         # chapter stems/pageRefs; empty → menu.docs
+    front_page: str | None = None          # HTML fragment file; relative to book.toml's folder
+    cover_image: str | None = None         # EPUB cover image; default: front page artwork
+    output_name: str | None = None
+    toc_depth: int = 3                     # 2 → chapters + h2, 3 → + h3
+    paper: str = "A4"
+    xref_pages: bool = False
+    keywords: tuple[str, ...] = ()
+    base_dir: Path | None = None           # folder of book.toml, for relative paths
+
+    def with_overrides(self, **values) -> "BookConfig":
+        """A copy with every non-None value of ``values`` applied (CLI flags)."""
+        given = {k: v for k, v in values.items() if v is not None}
+        return replace(self, **given) if given else self
+
+
+_KNOWN = {f.name for f in fields(BookConfig)} - {"base_dir"}
+_ALIASES = {"author": "authors", "lang": "language", "frontpage": "front_page", "output": "output_name",
+            "name": "output_name", "cover": "cover_image"}
+
+
+def load_config(path: Path | None, site_root: Path | None = None, project_root: Path | None = None) -> BookConfig:
+    """Read ``path`` (or book.toml in the site or project root when ``path`` is None).
+
+    Every problem is collected and raised as one ConfigError.
+    """
+    if path is None:
+        for folder in (site_root, project_root):
+            if folder is not None and (Path(folder) / BOOK_TOML).is_file():
+                path = Path(folder) / BOOK_TOML
+                break
+        if path is None:
+            return BookConfig()
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"book configuration {path} does not exist")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not valid UTF-8", path, 1) from None
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(f"invalid TOML: {exc}", path, int(m.group(1)) if m else None) from None
+    if isinstance(data.get("book"), dict):
+        data = {**{k: v for k, v in data.items() if k != "book"}, **data["book"]}
+    problems: list[str] = []
+    values: dict = {}
+    for key, value in data.items():
+        name = _ALIASES.get(key, key).replace("-", "_")
+        if name not in _KNOWN:
+            problems.append(f"unknown setting '{key}' (known: {', '.join(sorted(_KNOWN))})")
+            continue
+        values[name] = value
+    out: dict = {}
+    for name, value in values.items():
+        try:
+            out[name] = _coerce(name, value)
+        except ValueError as exc:
+            problems.append(f"{name}: {exc}")
+    if problems:
+        raise ConfigError("; ".join(problems), path, _line_of_key(path, problems))
+    return BookConfig(base_dir=path.parent.resolve(), **out)
+
+
+def _coerce(name: str, value):
+    if name in ("authors", "chapters", "keywords"):
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be a list of strings")
+        return tuple(value)
+    if name == "toc_depth":
+        if not isinstance(value, int) or not 1 <= value <= 4:
+            raise ValueError("must be an integer from 1 to 4")
+        return value
+    if name == "xref_pages":
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+    if name == "paper":
+        norm = {p.lower(): p for p in PAPER_SIZES}.get(str(value).lower())
+        if norm is None:
+            raise ValueError(f"must be one of {', '.join(PAPER_SIZES)}")
+        return norm
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return value
+
+
+def _line_of_key(path: Path, problems: list[str]) -> int | None:
+    m = re.search(r"'([^']+)'", problems[0])
+    key = m.group(1) if m else problems[0].split(":")[0]
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return no
+    return None
+
+
+def slugify(text: str) -> str:
+    """A file-name-safe lower-case slug: "AI Exchange" → "ai-exchange"."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return slug or "book"

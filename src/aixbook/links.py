@@ -1,0 +1,408 @@
+"""Resolve every href and src of the book, once, to a LinkTarget.
+
+``resolve_href``/``resolve_src`` are pure functions of a ``LinkTable`` (what
+the site and all chapters define) and are table-tested. ``resolve_chapters``
+applies them to the parsed chapters and gives each id a book-unique name.
+"""
+from __future__ import annotations
+
+import difflib
+import html as htmllib
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from .model import Chapter, Diagnostic, Heading, LinkStats, LinkTarget, ResolvedChapter
+from .site import Site, short_name
+
+_NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
+_DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/|$)", re.I)
+_MAX_HOPS = 8
+_IMAGE_EXT = re.compile(r"\.(png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.I)
+
+
+def chapter_key(stem: str, taken: set[str]) -> str:
+    """An XML-safe id prefix for a chapter: "2_threats" → "ch-2_threats"."""
+    key = _NCNAME_BAD.sub("-", stem) or "chapter"
+    if not (key[0].isalpha() or key[0] == "_"):
+        key = "ch-" + key
+    base, n = key, 1
+    while key in taken:
+        n += 1
+        key = f"{base}-{n}"
+    taken.add(key)
+    return key
+
+
+def make_uid(key: str, local_id: str) -> str:
+    """The book-unique, XML-safe id of ``local_id`` in chapter ``key``."""
+    return f"{key}--{_NCNAME_BAD.sub('-', local_id)}"
+
+
+@dataclass(frozen=True)
+class Short:
+    """Where a short name goes: a redirect destination, or a heading named by a Permalink line."""
+
+    destination: str = ""                 # from firebase.json
+    chapter: str = ""                     # from a Permalink line: chapter key …
+    local_id: str = ""                    # … and heading id
+
+
+@dataclass
+class LinkTable:
+    """Everything links are resolved against: built once from the site and all chapters."""
+
+    site: Site
+    pages: dict[str, str] = field(default_factory=dict)          # "/docs/x" → chapter key
+    chapter_urls: dict[str, str] = field(default_factory=dict)   # chapter key → "/docs/x/"
+    ids: dict[str, frozenset[str]] = field(default_factory=dict)  # chapter key → Hugo ids
+    shorts: dict[str, Short] = field(default_factory=dict)
+
+    def web(self, path: str) -> str:
+        return self.site.web_url(path)
+
+
+def build_table(site: Site, chapters: list[Chapter]) -> tuple[LinkTable, list[Diagnostic]]:
+    table = LinkTable(site=site)
+    diags: list[Diagnostic] = []
+    for ch in chapters:
+        table.pages[_norm_path(ch.source.url)] = ch.key
+        table.chapter_urls[ch.key] = ch.source.url
+        table.ids[ch.key] = ch.ids
+    for name, red in site.redirects.items():
+        table.shorts[name] = Short(destination=red.destination)
+    for name, red in site.redirects.items():
+        dest = urlsplit(red.destination)
+        key = table.pages.get(_norm_path(dest.path)) if not dest.scheme else None
+        if key is not None and dest.fragment and unquote(dest.fragment) not in table.ids[key]:
+            diags.append(Diagnostic(
+                "error", f"redirect {red.source} → {red.destination}: anchor #{dest.fragment} exists on "
+                f"no page{_suggest(dest.fragment, table.ids[key], prefix='#')}", site.firebase_path, red.line))
+    for ch in chapters:
+        for url, local_id, line in ch.permalinks:
+            name = short_name(urlsplit(url).path) if _is_site_url(site, url) else None
+            if name is None or name in site.redirects:
+                continue
+            old = table.shorts.get(name)
+            if old is not None and (old.chapter, old.local_id) != (ch.key, local_id):
+                diags.append(Diagnostic("warning", f"Permalink name '{name}' is also used for "
+                                        f"#{old.local_id} in chapter {old.chapter}; keeping the first",
+                                        ch.source.path, line))
+                continue
+            table.shorts.setdefault(name, Short(chapter=ch.key, local_id=local_id))
+    return table, diags
+
+
+def _is_site_url(site: Site, url: str) -> bool:
+    parts = urlsplit(url)
+    return not parts.scheme or (parts.scheme in ("http", "https") and site.is_own_host(parts.netloc))
+
+
+def _norm_path(path: str) -> str:
+    path = unquote(path).lower()
+    if path.endswith("/index.html"):
+        path = path[: -len("index.html")]
+    if path.endswith(".md"):
+        path = path[:-3]
+    return "/" + path.strip("/") if path.strip("/") else "/"
+
+
+# ------------------------------------------------------------ resolving
+
+@dataclass(frozen=True)
+class Resolution:
+    target: LinkTarget
+    warning: str = ""          # a non-fatal remark about how the link is written
+
+
+def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
+    """Where ``href``, written in chapter ``key``, goes."""
+    href = href.strip()
+    if not href or href == "#":
+        return Resolution(LinkTarget("internal", chapter=key, uid=key))
+    if href.startswith("#"):
+        return Resolution(_anchor(table, key, unquote(href[1:]), href, table.chapter_urls[key]))
+    parts = urlsplit(href)
+    if parts.scheme:
+        if parts.scheme in ("http", "https") and table.site.is_own_host(parts.netloc):
+            return Resolution(_site_path(table, parts.path or "/", parts.fragment, href, 0))
+        return Resolution(LinkTarget("external", url=href))
+    if href.startswith("//"):
+        return Resolution(LinkTarget("external", url="https:" + href))
+    if not href.startswith("/"):
+        first = parts.path.split("/", 1)[0].lower()
+        if first in ("go", "goto"):
+            res = _site_path(table, "/" + parts.path, parts.fragment, href, 0)
+            return Resolution(res, f"relative short link '{href}': on the website it points below "
+                                   f"the page; write '/{parts.path}'")
+        if _DOMAIN_LIKE.match(href) and not parts.path.endswith((".md", ".html")):
+            return Resolution(LinkTarget("external", url="https://" + href),
+                              f"link '{href}' has no scheme; read as https://{href}")
+        base = table.chapter_urls[key]
+        joined = urlsplit(urljoin(base, href))
+        return Resolution(_site_path(table, joined.path, joined.fragment, href, 0))
+    return Resolution(_site_path(table, parts.path, parts.fragment, href, 0))
+
+
+def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: int) -> LinkTarget:
+    web = table.web(path + ("#" + fragment if fragment else ""))
+    if hops > _MAX_HOPS:
+        return LinkTarget("dangling", url=web, reason=f"redirects loop ({original})")
+    name = short_name(path)
+    if name is not None:
+        short = table.shorts.get(name)
+        if short is None:
+            return LinkTarget("dangling", url=web,
+                              reason=f"short link '{name}' has no redirect in firebase.json and no "
+                                     f"'Permalink:' line{_suggest(name, table.shorts)}")
+        if short.chapter:
+            target = _anchor(table, short.chapter, short.local_id, original, path)
+        else:
+            dest = urlsplit(short.destination)
+            if dest.scheme and not table.site.is_own_host(dest.netloc):
+                return LinkTarget("external", url=short.destination)
+            target = _site_path(table, dest.path or "/", dest.fragment or fragment, original, hops + 1)
+        if target.kind == "dangling" and not target.reason.startswith("short link"):
+            return LinkTarget("dangling", url=web,
+                              reason=f"short link '{name}' redirects to {short.destination or path}: "
+                                     f"{target.reason}")
+        return target
+    norm = _norm_path(path)
+    key = table.pages.get(norm)
+    if key is not None:
+        if not fragment:
+            return LinkTarget("internal", chapter=key, uid=key)
+        return _anchor(table, key, unquote(fragment), original, table.chapter_urls[key])
+    site = table.site
+    rel = unquote(path).lstrip("/")
+    if rel and _inside(site.static_dir, rel) and (site.static_dir / rel).is_file():
+        return LinkTarget("site", url=web, path=rel)
+    if site.page_file(unquote(path)) is not None or norm == "/":
+        return LinkTarget("site", url=web)
+    if _IMAGE_EXT.search(rel):
+        return LinkTarget("missing-image", url=web, path=rel,
+                          reason=f"linked image {path} not found in {site.static_dir}")
+    # Not in this checkout (e.g. a file the website publishes separately): the
+    # reader still gets the website's address.
+    return LinkTarget("site", url=web, reason=f"{path} is neither a page nor a static file of the site; "
+                                              "linking to the website")
+
+
+def _anchor(table: LinkTable, key: str, local_id: str, original: str, page_url: str) -> LinkTarget:
+    ids = table.ids.get(key, frozenset())
+    if local_id in ids:
+        return LinkTarget("internal", chapter=key, uid=make_uid(key, local_id))
+    lowered = local_id.lower()
+    if lowered in ids:
+        return LinkTarget("internal", chapter=key, uid=make_uid(key, lowered))
+    return LinkTarget("dangling", url=table.web(page_url + "#" + local_id),
+                      reason=f"anchor #{local_id} does not exist on {page_url}"
+                             f"{_suggest(local_id, ids, prefix='#')}")
+
+
+def _suggest(word: str, candidates, prefix: str = "") -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f". Did you mean '{prefix}{close[0]}'?" if close else ""
+
+
+def _inside(folder: Path, rel: str) -> bool:
+    norm = posixpath.normpath(rel)
+    return not (norm.startswith("..") or norm.startswith("/") or ":" in norm.split("/")[0])
+
+
+def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
+    """Where an image ``src`` written in chapter ``key`` is on disk (static-relative)."""
+    src = src.strip()
+    parts = urlsplit(src)
+    if parts.scheme == "data":
+        return LinkTarget("image", url=src)
+    if parts.scheme and not (parts.scheme in ("http", "https") and table.site.is_own_host(parts.netloc)):
+        return LinkTarget("external", url=src)
+    path = parts.path if parts.path.startswith("/") else urljoin(table.chapter_urls[key], parts.path)
+    rel = posixpath.normpath(unquote(path)).lstrip("/")
+    if not _inside(table.site.static_dir, rel):
+        return LinkTarget("missing-image", path=rel, reason=f"image path {src} leaves the site")
+    for folder in (table.site.static_dir, table.site.content_dir):
+        cand = folder / rel
+        if cand.is_file() and _really_inside(cand, table.site.root):
+            prefix = "" if folder == table.site.static_dir else "_content/"
+            return LinkTarget("image", path=prefix + rel, url=table.web(rel))
+    return LinkTarget("missing-image", path=rel, url=table.web(rel),
+                      reason=f"image {src} not found in {table.site.static_dir}")
+
+
+def _really_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
+
+
+def image_file(site: Site, path: str) -> Path:
+    """The file on disk of a static-relative image path from ``resolve_src``."""
+    if path.startswith("_content/"):
+        return site.content_dir / path[len("_content/"):]
+    return site.static_dir / path
+
+
+# ------------------------------------------------------ applying to HTML
+
+def resolve_chapters(table: LinkTable, chapters: list[Chapter]) -> tuple[list[ResolvedChapter], LinkStats, list[Diagnostic]]:
+    """Rewrite ids and links of every chapter; return them with counts and diagnostics."""
+    out: list[ResolvedChapter] = []
+    diags: list[Diagnostic] = []
+    counts = dict.fromkeys(("internal", "site", "external", "dangling", "image", "missing-image"), 0)
+    for ch in chapters:
+        rc, ds = resolve_chapter(table, ch, counts)
+        out.append(rc)
+        diags.extend(ds)
+    stats = LinkStats(internal=counts["internal"], site=counts["site"], external=counts["external"],
+                      dangling=counts["dangling"], images=counts["image"],
+                      missing_images=counts["missing-image"])
+    return out, stats, diags
+
+
+def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None,
+                    outside=None) -> tuple[ResolvedChapter, list[Diagnostic]]:
+    """One chapter with book-unique ids and resolved links.
+
+    ``outside(target) → url`` decides how internal links to *other* chapters are
+    written (a preview writes their website address); default: ``#uid``.
+    """
+    counts = counts if counts is not None else {}
+    key = ch.key
+    root = lxml.html.fragment_fromstring(ch.html or "<p></p>", create_parent="div")
+    diags: list[Diagnostic] = []
+    locator = _Locator(ch)
+    images: list[str] = []
+    missing: list[str] = []
+    for el in root.iter(etree.Element):
+        el_id = el.get("id")
+        if el_id:
+            el.set("id", make_uid(key, el_id))
+    for a in list(root.iter("a")):
+        href = a.get("href")
+        if href is None:
+            continue
+        if _is_permalink_line(a):
+            a.set("href", table.web(urlsplit(href).path) if _is_site_url(table.site, href) else href)
+            a.set("class", "permalink")
+            continue
+        res = resolve_href(table, href, key)
+        t = res.target
+        counts[t.kind] = counts.get(t.kind, 0) + 1
+        if res.warning:
+            diags.append(Diagnostic("warning", res.warning, ch.source.path, locator.line(href)))
+        if t.kind == "internal":
+            if outside is not None and t.chapter != key:
+                a.set("href", outside(t))
+            else:
+                a.set("href", "#" + t.uid)
+        elif t.kind == "dangling":
+            diags.append(Diagnostic("error", f"dangling link {href}: {t.reason}", ch.source.path,
+                                    locator.line(href)))
+            a.set("href", t.url)
+            a.set("class", ((a.get("class") or "") + " dangling").strip())
+        elif t.kind == "site" and t.path and _wraps_only_image(a):
+            _unwrap(a)
+        else:
+            if t.kind == "missing-image":
+                diags.append(Diagnostic("error", f"missing image {href}: {t.reason}", ch.source.path,
+                                        locator.line(href)))
+                missing.append(t.path)
+            elif t.reason:
+                diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(href)))
+            a.set("href", t.url)
+    for img in list(root.iter("img")):
+        src = img.get("src")
+        if src is None:
+            continue
+        t = resolve_src(table, src, key)
+        if t.kind == "image":
+            counts["image"] = counts.get("image", 0) + 1
+            img.set("src", t.path if t.path else t.url)
+            if t.path and t.path not in images:
+                images.append(t.path)
+        elif t.kind == "external":
+            counts["external"] = counts.get("external", 0) + 1
+            _replace_with_placeholder(img, src, f"remote image not embedded: {src}", link=src)
+            diags.append(Diagnostic("warning", f"remote image {src} is not fetched (shown as a link)",
+                                    ch.source.path, locator.line(src)))
+        else:
+            counts["missing-image"] = counts.get("missing-image", 0) + 1
+            missing.append(t.path)
+            diags.append(Diagnostic("error", f"missing image {src}: {t.reason}", ch.source.path,
+                                    locator.line(src)))
+            _replace_with_placeholder(img, src, f"missing image: {posixpath.basename(t.path) or src}")
+    html = "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+    if root.text:
+        html = htmllib.escape(root.text, quote=False) + html
+    headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
+    return ResolvedChapter(chapter=ch, html=html, headings=headings, images=tuple(images),
+                           missing_images=tuple(missing)), diags
+
+
+def _is_permalink_line(a) -> bool:
+    parent = a.getparent()
+    while parent is not None and parent.tag != "blockquote":
+        parent = parent.getparent()
+    if parent is None or "meta" not in (parent.get("class") or "").split():
+        return False
+    prev = (a.getprevious().tail if a.getprevious() is not None else a.getparent().text) or ""
+    return bool(re.search(r"Permalink:\s*$", prev, re.I))
+
+
+def _wraps_only_image(a) -> bool:
+    return len(a) == 1 and a[0].tag == "img" and not (a.text or "").strip() and not (a[0].tail or "").strip()
+
+
+def _unwrap(a) -> None:
+    parent = a.getparent()
+    idx = parent.index(a)
+    img = a[0]
+    img.tail = (img.tail or "") + (a.tail or "")
+    if a.text:
+        prev = parent[idx - 1] if idx > 0 else None
+        if prev is not None:
+            prev.tail = (prev.tail or "") + a.text
+        else:
+            parent.text = (parent.text or "") + a.text
+    parent.replace(a, img)
+
+
+def _replace_with_placeholder(img, src: str, label: str, link: str | None = None) -> None:
+    box = etree.Element("a" if link else "span")
+    box.set("class", "image-placeholder")
+    if link:
+        box.set("href", link)
+    box.text = label
+    alt = img.get("alt")
+    if alt:
+        box.set("title", alt)
+    box.tail = img.tail
+    img.getparent().replace(img, box)
+
+
+class _Locator:
+    """Finds the source line of the n-th occurrence of a URL in a chapter's file."""
+
+    def __init__(self, ch: Chapter):
+        self.lines = ch.source.body.splitlines()
+        self.first = ch.source.body_line
+        self.seen: dict[str, int] = {}
+
+    def line(self, url: str) -> int:
+        n = self.seen.get(url, 0)
+        self.seen[url] = n + 1
+        exact = [f"]({url}", f'="{url}"', f"<{url}>", f"='{url}'"]
+        hits = [i for i, text in enumerate(self.lines) if any(e in text for e in exact)]
+        if not hits:
+            hits = [i for i, text in enumerate(self.lines) if url in text or unquote(url) in text]
+        if not hits:
+            return self.first
+        return self.first + hits[min(n, len(hits) - 1)]

@@ -1,0 +1,313 @@
+"""Markdown → HTML fragment, rendered as Hugo's Goldmark renders it.
+
+CommonMark + GFM (tables, strikethrough, linkify, task lists), footnotes,
+definition lists, typographer, raw HTML kept, ``{#id}`` heading attributes,
+and heading ids made exactly as Hugo makes them (github style, ``-1``/``-2``
+for duplicates on a page). Hugo shortcodes are rewritten before parsing.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from .errors import SourceError
+from .model import Diagnostic, Heading
+
+# HTML elements a browser knows; any other "<tag>" in the text is shown as text
+# (``<<<BEGIN UNTRUSTED DATA>>>`` is prose, not markup).
+KNOWN_TAGS = frozenset("""a abbr address area article aside audio b bdi bdo blockquote body br button
+canvas caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed
+fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input
+ins kbd label legend li link main map mark math menu meta meter nav noscript object ol optgroup option
+output p param picture pre progress q rp rt ruby s samp script section select small source span strike
+strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u
+ul var video wbr""".split())
+
+_TAG_NAME = re.compile(r"^<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What parsing one page gives: HTML plus what the link stage needs to know."""
+
+    html: str
+    headings: tuple[Heading, ...]
+    ids: frozenset[str]
+    permalinks: tuple[tuple[str, str, int], ...]   # (permalink URL, heading id, line)
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("gfm-like", {"typographer": True, "linkify": True, "html": True})
+    md.use(footnote_plugin, inline=False).use(deflist_plugin).use(tasklists_plugin)
+    md.enable(["replacements", "smartquotes"])
+    md.linkify.set({"fuzzy_email": False})
+    return md
+
+
+# ----------------------------------------------------------------- ids
+
+def hugo_id(text: str) -> str:
+    """Hugo's "github" heading id for ``text`` (before making it unique on the page)."""
+    out = []
+    for ch in text.strip():
+        if ch in "- ":
+            out.append("-")
+        elif ch == "_" or ch.isalpha() or ch.isdigit() or unicodedata.category(ch) in ("Nd", "Nl", "No"):
+            out.append(ch.lower())
+    return "".join(out)
+
+
+class IdFactory:
+    """Hugo's per-page id registry: a taken id gets ``-1``, ``-2``, …"""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set()
+
+    def generate(self, text: str) -> str:
+        base = hugo_id(text) or "heading"
+        new = base
+        i = 0
+        while new in self.taken:
+            i += 1
+            new = f"{base}-{i}"
+        self.taken.add(new)
+        return new
+
+    def put(self, value: str) -> None:
+        self.taken.add(value)
+
+
+# ----------------------------------------------------------- shortcodes
+
+_SHORTCODE = re.compile(r"\{\{(<|%)\s*(/?)\s*([\w./-]+)(.*?)\s*(?:>|%)\}\}", re.S)
+_SC_OPEN = re.compile(r"\{\{[<%]")
+_ATTR = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
+_BLOCK_SC = {"callout", "cards", "small-card", "card", "spacer", "details"}
+
+
+def expand_shortcodes(text: str, path: Path, first_line: int) -> tuple[str, list[int], list[Diagnostic]]:
+    """Rewrite Hugo shortcodes into HTML; return (text, line map, diagnostics).
+
+    ``line map[i]`` is the 0-based line of the input that output line ``i`` came from.
+    """
+    diags: list[Diagnostic] = []
+    pieces: list[str] = []
+    linemap: list[int] = []
+    pos = 0
+    line = 0
+
+    def emit(chunk: str, verbatim: bool) -> None:
+        nonlocal line
+        pieces.append(chunk)
+        start = line
+        for k, _ in enumerate(chunk.split("\n")[1:], 1):
+            linemap.append(start + k if verbatim else start)
+
+    linemap.append(0)
+    for m in _SHORTCODE.finditer(text):
+        before = text[pos:m.start()]
+        _check_unclosed(before, path, first_line + line)
+        emit(before, True)
+        line += before.count("\n")
+        kind, closing, name, args = m.group(1), m.group(2), m.group(3), m.group(4)
+        attrs = {a.group(1): next(g for g in a.groups()[1:] if g is not None) for a in _ATTR.finditer(args)}
+        rep = _shortcode_html(name, bool(closing), attrs)
+        if rep is None:
+            rep = ""
+            if not closing:
+                diags.append(Diagnostic("warning", f"shortcode '{name}' is not supported; its markup was "
+                                        "dropped (its inner text is kept)", path, first_line + line))
+        if name in _BLOCK_SC:
+            # A block shortcode starts its own line: strip indentation before it so the
+            # HTML we put in its place is not read as an indented code block.
+            if pieces and (pieces[-1].endswith("\n") or re.search(r"\n[ \t]+$", pieces[-1])):
+                pieces[-1] = re.sub(r"[ \t]+$", "", pieces[-1])
+        emit(rep, False)
+        line += m.group(0).count("\n")
+        pos = m.end()
+    rest = text[pos:]
+    _check_unclosed(rest, path, first_line + line)
+    emit(rest, True)
+    return "".join(pieces), linemap, diags
+
+
+def _check_unclosed(chunk: str, path: Path, first: int) -> None:
+    m = _SC_OPEN.search(chunk)
+    if m:
+        # "{{<" in a code span or fence is documentation, not a shortcode.
+        line_text = chunk[chunk.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
+        if "`" in line_text or line_text.startswith("    "):
+            return
+        raise SourceError("unclosed shortcode: '{{" + chunk[m.start() + 2] + "' without a matching '"
+                          + chunk[m.start() + 2].replace("<", ">").replace("%", "%") + "}}'",
+                          path, first + chunk[: m.start()].count("\n"))
+
+
+def _shortcode_html(name: str, closing: bool, attrs: dict[str, str]) -> str | None:
+    esc = lambda s: htmllib.escape(s, quote=True)  # noqa: E731
+    if name == "callout":
+        kind = re.sub(r"[^a-z]", "", attrs.get("type", "info").lower()) or "info"
+        return "\n\n</div>\n" if closing else f'\n<div class="callout callout-{kind}" role="note">\n\n'
+    if name == "cards":
+        return "\n</ul>\n\n" if closing else '\n\n<ul class="cards">\n'
+    if name in ("small-card", "card"):
+        if closing:
+            return ""
+        title = esc(attrs.get("title", attrs.get("link", "")))
+        link = attrs.get("link")
+        return f'<li><a href="{esc(link)}">{title}</a></li>\n' if link else f"<li>{title}</li>\n"
+    if name == "spacer":
+        return ""
+    if name == "details":
+        if closing:
+            return "\n\n</details>\n"
+        return f'\n<details open="open"><summary>{esc(attrs.get("title", "Details"))}</summary>\n\n'
+    return None
+
+
+# ------------------------------------------------------------- render
+
+_ATTR_BLOCK = re.compile(r"\s*\{((?:\s*(?:#[\w:.-]+|\.[\w-]+|[\w-]+=(?:\"[^\"]*\"|\S+)))+)\s*\}\s*$")
+_PERMALINK = re.compile(r"Permalink:\s*(\S+)", re.I)
+_META_LINE = re.compile(r"^\s*(Category|Permalink|Type|Aliases?)\s*:", re.I)
+
+
+def render(body: str, path: Path, first_line: int = 1) -> Rendered:
+    """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``."""
+    text, linemap, diags = expand_shortcodes(body, path, first_line)
+    md = _parser()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    ids = IdFactory()
+    headings: list[Heading] = []
+    permalinks: list[tuple[str, str, int]] = []
+
+    def src_line(tok: Token) -> int:
+        if tok.map is None:
+            return first_line
+        i = tok.map[0]
+        return first_line + (linemap[i] if i < len(linemap) else i)
+
+    # Explicit {#id}s are reserved first, as Goldmark does, so generated ids avoid them.
+    explicit: dict[int, tuple[str, list[str]]] = {}
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            inline = tokens[i + 1]
+            m = _ATTR_BLOCK.search(inline.content)
+            if m:
+                hid, classes = _parse_attrs(m.group(1))
+                _strip_attr_block(inline, m)
+                if hid:
+                    if hid in ids.taken:
+                        diags.append(Diagnostic("error", f"heading id '#{hid}' is defined twice by {{#{hid}}}",
+                                                path, src_line(tok)))
+                    ids.put(hid)
+                explicit[i] = (hid, classes)
+
+    last_heading_id = ""
+    quote_depth = 0
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            inline = tokens[i + 1]
+            hid, classes = explicit.get(i, ("", []))
+            text_plain = _plain_text(inline)
+            if not hid:
+                hid = ids.generate(_id_text(inline))
+            tok.attrSet("id", hid)
+            if classes:
+                tok.attrSet("class", " ".join(classes))
+            level = int(tok.tag[1])
+            headings.append(Heading(level=level, text=text_plain, id=hid, line=src_line(tok)))
+            last_heading_id = hid
+        elif tok.type == "blockquote_open":
+            quote_depth += 1
+            # A section's metadata quote: every line "Category: …" / "Permalink: …".
+            j = i + 1
+            if j + 1 < len(tokens) and tokens[j].type == "paragraph_open" and tokens[j + 1].type == "inline":
+                content = tokens[j + 1].content
+                lines = [ln for ln in content.splitlines() if ln.strip()]
+                if lines and all(_META_LINE.match(ln) for ln in lines):
+                    tok.attrSet("class", "meta")
+                for m in _PERMALINK.finditer(content):
+                    if last_heading_id:
+                        permalinks.append((m.group(1), last_heading_id, src_line(tokens[j + 1])))
+        elif tok.type == "blockquote_close":
+            quote_depth -= 1
+        elif tok.type == "inline" and tok.children:
+            for child in tok.children:
+                if child.type == "html_inline" and not _is_known_tag(child.content):
+                    child.type = "text"
+    html = md.renderer.render(tokens, md.options, env)
+    all_ids = set(ids.taken)
+    for m in re.finditer(r'\sid="([^"]+)"', html):
+        all_ids.add(htmllib.unescape(m.group(1)))
+    return Rendered(html=html, headings=tuple(headings), ids=frozenset(all_ids),
+                    permalinks=tuple(permalinks), diagnostics=tuple(diags))
+
+
+def _is_known_tag(raw: str) -> bool:
+    if raw.startswith("<!--") or raw.startswith("<?") or raw.startswith("<!"):
+        return True
+    m = _TAG_NAME.match(raw)
+    return bool(m) and m.group(1).lower() in KNOWN_TAGS
+
+
+def _parse_attrs(spec: str) -> tuple[str, list[str]]:
+    hid, classes = "", []
+    for part in spec.split():
+        if part.startswith("#"):
+            hid = part[1:]
+        elif part.startswith("."):
+            classes.append(part[1:])
+    return hid, classes
+
+
+def _strip_attr_block(inline: Token, m: re.Match) -> None:
+    inline.content = inline.content[: m.start()]
+    if inline.children:
+        last = inline.children[-1]
+        if last.type == "text":
+            mm = _ATTR_BLOCK.search(last.content)
+            if mm:
+                last.content = last.content[: mm.start()]
+
+
+def _plain_text(inline: Token) -> str:
+    """The heading as a reader sees it (typographer applied, markup removed)."""
+    parts = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
+
+
+def _id_text(inline: Token) -> str:
+    """The text Hugo makes the id from: the heading's inline text *before* the typographer
+    ("How about ..." → ``how-about-``), without raw HTML."""
+    parts = []
+    for child in _plain_parser().parseInline(inline.content)[0].children or ():
+        if child.type in ("text", "code_inline", "image"):
+            parts.append(child.content)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _plain_parser() -> MarkdownIt:
+    return MarkdownIt("gfm-like", {"typographer": False, "linkify": False, "html": True})

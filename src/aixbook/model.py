@@ -1,0 +1,133 @@
+"""The data that flows through the pipeline (all immutable).
+
+Source ─parse→ Chapter ─links→ Book. Every stage returns new objects; none
+mutates what it was given.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in the content, located at ``path:line``."""
+
+    severity: Severity
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return f"{where}{self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One Markdown page of the site, in book order."""
+
+    path: Path            # the .md file
+    stem: str             # file name without .md, e.g. "2_threats_through_use"
+    url: str              # site path of the page, e.g. "/docs/2_threats_through_use/"
+    title: str            # the title the book shows for it
+    weight: int | None
+    front_matter: dict
+    body: str             # Markdown after the front matter
+    body_line: int        # 1-based line of the file where ``body`` starts
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of a chapter: ``id`` is Hugo's page-local id, ``uid`` book-unique."""
+
+    level: int
+    text: str
+    id: str
+    line: int
+    uid: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A parsed page: its HTML fragment with links not yet resolved."""
+
+    source: Source
+    key: str                        # XML-safe, book-unique prefix for ids of this chapter
+    html: str
+    headings: tuple[Heading, ...]
+    ids: frozenset[str]             # every id in ``html`` (Hugo's, before prefixing)
+    permalinks: tuple[tuple[str, str, int], ...]   # (short name, heading id, line)
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+LinkKind = Literal["internal", "site", "external", "dangling", "image", "missing-image"]
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Where one href/src goes, decided once; renderers only choose the spelling.
+
+    - internal: ``uid`` is a book-unique id (``chapter`` is its chapter key)
+    - site: a page of the website that is not in the book → ``url``
+    - external: anything else on the web → ``url``
+    - dangling: cannot be resolved → ``url`` on the website, ``reason`` says why
+    - image / missing-image: ``path`` relative to the site's static folder
+    """
+
+    kind: LinkKind
+    url: str = ""
+    chapter: str = ""
+    uid: str = ""
+    path: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    internal: int = 0
+    site: int = 0
+    external: int = 0
+    dangling: int = 0
+    images: int = 0
+    missing_images: int = 0
+
+
+@dataclass(frozen=True)
+class ResolvedChapter:
+    """A chapter whose ids are book-unique and whose hrefs are resolved.
+
+    In ``html`` an internal link is ``href="#uid"``, an image ``src`` is its path
+    relative to the site's static folder, and everything else is an absolute URL.
+    """
+
+    chapter: Chapter
+    html: str
+    headings: tuple[Heading, ...]
+    images: tuple[str, ...]           # static-relative paths of images shown, in order
+    missing_images: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Book:
+    """Everything a renderer needs: metadata, chapters in order, diagnostics."""
+
+    config: "object"                  # aixbook.config.BookConfig
+    site: "object"                    # aixbook.site.Site
+    chapters: tuple[ResolvedChapter, ...]
+    anchors: dict = field(default_factory=dict)   # uid → chapter key
+    stats: LinkStats = LinkStats()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
