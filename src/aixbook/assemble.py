@@ -1,0 +1,287 @@
+"""Book (or part of it) → one HTML document: front page, contents, chapters.
+
+The document names its resources (images, front-page artwork) by relative URL;
+``Document.resources`` maps each URL to the file on disk, so every renderer
+serves exactly those files and nothing else.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+
+from . import __version__
+from .links import image_file
+from .model import Book, ResolvedChapter
+
+_INDEX_LINE = re.compile(r"^\s*$")
+
+
+@dataclass(frozen=True)
+class Document:
+    """An assembled HTML document and the files its relative URLs stand for."""
+
+    html: str
+    resources: dict[str, Path] = field(default_factory=dict)
+    title: str = ""
+
+
+def build_date(fmt: str | None = None) -> datetime:
+    """The date the build is for: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(tz=timezone.utc).replace(microsecond=0)
+
+
+def human_date(d: datetime) -> str:
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def is_index_chapter(rc: ResolvedChapter) -> bool:
+    src = rc.chapter.source
+    return "index" in src.stem.lower() and src.title.strip().lower().endswith("index")
+
+
+def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]) -> str:
+    """A chapter's HTML prepared for a book: figures, wide tables, index lists.
+
+    Shared by the one-page document and the EPUB; registers the images it uses.
+    """
+    root = lxml.html.fragment_fromstring(rc.html or "<p></p>", create_parent="div")
+    for img in root.iter("img"):
+        src = img.get("src", "")
+        if src in rc.images:
+            resources[src] = image_file(book.site, src)
+        if img.get("alt") is None:
+            img.set("alt", "")
+        _figure(img)
+    for table in root.iter("table"):
+        cols = _column_count(table)
+        classes = (table.get("class") or "").split()
+        if cols >= 6:
+            classes.append("wide")
+        if len(table.findall(".//tr")) > 25:
+            classes.append("long")
+        if classes:
+            table.set("class", " ".join(dict.fromkeys(classes)))
+    if is_index_chapter(rc):
+        _index_lists(root)
+    if book.config.xref_pages:
+        for a in root.iter("a"):
+            href = a.get("href", "")
+            if href.startswith("#") and "footnote" not in (a.get("class") or "") and not _in_index(a):
+                a.set("class", ((a.get("class") or "") + " xref").strip())
+    out = "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+    return (htmllib.escape(root.text, quote=False) if root.text else "") + out
+
+
+def _in_index(a) -> bool:
+    return False
+
+
+def _column_count(table) -> int:
+    first = table.find(".//tr")
+    if first is None:
+        return 0
+    return sum(int(c.get("colspan", "1") or 1) if (c.get("colspan") or "1").isdigit() else 1
+               for c in first if c.tag in ("td", "th"))
+
+
+def _figure(img) -> None:
+    """An image alone in its paragraph becomes a figure, captioned by its alt/title text."""
+    holder = img.getparent()
+    if holder is not None and holder.tag == "a" and len(holder) == 1:
+        holder = holder.getparent()
+        node = img.getparent()
+    else:
+        node = img
+    if holder is None or holder.tag != "p":
+        return
+    others = [c for c in holder if c is not node and c.tag != "br"]
+    text = (holder.text or "") + "".join((c.tail or "") for c in holder)
+    if others or text.strip():
+        return
+    fig = etree.Element("figure")
+    fig.set("class", "figure")
+    caption = (img.get("title") or img.get("alt") or "").strip()
+    for c in list(holder):
+        if c is node:
+            c.tail = None
+            fig.append(c)
+    if caption:
+        cap = etree.SubElement(fig, "figcaption")
+        cap.text = caption
+    fig.tail = holder.tail
+    holder.getparent().replace(holder, fig)
+
+
+def _index_lists(root) -> None:
+    """Index paragraphs of "[Topic](link)" lines become lists, one entry per line."""
+    for p in list(root.iter("p")):
+        links = [c for c in p if c.tag == "a"]
+        if not links or any(c.tag not in ("a", "br") for c in p):
+            continue
+        if (p.text or "").strip() or any((c.tail or "").strip() for c in p):
+            continue
+        ul = etree.Element("ul")
+        ul.set("class", "index-entries")
+        for a in links:
+            li = etree.SubElement(ul, "li")
+            a.tail = None
+            li.append(a)
+            a.set("class", ((a.get("class") or "") + " index-ref").strip())
+        ul.tail = p.tail
+        p.getparent().replace(p, ul)
+
+
+# ------------------------------------------------------------ front page
+
+def front_page_file(book: Book) -> Path | None:
+    """The site's own front page: book.toml ``front_page``, else scripts/pdf_frontpage.html."""
+    cfg = book.config
+    if cfg.front_page:
+        path = Path(cfg.front_page)
+        if not path.is_absolute():
+            path = (cfg.base_dir or book.site.root) / path
+        return path
+    for folder in (book.site.project_root, book.site.root):
+        cand = folder / "scripts" / "pdf_frontpage.html"
+        if cand.is_file():
+            return cand
+    return None
+
+
+def assets_dir(book: Book) -> Path:
+    for folder in (book.site.project_root, book.site.root, book.config.base_dir):
+        if folder is not None and (Path(folder) / "assets").is_dir():
+            return Path(folder) / "assets"
+    return book.site.project_root / "assets"
+
+
+def front_page(book: Book, resources: dict[str, Path]) -> str:
+    """The front page fragment with its placeholders filled and artwork registered."""
+    date = human_date(build_date())
+    path = front_page_file(book)
+    cfg = book.config
+    if path is None:
+        sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
+        authors = ", ".join(cfg.authors)
+        return (f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
+                f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>')
+    from .errors import ConfigError
+    from .site import read_text
+    if not path.is_file():
+        raise ConfigError(f"front page file {path} does not exist")
+    text = read_text(path).replace("{{DATE}}", date).replace("{{ASSETS_DIR}}", "assets")
+    root = lxml.html.fragment_fromstring(text, create_parent="div")
+    base = assets_dir(book)
+    for img in root.iter("img"):
+        src = img.get("src", "")
+        if src.startswith("assets/"):
+            rel = src[len("assets/"):]
+            file = (base / rel)
+            if file.is_file() and file.resolve().is_relative_to(base.resolve()):
+                resources[src] = file
+                if img.get("alt") is None:
+                    img.set("alt", "")
+                continue
+        img.set("alt", img.get("alt") or "")
+    for el in root.iter(etree.Element):
+        if el.get("id"):
+            el.set("id", "front-" + el.get("id"))
+    return "".join(lxml.html.tostring(c, encoding="unicode") for c in root) + (
+        htmllib.escape(root.text or "", quote=False) if not len(root) else "")
+
+
+# ---------------------------------------------------------------- TOC
+
+def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
+    parts = ['<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
+             '<h1 id="toc-title" class="toc-title">Contents</h1>', '<ol class="toc-list">']
+    for rc in chapters:
+        parts.append(f'<li class="toc-chapter"><a href="#{rc.chapter.key}">'
+                     f'{htmllib.escape(rc.chapter.source.title)}</a>')
+        if not is_index_chapter(rc):   # the index's letter headings would only be noise
+            parts.append(_toc_children(rc, depth))
+        parts.append("</li>")
+    parts.append("</ol></nav>")
+    return "".join(parts)
+
+
+def _toc_children(rc: ResolvedChapter, depth: int) -> str:
+    heads = [h for h in rc.headings if 2 <= h.level <= depth]
+    if not heads:
+        return ""
+    out, stack = [], []
+    for h in heads:
+        while stack and stack[-1] > h.level:
+            out.append("</li></ol>")
+            stack.pop()
+        if stack and stack[-1] == h.level:
+            out.append("</li>")
+        else:
+            out.append(f'<ol class="toc-level-{h.level}">')
+            stack.append(h.level)
+        out.append(f'<li class="toc-h{h.level}"><a href="#{h.uid}">{htmllib.escape(h.text)}</a>')
+    while stack:
+        out.append("</li></ol>")
+        stack.pop()
+    return "".join(out)
+
+
+# ------------------------------------------------------------ document
+
+def assemble(book: Book, chapters: list[ResolvedChapter] | None = None, *, front: bool = True,
+             toc: bool = True, css: list[str] = (), inline_css: str = "", body_class: str = "book") -> Document:
+    """The book (or ``chapters`` of it) as one HTML document.
+
+    Args:
+        chapters: a subset to assemble (a preview); default: every chapter.
+        front, toc: include the front page / table of contents.
+        css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
+    """
+    cfg = book.config
+    chapters = list(book.chapters if chapters is None else chapters)
+    resources: dict[str, Path] = {}
+    date = build_date().strftime("%Y-%m-%dT%H:%M:%SZ")
+    esc = htmllib.escape
+    head = [
+        '<!DOCTYPE html>',
+        f'<html lang="{esc(cfg.language or "en")}">',
+        "<head>",
+        '<meta charset="utf-8"/>',
+        f"<title>{esc(cfg.title or '')}</title>",
+        f'<meta name="author" content="{esc(", ".join(cfg.authors))}"/>',
+        f'<meta name="description" content="{esc(cfg.subtitle or cfg.title or "")}"/>',
+        f'<meta name="keywords" content="{esc(", ".join(cfg.keywords or ("AI security", "OWASP")))}"/>',
+        f'<meta name="generator" content="aixbook {__version__}"/>',
+        f'<meta name="dcterms.created" content="{date}"/>',
+        f'<meta name="dcterms.modified" content="{date}"/>',
+        '<meta name="viewport" content="width=device-width, initial-scale=1"/>',
+    ]
+    head += [f'<link rel="stylesheet" href="{esc(u)}"/>' for u in css]
+    if inline_css:
+        head.append(f"<style>{inline_css}</style>")
+    head.append("</head>")
+    body = [f'<body class="{body_class}">']
+    if front:
+        body.append(f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>')
+    if toc:
+        body.append(toc_html(book, chapters, cfg.toc_depth))
+    for rc in chapters:
+        cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
+        src = rc.chapter.source
+        body.append(f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">')
+        body.append(f'<h1 class="chapter-title">{esc(src.title)}</h1>')
+        body.append(chapter_fragment(book, rc, resources))
+        body.append("</section>")
+    body.append("</body></html>")
+    return Document(html="\n".join(head + body), resources=resources, title=cfg.title or "")

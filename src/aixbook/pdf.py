@@ -1,0 +1,98 @@
+"""HTML document + print styles → PDF with WeasyPrint, fetching only what the book names."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .assemble import Document
+from .resources import FONTS_DIR, STYLES_DIR
+
+log = logging.getLogger(__name__)
+
+# The document's base URL. ".invalid" never resolves, and the fetcher below
+# answers every request itself, so nothing ever reaches the network.
+BASE_URL = "https://aixbook.invalid/"
+STYLES_URL = BASE_URL + "styles/"
+
+
+def _isolate_fontconfig() -> None:
+    # Emoji runs make Pango ask Fontconfig for "emoji" whatever the CSS says; an
+    # isolated config that sees only the shipped fonts keeps the PDF identical on
+    # every machine.
+    os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_DIR / "fonts.conf"))
+
+
+@dataclass
+class RenderResult:
+    pages: int
+    warnings: list[str]
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def make_fetcher(resources: dict[str, Path]):
+    """A WeasyPrint URL fetcher that serves the document's resources and the tool's
+    styles and fonts, and refuses everything else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    styles_root = STYLES_DIR.resolve()
+
+    class SandboxFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(BASE_URL):
+                rel = unquote(urlsplit(url).path).lstrip("/")
+                if rel in resources:
+                    return URLFetcherResponse(url, body=resources[rel].read_bytes())
+                if rel.startswith("styles/"):
+                    file = (STYLES_DIR / rel[len("styles/"):]).resolve()
+                    if file.is_file() and file.is_relative_to(styles_root):
+                        return URLFetcherResponse(url, body=file.read_bytes())
+            raise ValueError(f"refused to fetch {url} (not a file of this book)")
+
+    return SandboxFetcher(allowed_protocols=("https", "data"), timeout=1)
+
+
+def stylesheets(paper: str = "A4", extra_css: str = "") -> list:
+    from weasyprint import CSS
+    fetcher = make_fetcher({})
+    sheets = [CSS(url=STYLES_URL + "print.css", url_fetcher=fetcher)]
+    tail = "" if paper == "A4" else f"@page {{ size: {paper}; }}"
+    if tail or extra_css:
+        sheets.append(CSS(string=tail + extra_css, base_url=STYLES_URL, url_fetcher=fetcher))
+    return sheets
+
+
+def render_pdf(doc: Document, target: Path, *, paper: str = "A4", pdf_variant: str | None = None,
+               extra_css: str = "") -> RenderResult:
+    """Render ``doc`` to the file ``target``.
+
+    Returns the page count and what WeasyPrint warned about (missing resources,
+    unknown anchors); raises nothing for those — a strict build decides.
+    """
+    _isolate_fontconfig()
+    from weasyprint import HTML
+
+    collector = _Collector()
+    wlog = logging.getLogger("weasyprint")
+    wlog.addHandler(collector)
+    try:
+        html = HTML(string=doc.html, base_url=BASE_URL, url_fetcher=make_fetcher(doc.resources))
+        document = html.render(stylesheets=stylesheets(paper, extra_css), pdf_variant=pdf_variant,
+                               pdf_tags=pdf_variant is not None)
+        document.write_pdf(str(target), pdf_variant=pdf_variant, pdf_tags=pdf_variant is not None)
+        pages = len(document.pages)
+    finally:
+        wlog.removeHandler(collector)
+    return RenderResult(pages=pages, warnings=collector.messages)
