@@ -83,6 +83,16 @@ def build_table(site: Site, chapters: list[Chapter]) -> tuple[LinkTable, list[Di
             diags.append(Diagnostic(
                 "error", f"redirect {red.source} → {red.destination}: anchor #{dest.fragment} exists on "
                 f"no page{_suggest(dest.fragment, table.ids[key], prefix='#')}", site.firebase_path, red.line))
+    for name, red in site.redirects.items():
+        chain, cur = [red.source], red
+        while (nxt := short_name(urlsplit(cur.destination).path) if not urlsplit(cur.destination).scheme
+               else None) is not None and nxt in site.redirects:
+            cur = site.redirects[nxt]
+            chain.append(cur.source)
+            if nxt == name or len(chain) > _MAX_HOPS:
+                diags.append(Diagnostic("error", f"redirect loop: {' → '.join(chain)}",
+                                        site.firebase_path, red.line))
+                break
     for ch in chapters:
         for url, local_id, line in ch.permalinks:
             name = short_name(urlsplit(url).path) if _is_site_url(site, url) else None

@@ -243,7 +243,8 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                     tok.attrSet("class", "meta")
                 for m in _PERMALINK.finditer(content):
                     if last_heading_id:
-                        permalinks.append((m.group(1), last_heading_id, src_line(tokens[j + 1])))
+                        permalinks.append((m.group(1), last_heading_id,
+                                           src_line(tokens[j + 1]) + content[: m.start()].count("\n")))
         elif tok.type == "blockquote_close":
             quote_depth -= 1
         elif tok.type == "inline" and tok.children:
