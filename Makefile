@@ -1,0 +1,30 @@
+# Two commands on a fresh machine; each sets itself up.
+#   make book   build the sample book (book/) into output/
+#   make test   run the tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book real test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/aixbook build book
+
+real: $(STAMP)
+	$(BIN)/aixbook build ../shared/corpus/ai-exchange
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf output .aixbook-cache
