@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 from . import markdown
 from .config import BookConfig, load_config, slugify
 from .errors import SourceError
-from .links import build_table, chapter_key, resolve_chapters
-from .model import Book, Chapter, Diagnostic, Source
+from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
+from .model import Book, Chapter, Diagnostic, LinkStats, Source
 from .site import Site, chapter_files, load_site, read_source
 
 log = logging.getLogger(__name__)
@@ -34,21 +34,36 @@ def parse_source(source: Source, key: str) -> Chapter:
                    permalinks=r.permalinks, diagnostics=r.diagnostics)
 
 
-def load_book(site_dir: Path | str = "book", config_path: Path | None = None,
-              progress: Progress | None = None, cache=None, **overrides) -> Book:
-    """Read the site at ``site_dir`` and return the Book with every link resolved.
+@dataclass(frozen=True)
+class Gathered:
+    """Every chapter parsed and the link table built: what resolving needs."""
 
-    Args:
-        site_dir: a Hugo site folder, or a repository root that holds one.
-        config_path: a book.toml; default: book.toml in the site or project root.
-        progress: called as ``progress(step, done, total)`` while chapters are parsed.
-        cache: an object with ``get_chapter(source, key)`` / ``put_chapter(chapter)``.
-        overrides: BookConfig fields given on the command line (None = not given).
+    site: Site
+    config: BookConfig
+    chapters: tuple[Chapter, ...]
+    table: LinkTable
+    diagnostics: tuple[Diagnostic, ...]
 
-    Raises:
-        ConfigError: the site or book configuration cannot be used.
-        SourceError: a chapter cannot be read or parsed.
-    """
+    def web_url(self, uid: str) -> str:
+        """The website address of a book id (a chapter key or a uid inside one)."""
+        return self._web_urls().get(uid, self.site.base_url)
+
+    def _web_urls(self) -> dict[str, str]:
+        cached = self.__dict__.get("_web")
+        if cached is None:
+            cached = {}
+            for ch in self.chapters:
+                page = self.site.web_url(ch.source.url)
+                cached[ch.key] = page
+                for local in ch.ids:
+                    cached[make_uid(ch.key, local)] = f"{page}#{local}"
+            object.__setattr__(self, "_web", cached)
+        return cached
+
+
+def gather(site_dir: Path | str = "book", config_path: Path | None = None,
+           progress: Progress | None = None, cache=None, **overrides) -> Gathered:
+    """Read the site and parse every chapter (from ``cache`` where unchanged)."""
     site = load_site(Path(site_dir))
     config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
     config = _fill_defaults(config, site)
@@ -61,22 +76,46 @@ def load_book(site_dir: Path | str = "book", config_path: Path | None = None,
         if ch is None:
             ch = parse_source(src, key)
             if cache is not None:
-                cache.put_chapter(ch)
+                cache.put_chapter(src, ch)
         chapters.append(ch)
         if progress:
             progress("parse", i + 1, len(sources))
     table, table_diags = build_table(site, chapters)
-    resolved, stats, link_diags = resolve_chapters(table, chapters)
+    return Gathered(site, config, tuple(chapters), table, (*site.diagnostics, *table_diags))
+
+
+def load_book(site_dir: Path | str = "book", config_path: Path | None = None,
+              progress: Progress | None = None, cache=None, **overrides) -> Book:
+    """Read the site at ``site_dir`` and return the Book with every link resolved.
+
+    Args:
+        site_dir: a Hugo site folder, or a repository root that holds one.
+        config_path: a book.toml; default: book.toml in the site or project root.
+        progress: called as ``progress(step, done, total)`` while chapters are parsed.
+        cache: a ``aixbook.cache.ChapterCache`` (parsed chapters kept between runs).
+        overrides: BookConfig fields given on the command line (None = not given).
+
+    Raises:
+        ConfigError: the site or book configuration cannot be used.
+        SourceError: a chapter cannot be read or parsed.
+    """
+    g = gather(site_dir, config_path, progress, cache, **overrides)
+    resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
+    return book_from(g, resolved, stats, link_diags)
+
+
+def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnostics: bool = True) -> Book:
+    """A Book of ``resolved`` chapters; diagnostics of the site and of those chapters."""
     anchors = {}
     for rc in resolved:
         anchors[rc.chapter.key] = rc.chapter.key
         for h in rc.headings:
             anchors[h.uid] = rc.chapter.key
-    diags: list[Diagnostic] = [*site.diagnostics, *table_diags]
-    for ch in chapters:
-        diags.extend(ch.diagnostics)
+    diags: list[Diagnostic] = list(g.diagnostics) if all_diagnostics else []
+    for rc in resolved:
+        diags.extend(rc.chapter.diagnostics)
     diags.extend(link_diags)
-    return Book(config=config, site=site, chapters=tuple(resolved), anchors=anchors, stats=stats,
+    return Book(config=g.config, site=g.site, chapters=tuple(resolved), anchors=anchors, stats=stats,
                 diagnostics=tuple(diags))
 
 

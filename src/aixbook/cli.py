@@ -178,5 +178,131 @@ def chapters(site, config_path):
         out.print(f"{i:>2}  {src.title:<45} {_rel(src.path)}", highlight=False, markup=False)
 
 
+def _cache(output_dir: Path):
+    from .cache import ChapterCache
+    return ChapterCache(output_dir / ".cache")
+
+
+def _open(path: Path) -> None:
+    import shutil
+    import subprocess
+    opener = next((c for c in ("xdg-open", "open") if shutil.which(c)), None)
+    if opener is None:
+        click.echo(f"no viewer found to open {path} (tried xdg-open, open)", err=True)
+        return
+    subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@main.command()
+@click.argument("chapter")
+@click.argument("site", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None, help=OUTPUT_HELP)
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default=None, help=CONFIG_HELP)
+@click.option("--html", "as_html", is_flag=True, help="Write HTML instead of PDF.")
+@click.option("--open", "open_", is_flag=True, help="Open the result with the system's viewer.")
+@click.option("--watch", is_flag=True, help="Rebuild whenever the chapter, its images, the config or styles change.")
+@click.option("--serve", is_flag=True, help="With --html: serve it on 127.0.0.1 and reload the browser on change.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port for --serve.")
+def preview(chapter, site, output_dir, config_path, as_html, open_, watch, serve, port):
+    """Preview one chapter or section: a number ("2", "2.2"), file stem, short link name or title words."""
+    from .preview import render_preview
+
+    site = site or Path("book")
+    output_dir = output_dir or Path("output")
+    cache = _cache(output_dir)
+    fmt = "html" if as_html or serve else "pdf"
+
+    def once():
+        start = time.perf_counter()
+        path, book = render_preview(site, chapter, output_dir, cache=cache, fmt=fmt, config_path=config_path)
+        print_diagnostics(book.diagnostics, quiet=State.verbosity < 0)
+        return path, book, time.perf_counter() - start
+
+    path, book, secs = run(once)
+    out.print(f"{_rel(path)}  ({secs:.2f} s)", markup=False)
+    if open_ and not serve:
+        _open(path)
+    if serve:
+        _serve_loop(site, config_path, path, lambda: run(once)[0], [book.chapters[0].chapter.key], port, open_)
+    elif watch:
+        _watch_forever(site, config_path, [book.chapters[0].chapter.key], lambda: run(once))
+
+
+def _watch_forever(site, config_path, keys, rebuild_once, on_rebuilt=None):
+    import threading
+    from .book import gather
+    from .serve import watch_loop, watched_files
+
+    stop = threading.Event()
+
+    def files():
+        try:
+            return watched_files(gather(site, config_path), keys)
+        except AixbookError:
+            return watched_files_last[0]
+    watched_files_last = [watched_files(gather(site, config_path), keys)]
+
+    def rebuild():
+        start = time.perf_counter()
+        try:
+            result = rebuild_once()
+        except SystemExit:
+            return                      # the error line is printed; keep watching
+        if on_rebuilt:
+            on_rebuilt()
+        out.print(f"{time.strftime('%H:%M:%S')} rebuilt {_rel(result[0]) if isinstance(result, tuple) else ''} "
+                  f"in {time.perf_counter() - start:.2f} s", markup=False)
+
+    click.echo("watching for changes; Ctrl-C stops", err=True)
+    try:
+        watch_loop(files, rebuild, stop, on_error=lambda e: click.echo(f"error: {e}", err=True))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        click.echo("stopped", err=True)
+
+
+def _serve_loop(site, config_path, page_path: Path, rebuild_once, keys, port, open_):
+    from .serve import PreviewServer
+    try:
+        server = PreviewServer(page_path.parent, page_path.name, port)
+    except OSError as exc:
+        click.echo(f"serve: cannot listen on 127.0.0.1:{port}: {exc.strerror}", err=True)
+        sys.exit(2)
+    server.serve_in_thread()
+    out.print(f"serving {server.url}  (Ctrl-C stops)", markup=False)
+    if open_:
+        _open(Path(server.url))
+    try:
+        _watch_forever(site, config_path, keys, lambda: (rebuild_once(),), on_rebuilt=server.bump)
+    finally:
+        server.close()
+
+
+@main.command()
+@click.argument("site", required=False, type=click.Path(path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path), default=None, help=OUTPUT_HELP)
+@click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default=None, help=CONFIG_HELP)
+@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--open", "open_", is_flag=True, help="Open the page in the browser.")
+def serve(site, output_dir, config_path, port, open_):
+    """Serve the one-page HTML of the book on 127.0.0.1; rebuild and reload on change."""
+    from .build import html_document, write_html
+    from .book import load_book
+
+    site = site or Path("book")
+    folder = (output_dir or Path("output")) / "serve"
+    cache = _cache(output_dir or Path("output"))
+
+    def once():
+        book = load_book(site, config_path, cache=cache)
+        print_diagnostics(book.diagnostics, quiet=True)
+        return write_html(book, html_document(book), folder, book.config.output_name)
+
+    path = run(once)
+    _serve_loop(site, config_path, path, lambda: run(once), None, port, open_)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

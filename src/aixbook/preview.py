@@ -1,0 +1,175 @@
+"""Preview one chapter, or one section, as it will print — without the whole book.
+
+Every chapter is still read (links need all anchors) but from the on-disk
+cache where unchanged; only the previewed part is resolved and rendered.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import lxml.html
+
+from .book import Gathered, book_from, gather
+from .errors import AixbookError
+from .links import make_uid, resolve_chapter, resolve_href
+from .model import Book, Chapter, Heading, LinkStats, ResolvedChapter
+from .site import short_name
+
+
+class SelectionError(AixbookError):
+    """The chapter or section asked for is unknown or ambiguous (exit status 2)."""
+
+    category = "preview"
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Selection:
+    chapter: Chapter
+    heading: Heading | None = None     # a section; None = the whole chapter
+
+    @property
+    def slug(self) -> str:
+        base = self.chapter.source.stem
+        return f"{base}--{self.heading.id}" if self.heading else base
+
+    @property
+    def label(self) -> str:
+        return self.heading.text if self.heading else self.chapter.source.title
+
+
+_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)*)\.?(?:\s|$)")
+
+
+def _number(text: str) -> str | None:
+    m = _NUMBER.match(text)
+    return m.group(1) if m else None
+
+
+def select(g: Gathered, query: str) -> Selection:
+    """Find the chapter or section ``query`` names.
+
+    Tried in order: chapter number ("2"), section number ("2.2"), file stem,
+    short link name ("promptinjection"), words of a chapter title ("input threats").
+    """
+    q = query.strip()
+    chapters = list(g.chapters)
+    if re.fullmatch(r"\d+", q):
+        hits = [c for c in chapters if _number(c.source.title) == q]
+        if len(hits) == 1:
+            return Selection(hits[0])
+    if re.fullmatch(r"\d+(?:\.\d+)+\.?", q):
+        want = q.rstrip(".")
+        hits = [Selection(c, h) for c in chapters for h in c.headings if _number(h.text) == want]
+        if len(hits) == 1:
+            return hits[0]
+        if not hits:
+            raise SelectionError(f"no section is numbered {want}; numbered sections of chapter "
+                                 f"{want.split('.')[0]}: " + ", ".join(
+                                     _number(h.text) for c in chapters if _number(c.source.title) == want.split(".")[0]
+                                     for h in c.headings if _number(h.text)))
+        _fail(query, hits, "sections")
+    hits = [c for c in chapters if c.source.stem.lower() == q.lower()]
+    if hits:
+        return Selection(hits[0])
+    name = short_name(f"/go/{q}/") if re.fullmatch(r"[\w-]+", q) else None
+    if name:
+        target = _short_target(g, name)
+        if target is not None:
+            return target
+    words = [w for w in re.findall(r"\w+", q.lower())]
+    hits = [c for c in chapters if words and all(w in c.source.title.lower() for w in words)]
+    if len(hits) == 1:
+        return Selection(hits[0])
+    _fail(query, [Selection(c) for c in (hits or chapters)], "chapters" if hits else None)
+
+
+def _short_target(g: Gathered, name: str) -> Selection | None:
+    t = resolve_href(g.table, f"/go/{name}/", g.chapters[0].key).target
+    if t.kind != "internal":
+        return None
+    chapter = next(c for c in g.chapters if c.key == t.chapter)
+    heading = next((h for h in chapter.headings if make_uid(chapter.key, h.id) == t.uid), None)
+    return Selection(chapter, heading)
+
+
+def _fail(query: str, candidates: list[Selection], kind: str | None):
+    listing = "; ".join(f"{_number(s.label) or s.chapter.source.stem}: {s.label}" for s in candidates[:20])
+    if kind:
+        raise SelectionError(f"'{query}' is ambiguous; it matches {len(candidates)} {kind}: {listing}")
+    raise SelectionError(f"no chapter or section matches '{query}'. Chapters: {listing}")
+
+
+def section_html(rc: ResolvedChapter, heading: Heading) -> tuple[str, tuple[Heading, ...]]:
+    """The heading and everything under it, up to the next heading of its level or higher."""
+    root = lxml.html.fragment_fromstring(rc.html, create_parent="div")
+    keep, inside = [], False
+    for el in root:
+        m = re.fullmatch(r"h([1-6])", el.tag if isinstance(el.tag, str) else "")
+        if inside and m and int(m.group(1)) <= heading.level:
+            break
+        if el.get("id") == heading.uid:
+            inside = True
+        if inside:
+            keep.append(el)
+    html = "".join(lxml.html.tostring(e, encoding="unicode") for e in keep)
+    i = next(i for i, h in enumerate(rc.headings) if h.uid == heading.uid)
+    heads = [rc.headings[i]]
+    for h in rc.headings[i + 1:]:
+        if h.level <= heading.level:
+            break
+        heads.append(h)
+    return html, tuple(heads)
+
+
+def preview_book(g: Gathered, sel: Selection) -> Book:
+    """A one-chapter Book: links outside the previewed part point at the website."""
+    counts: dict = {}
+    rc, diags = resolve_chapter(g.table, sel.chapter, counts)
+    if sel.heading is not None:
+        heading = next(h for h in rc.headings if h.id == sel.heading.id)
+        html, heads = section_html(rc, heading)
+        rc = replace(rc, html=html, headings=heads)
+        lines = _line_range(sel.chapter, heading)
+        diags = [d for d in diags if d.line is None or lines[0] <= d.line < lines[1]]
+    ids = set(re.findall(r'\sid="([^"]+)"', rc.html)) | {rc.chapter.key}
+    rc = replace(rc, html=_external_anchors(rc.html, ids, g))
+    stats = LinkStats(internal=counts.get("internal", 0), site=counts.get("site", 0),
+                      external=counts.get("external", 0), dangling=counts.get("dangling", 0),
+                      images=counts.get("image", 0), missing_images=counts.get("missing-image", 0))
+    return book_from(g, [rc], stats, diags, all_diagnostics=False)
+
+
+def _line_range(ch: Chapter, heading: Heading) -> tuple[int, int]:
+    after = [h.line for h in ch.headings if h.line > heading.line and h.level <= heading.level]
+    return heading.line, (after[0] if after else 10**9)
+
+
+def _external_anchors(html: str, ids: set[str], g: Gathered) -> str:
+    def sub(m: re.Match) -> str:
+        uid = m.group(1)
+        return m.group(0) if uid in ids else f'href="{g.web_url(uid)}"'
+    return re.sub(r'href="#([^"]+)"', sub, html)
+
+
+def render_preview(site_dir, query: str, output_dir: Path, *, cache=None, fmt: str = "pdf",
+                   config_path=None) -> tuple[Path, Book]:
+    """Write ``output_dir/preview/<chapter>.pdf`` (or .html) for the chapter/section ``query``."""
+    from .assemble import assemble
+    from .build import atomic_path, html_document, write_html
+
+    g = gather(site_dir, config_path, cache=cache)
+    sel = select(g, query)
+    book = preview_book(g, sel)
+    folder = Path(output_dir) / "preview"
+    if fmt == "html":
+        doc = html_document(book, front=False, toc=False)
+        return write_html(book, doc, folder, sel.slug), book
+    from .pdf import render_pdf
+    doc = assemble(book, front=False, toc=False, body_class="book preview")
+    final = folder / f"{sel.slug}.pdf"
+    with atomic_path(final) as tmp:
+        render_pdf(doc, tmp, paper=book.config.paper)
+    return final, book

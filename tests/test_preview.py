@@ -1,0 +1,187 @@
+"""Previews: choosing a chapter or section, links in a preview, watch and serve."""
+from __future__ import annotations
+
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from aixbook.book import gather
+from aixbook.cache import ChapterCache
+from aixbook.preview import SelectionError, render_preview, select
+
+from conftest import CORPUS, needs_corpus, write_site
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    if not (CORPUS / "content/ai_exchange/hugo.yaml").is_file():
+        pytest.skip(f"the AI Exchange corpus is not at {CORPUS}")
+    return gather(CORPUS)
+
+
+@needs_corpus
+@pytest.mark.parametrize("query, stem, heading", [
+    ("2", "2_threats_through_use", None),
+    ("2_threats_through_use", "2_threats_through_use", None),
+    ("input threats", "2_threats_through_use", None),
+    ("Input Threats", "2_threats_through_use", None),
+    ("2.2", "2_threats_through_use", "2.2 Prompt injection"),
+    ("2.2.1", "2_threats_through_use", "2.2.1. Direct prompt injection"),
+    ("promptinjection", "2_threats_through_use", "2.2 Prompt injection"),
+    ("toc", "ai_security_overview", "Table of contents"),
+    ("privacy", "6_privacy", None),
+    ("5", "5_testing", None),
+])
+def test_select(real, query, stem, heading):
+    sel = select(real, query)
+    assert sel.chapter.source.stem == stem
+    assert (sel.heading.text if sel.heading else None) == heading
+
+
+@needs_corpus
+@pytest.mark.parametrize("query, words", [
+    ("threats", ["ambiguous", "2. Input threats", "3. Development-time threats"]),
+    ("nosuchthing", ["no chapter or section matches", "0. AI Security Overview", "Index"]),
+    ("2.9", ["no section is numbered 2.9", "2.1", "2.5"]),
+])
+def test_select_errors_list_candidates(real, query, words):
+    with pytest.raises(SelectionError) as exc:
+        select(real, query)
+    assert all(w in str(exc.value) for w in words)
+    assert exc.value.exit_code == 2
+
+
+def _links(pdf: Path):
+    doc = pymupdf.open(pdf)
+    internal, uris = [], []
+    for page in doc:
+        for link in page.get_links():
+            if link["kind"] == pymupdf.LINK_URI:
+                uris.append(link["uri"])
+            elif link["kind"] in (pymupdf.LINK_GOTO, pymupdf.LINK_NAMED):
+                internal.append(link.get("page", -1))
+    return doc, internal, uris
+
+
+@needs_corpus
+def test_section_preview_links(tmp_path):
+    pdf, book = render_preview(CORPUS, "2.2", tmp_path, cache=ChapterCache(tmp_path / "c"))
+    assert pdf == tmp_path / "preview" / "2_threats_through_use--22-prompt-injection.pdf"
+    doc, internal, uris = _links(pdf)
+    toc = doc.get_toc()
+    assert toc[0][1] == "2. Input threats" and toc[1][1] == "2.2 Prompt injection"
+    assert not any("Evasion" in t[1] for t in toc)           # only the section
+    assert internal and all(0 <= p < doc.page_count for p in internal)
+    # A link to another chapter or section goes to its website address …
+    assert "https://owaspai.org/docs/1_general_controls/#limit-unwanted-behavior" in uris or any(
+        u.startswith("https://owaspai.org/docs/") and "#" in u for u in uris)
+    # … never to /go/ (only the sections' own Permalink addresses stay web links) …
+    permalinks = {p[0] for p in book.chapters[0].chapter.permalinks}
+    assert [u for u in uris if "/go/" in u and u not in permalinks] == []
+    # … and a section that is in this file is linked inside it, not on the website.
+    here = {h.id for h in book.chapters[0].headings}
+    assert [u for u in uris if u.startswith("https://owaspai.org/docs/2_threats_through_use/#")
+            and u.split("#")[1] in here] == []
+    text = "".join(p.get_text() for p in doc)
+    assert "2.2.1. Direct prompt injection" in text and "2.3. Sensitive data disclosure" not in text
+
+
+@needs_corpus
+def test_chapter_preview_has_header_and_page_numbers_but_no_front_page(tmp_path):
+    pdf, book = render_preview(CORPUS, "6", tmp_path)
+    doc = pymupdf.open(pdf)
+    assert doc.get_toc()[0][1] == "6. AI privacy"
+    assert "Contents" not in doc[0].get_text() and "Generated from" not in doc[0].get_text()
+    last = doc[doc.page_count - 1].get_text()
+    assert f"{doc.page_count} / {doc.page_count}" in last
+    assert "6. AI privacy" in doc[1].get_text()                 # running header
+    assert all(d.path.name == "6_privacy.md" for d in book.diagnostics if d.path)
+
+
+def test_cache_is_used_and_safe_to_delete(tmp_path):
+    root = write_site(tmp_path / "s", {"docs/a.md": "## A\n\ntext [b](/docs/b/#b)\n", "docs/b.md": "## B\n"})
+    cache = ChapterCache(tmp_path / "cache")
+    gather(root, cache=cache)
+    assert (cache.hits, cache.misses) == (0, 2)
+    gather(root, cache=cache)
+    assert cache.hits == 2
+    (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## A changed\n")
+    g = gather(root, cache=cache)
+    assert cache.hits == 3 and g.chapters[0].headings[0].text == "A changed"
+    import shutil
+    shutil.rmtree(tmp_path / "cache")
+    assert gather(root, cache=cache).chapters[1].headings[0].id == "b"
+
+
+def _wait(pred, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_watch_loop_rebuilds_after_a_change(tmp_path):
+    from aixbook.serve import watch_loop, watched_files
+    root = write_site(tmp_path / "s", {"docs/a.md": "## A\n", "docs/b.md": "## B\n"},
+                      files={"static/images/i.png": b"\x89PNG"})
+    (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## A\n\n![i](/images/i.png)\n")
+    g = gather(root)
+    files = watched_files(g, [g.chapters[0].key])
+    assert root.joinpath("content/docs/a.md").resolve() in files
+    assert root.joinpath("static/images/i.png").resolve() in files
+    assert root.joinpath("content/docs/b.md").resolve() not in files
+    rebuilt = []
+    stop = threading.Event()
+    t = threading.Thread(target=watch_loop, args=(lambda: files, lambda: rebuilt.append(1), stop), daemon=True)
+    t.start()
+    try:
+        time.sleep(0.8)
+        (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## A edited\n")
+        assert _wait(lambda: rebuilt), "no rebuild within 20 s of the edit"
+        n = len(rebuilt)
+        (root / "content/docs/b.md").write_text("---\ntitle: b\n---\n## B edited\n")   # not watched
+        time.sleep(1.5)
+        assert len(rebuilt) == n
+    finally:
+        stop.set()
+        t.join(5)
+    assert not t.is_alive()
+
+
+def test_server_serves_page_and_reloads_after_change(tmp_path):
+    from aixbook.build import html_document, write_html
+    from aixbook.book import load_book
+    from aixbook.serve import RELOAD_PATH, PreviewServer, watch_loop, watched_files
+    root = write_site(tmp_path / "s", {"docs/a.md": "## Hello\n"})
+    folder = tmp_path / "out"
+
+    def once():
+        book = load_book(root)
+        return write_html(book, html_document(book), folder, "book")
+
+    page = once()
+    server = PreviewServer(folder, page.name, port=0)
+    server.serve_in_thread()
+    stop = threading.Event()
+    g = gather(root)
+    watcher = threading.Thread(target=watch_loop, args=(lambda: watched_files(g), lambda: (once(), server.bump()),
+                                                        stop), daemon=True)
+    watcher.start()
+    try:
+        body = urllib.request.urlopen(server.url, timeout=5).read().decode()
+        assert "Hello" in body and RELOAD_PATH in body
+        v0 = urllib.request.urlopen(server.url + RELOAD_PATH[1:], timeout=5).read()
+        time.sleep(0.8)
+        (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## Goodbye\n")
+        assert _wait(lambda: urllib.request.urlopen(server.url + RELOAD_PATH[1:], timeout=5).read() != v0)
+        assert "Goodbye" in urllib.request.urlopen(server.url, timeout=5).read().decode()
+    finally:
+        stop.set()
+        server.close()
+        watcher.join(5)
