@@ -92,7 +92,8 @@ def test_domain_without_scheme_is_external_with_warning(table):
     ("/images/p.png?v=2", "image", "images/p.png"),
     ("https://example.org/images/p.png", "image", "images/p.png"),
     ("/images/none.png", "missing-image", "images/none.png"),
-    ("/../../etc/passwd", "missing-image", "etc/passwd"),
+    ("/../../etc/passwd", "refused", ""),
+    ("file:///etc/passwd", "refused", ""),
     ("https://elsewhere.org/x.png", "external", ""),
 ])
 def test_resolve_src(table, src, kind, path):

@@ -53,13 +53,19 @@ def is_index_chapter(rc: ResolvedChapter) -> bool:
 def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]) -> str:
     """A chapter's HTML prepared for a book: figures, wide tables, index lists.
 
-    Shared by the one-page document and the EPUB; registers the images it uses.
+    Shared by the one-page document and the EPUB; registers the images it uses
+    (including those fetched with --allow-remote, ``book.remote_images``).
     """
+    remote = book.remote_images
     root = lxml.html.fragment_fromstring(rc.html or "<p></p>", create_parent="div")
     for img in root.iter("img"):
         src = img.get("src", "")
         if src in rc.images:
             resources[src] = image_file(book.site, src)
+        elif src in remote:
+            local = "remote/" + remote[src].name
+            resources[local] = remote[src]
+            img.set("src", local)
         if img.get("alt") is None:
             img.set("alt", "")
         _figure(img)

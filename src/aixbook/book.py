@@ -80,7 +80,7 @@ def gather(site_dir: Path | str = "book", config_path: Path | None = None,
         chapters.append(ch)
         if progress:
             progress("parse", i + 1, len(sources))
-    table, table_diags = build_table(site, chapters)
+    table, table_diags = build_table(site, chapters, config.allow_remote)
     return Gathered(site, config, tuple(chapters), table, (*site.diagnostics, *table_diags))
 
 

@@ -64,6 +64,17 @@ def write_bytes_atomic(final: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def fetch_remote_images(book: Book, folder: Path) -> Book:
+    """The book with its remote images fetched (bounded in time and size)."""
+    from dataclasses import replace
+    from .remote import fetch_images
+    srcs = [url for rc in book.chapters for url in rc.remote_images]
+    if not srcs:
+        return book
+    got, diags = fetch_images(srcs, folder)
+    return replace(book, remote_images=got, diagnostics=book.diagnostics + tuple(diags))
+
+
 def strict_failures(book: Book, render_warnings: list[str] = ()) -> list[str]:
     """Everything a ``--strict`` build refuses: every error and warning."""
     return [str(d) for d in book.diagnostics if d.severity in ("error", "warning")] + [
@@ -120,6 +131,8 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
     out_dir = Path(output_dir)
+    if book.config.allow_remote:
+        book = fetch_remote_images(book, out_dir / ".cache" / "remote")
     name = book.config.output_name
     result = BuildResult(book=book)
     for fmt in formats:

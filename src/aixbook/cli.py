@@ -67,7 +67,9 @@ def main(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(name)s: %(message)s")
     if verbose < 2:
-        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        # WeasyPrint's warnings are collected by the build and printed (and counted
+        # by --strict) as part of its summary, not as raw log lines.
+        logging.getLogger("weasyprint").propagate = False
         logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
@@ -101,7 +103,9 @@ def _progress():
               help="Paper size of the PDF (default: A4, or book.toml).")
 @click.option("--xref-pages/--no-xref-pages", default=None, help="Add '(p. N)' after internal links in the PDF.")
 @click.option("--toc-depth", type=click.IntRange(1, 4), default=None, help="Heading levels in the contents.")
-def build(site, formats, output_dir, config_path, strict, paper, xref_pages, toc_depth):
+@click.option("--allow-remote", is_flag=True, default=None,
+              help="Fetch http(s) images (10 s timeout, 10 MB cap); default: show them as links.")
+def build(site, formats, output_dir, config_path, strict, paper, xref_pages, toc_depth, allow_remote):
     """Build the book: PDF, EPUB and one-page HTML into output/."""
     from .build import DEFAULT_FORMATS
     from .build import build as do_build
@@ -111,8 +115,8 @@ def build(site, formats, output_dir, config_path, strict, paper, xref_pages, toc
     def go():
         try:
             return do_build(site or Path("book"), formats or DEFAULT_FORMATS, output_dir or Path("output"),
-                            config_path, strict, progress=progress, paper=paper and paper.title().replace("A4", "A4"),
-                            xref_pages=xref_pages, toc_depth=toc_depth)
+                            config_path, strict, progress=progress, paper=paper,
+                            xref_pages=xref_pages, toc_depth=toc_depth, allow_remote=allow_remote)
         finally:
             if progress:
                 progress.stop()

@@ -29,6 +29,7 @@ class BookConfig:
     toc_depth: int = 3                     # 2 → chapters + h2, 3 → + h3
     paper: str = "A4"
     xref_pages: bool = False
+    allow_remote: bool = False             # fetch http(s) images (with a timeout and size cap)
     keywords: tuple[str, ...] = ()
     base_dir: Path | None = None           # folder of book.toml, for relative paths
 
@@ -97,7 +98,7 @@ def _coerce(name: str, value):
         if not isinstance(value, int) or not 1 <= value <= 4:
             raise ValueError("must be an integer from 1 to 4")
         return value
-    if name == "xref_pages":
+    if name in ("xref_pages", "allow_remote"):
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
         return value

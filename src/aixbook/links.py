@@ -18,11 +18,13 @@ import lxml.html
 from lxml import etree
 
 from .model import Chapter, Diagnostic, Heading, LinkStats, LinkTarget, ResolvedChapter
+from .sanitize import sanitize
 from .site import Site, short_name
 
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
 _DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/|$)", re.I)
 _MAX_HOPS = 8
+_REFUSED_SCHEMES = {"file", "javascript", "vbscript"}
 _IMAGE_EXT = re.compile(r"\.(png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.I)
 
 
@@ -62,13 +64,15 @@ class LinkTable:
     chapter_urls: dict[str, str] = field(default_factory=dict)   # chapter key → "/docs/x/"
     ids: dict[str, frozenset[str]] = field(default_factory=dict)  # chapter key → Hugo ids
     shorts: dict[str, Short] = field(default_factory=dict)
+    allow_remote: bool = False
 
     def web(self, path: str) -> str:
         return self.site.web_url(path)
 
 
-def build_table(site: Site, chapters: list[Chapter]) -> tuple[LinkTable, list[Diagnostic]]:
-    table = LinkTable(site=site)
+def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
+                ) -> tuple[LinkTable, list[Diagnostic]]:
+    table = LinkTable(site=site, allow_remote=allow_remote)
     diags: list[Diagnostic] = []
     for ch in chapters:
         table.pages[_norm_path(ch.source.url)] = ch.key
@@ -138,6 +142,8 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
     if href.startswith("#"):
         return Resolution(_anchor(table, key, unquote(href[1:]), href, table.chapter_urls[key]))
     parts = urlsplit(href)
+    if parts.scheme in _REFUSED_SCHEMES:
+        return Resolution(LinkTarget("refused", url=href, reason=f"{parts.scheme}: URL refused"))
     if parts.scheme:
         if parts.scheme in ("http", "https") and table.site.is_own_host(parts.netloc):
             return Resolution(_site_path(table, parts.path or "/", parts.fragment, href, 0))
@@ -231,19 +237,38 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
     parts = urlsplit(src)
     if parts.scheme == "data":
         return LinkTarget("image", url=src)
+    if parts.scheme in _REFUSED_SCHEMES:
+        return LinkTarget("refused", url=src, reason=f"{parts.scheme}: URL refused (a book reads only "
+                                                     "files of its site)")
     if parts.scheme and not (parts.scheme in ("http", "https") and table.site.is_own_host(parts.netloc)):
         return LinkTarget("external", url=src)
+    if _climbs_out(table.chapter_urls[key], unquote(parts.path)):
+        return LinkTarget("refused", url=src, reason=f"image path {src} climbs out of the site")
     path = parts.path if parts.path.startswith("/") else urljoin(table.chapter_urls[key], parts.path)
     rel = posixpath.normpath(unquote(path)).lstrip("/")
-    if not _inside(table.site.static_dir, rel):
-        return LinkTarget("missing-image", path=rel, reason=f"image path {src} leaves the site")
     for folder in (table.site.static_dir, table.site.content_dir):
         cand = folder / rel
-        if cand.is_file() and _really_inside(cand, table.site.root):
+        if cand.is_file():
+            if not _really_inside(cand, table.site.root):
+                return LinkTarget("refused", url=src, reason=f"image {src} is a symbolic link that points "
+                                                             "outside the site")
             prefix = "" if folder == table.site.static_dir else "_content/"
             return LinkTarget("image", path=prefix + rel, url=table.web(rel))
     return LinkTarget("missing-image", path=rel, url=table.web(rel),
                       reason=f"image {src} not found in {table.site.static_dir}")
+
+
+def _climbs_out(page_url: str, path: str) -> bool:
+    """Whether ``path`` (relative to ``page_url``, or site-absolute) goes above the site root."""
+    stack = [] if path.startswith("/") else [p for p in page_url.rsplit("/", 1)[0].split("/") if p]
+    for seg in path.split("/"):
+        if seg == "..":
+            if not stack:
+                return True
+            stack.pop()
+        elif seg not in ("", "."):
+            stack.append(seg)
+    return False
 
 
 def _really_inside(path: Path, root: Path) -> bool:
@@ -277,13 +302,9 @@ def resolve_chapters(table: LinkTable, chapters: list[Chapter]) -> tuple[list[Re
     return out, stats, diags
 
 
-def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None,
-                    outside=None) -> tuple[ResolvedChapter, list[Diagnostic]]:
-    """One chapter with book-unique ids and resolved links.
-
-    ``outside(target) → url`` decides how internal links to *other* chapters are
-    written (a preview writes their website address); default: ``#uid``.
-    """
+def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
+                    ) -> tuple[ResolvedChapter, list[Diagnostic]]:
+    """One chapter with book-unique ids, resolved links and dangerous raw HTML removed."""
     counts = counts if counts is not None else {}
     key = ch.key
     root = lxml.html.fragment_fromstring(ch.html or "<p></p>", create_parent="div")
@@ -291,6 +312,9 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None,
     locator = _Locator(ch)
     images: list[str] = []
     missing: list[str] = []
+    remote: list[str] = []
+    sanitize(root, lambda msg, needle: diags.append(
+        Diagnostic("warning", msg, ch.source.path, locator.line_of_text(needle))))
     for el in root.iter(etree.Element):
         el_id = el.get("id")
         if el_id:
@@ -308,11 +332,13 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None,
         counts[t.kind] = counts.get(t.kind, 0) + 1
         if res.warning:
             diags.append(Diagnostic("warning", res.warning, ch.source.path, locator.line(href)))
+        if t.kind == "refused":
+            diags.append(Diagnostic("warning", f"link {href[:60]}: {t.reason}", ch.source.path,
+                                    locator.line(href)))
+            del a.attrib["href"]
+            continue
         if t.kind == "internal":
-            if outside is not None and t.chapter != key:
-                a.set("href", outside(t))
-            else:
-                a.set("href", "#" + t.uid)
+            a.set("href", "#" + t.uid)
         elif t.kind == "dangling":
             diags.append(Diagnostic("error", f"dangling link {href}: {t.reason}", ch.source.path,
                                     locator.line(href)))
@@ -338,11 +364,18 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None,
             img.set("src", t.path if t.path else t.url)
             if t.path and t.path not in images:
                 images.append(t.path)
+        elif t.kind == "refused":
+            diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(src)))
+            _replace_with_placeholder(img, src, f"image not shown: {posixpath.basename(src) or src}")
+        elif t.kind == "external" and table.allow_remote:
+            counts["image"] = counts.get("image", 0) + 1
+            img.set("class", ((img.get("class") or "") + " remote").strip())
+            remote.append(src)
         elif t.kind == "external":
             counts["external"] = counts.get("external", 0) + 1
             _replace_with_placeholder(img, src, f"remote image not embedded: {src}", link=src)
-            diags.append(Diagnostic("warning", f"remote image {src} is not fetched (shown as a link)",
-                                    ch.source.path, locator.line(src)))
+            diags.append(Diagnostic("warning", f"remote image {src} is not fetched (shown as a link; "
+                                    "--allow-remote fetches it)", ch.source.path, locator.line(src)))
         else:
             counts["missing-image"] = counts.get("missing-image", 0) + 1
             missing.append(t.path)
@@ -354,7 +387,7 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None,
         html = htmllib.escape(root.text, quote=False) + html
     headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
     return ResolvedChapter(chapter=ch, html=html, headings=headings, images=tuple(images),
-                           missing_images=tuple(missing)), diags
+                           missing_images=tuple(missing), remote_images=tuple(remote)), diags
 
 
 def _is_permalink_line(a) -> bool:
@@ -405,6 +438,13 @@ class _Locator:
         self.lines = ch.source.body.splitlines()
         self.first = ch.source.body_line
         self.seen: dict[str, int] = {}
+
+    def line_of_text(self, needle: str) -> int:
+        low = needle.lower()
+        for i, text in enumerate(self.lines):
+            if low in text.lower():
+                return self.first + i
+        return self.first
 
     def line(self, url: str) -> int:
         n = self.seen.get(url, 0)

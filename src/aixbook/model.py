@@ -66,7 +66,7 @@ class Chapter:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-LinkKind = Literal["internal", "site", "external", "dangling", "image", "missing-image"]
+LinkKind = Literal["internal", "site", "external", "dangling", "image", "missing-image", "refused"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ class LinkTarget:
     - external: anything else on the web → ``url``
     - dangling: cannot be resolved → ``url`` on the website, ``reason`` says why
     - image / missing-image: ``path`` relative to the site's static folder
+    - refused: a URL a book never follows (file:, javascript:, out of the site)
     """
 
     kind: LinkKind
@@ -111,6 +112,7 @@ class ResolvedChapter:
     headings: tuple[Heading, ...]
     images: tuple[str, ...]           # static-relative paths of images shown, in order
     missing_images: tuple[str, ...]
+    remote_images: tuple[str, ...] = ()   # http(s) image URLs kept (only with allow_remote)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class Book:
     anchors: dict = field(default_factory=dict)   # uid → chapter key
     stats: LinkStats = LinkStats()
     diagnostics: tuple[Diagnostic, ...] = ()
+    remote_images: dict = field(default_factory=dict)   # URL → fetched file (--allow-remote)
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -1,0 +1,67 @@
+"""Raw HTML in the content that would pull in, embed or run something is dropped.
+
+The content is untrusted (pull requests are previewed): a book never fetches
+or embeds anything but the site's own files, and never runs scripts.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from lxml import etree
+
+# Elements removed with everything inside them.
+DROP = {"script", "iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal", "noscript"}
+_URL_ATTRS = ("href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset")
+_BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|file|data:text/html)", re.I)
+
+Report = Callable[[str, str], None]      # (message, text to find the source line by)
+
+
+def sanitize(root, report: Report) -> None:
+    """Remove dangerous elements and attributes from the tree under ``root`` (in place)."""
+    for el in list(root.iter(etree.Element)):
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag in DROP:
+            report(f"<{tag}> dropped (a book does not embed or run other content)", f"<{tag}")
+            _remove(el)
+            continue
+        if tag == "link":
+            report(f"<link rel=\"{el.get('rel', '')}\"> dropped (a book does not pull in other files)", "<link")
+            _remove(el)
+            continue
+        if tag == "meta" and el.get("http-equiv") is not None:
+            report("<meta http-equiv> dropped", "http-equiv")
+            _remove(el)
+            continue
+        for name in list(el.attrib):
+            low = name.lower()
+            if low.startswith("on"):
+                report(f"event-handler attribute {name}= dropped from <{tag}>", f"{name}=")
+                del el.attrib[name]
+            elif low in _URL_ATTRS and _BAD_SCHEME.match(el.get(name) or ""):
+                value = el.get(name)
+                scheme = value.split(":", 1)[0].strip().lower()
+                report(f"{scheme}: URL refused in <{tag} {name}=…>", value[:40])
+                del el.attrib[name]
+            elif low == "style" and re.search(r"url\s*\(|@import|expression\s*\(", el.get(name) or "", re.I):
+                report(f"style attribute with url()/@import dropped from <{tag}>", "url(")
+                del el.attrib[name]
+            elif low == "srcset":
+                del el.attrib[name]   # a second image source the resolver never checked
+
+
+def _remove(el) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    prev = el.getprevious()
+    parent.remove(el)
+    if tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
