@@ -66,6 +66,8 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             local = "remote/" + remote[src].name
             resources[local] = remote[src]
             img.set("src", local)
+        elif "remote" in (img.get("class") or "").split():
+            _remote_placeholder(img, src)      # --allow-remote, but the fetch failed
         if img.get("alt") is None:
             img.set("alt", "")
         _figure(img)
@@ -83,14 +85,19 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
     if book.config.xref_pages:
         for a in root.iter("a"):
             href = a.get("href", "")
-            if href.startswith("#") and "footnote" not in (a.get("class") or "") and not _in_index(a):
+            if href.startswith("#") and "footnote" not in (a.get("class") or ""):
                 a.set("class", ((a.get("class") or "") + " xref").strip())
     out = "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
     return (htmllib.escape(root.text, quote=False) if root.text else "") + out
 
 
-def _in_index(a) -> bool:
-    return False
+def _remote_placeholder(img, src: str) -> None:
+    box = etree.Element("a")
+    box.set("class", "image-placeholder")
+    box.set("href", src)
+    box.text = f"remote image not embedded: {src}"
+    box.tail = img.tail
+    img.getparent().replace(img, box)
 
 
 def _column_count(table) -> int:

@@ -440,11 +440,12 @@ class _Locator:
         self.seen: dict[str, int] = {}
 
     def line_of_text(self, needle: str) -> int:
+        """The line of the n-th occurrence of ``needle`` (case-insensitive), n counting calls."""
         low = needle.lower()
-        for i, text in enumerate(self.lines):
-            if low in text.lower():
-                return self.first + i
-        return self.first
+        n = self.seen.get("\0" + low, 0)
+        self.seen["\0" + low] = n + 1
+        hits = [i for i, text in enumerate(self.lines) if low in text.lower()]
+        return self.first + hits[min(n, len(hits) - 1)] if hits else self.first
 
     def line(self, url: str) -> int:
         n = self.seen.get(url, 0)

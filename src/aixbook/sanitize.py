@@ -18,8 +18,32 @@ _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|file|data:text/html)", re.
 Report = Callable[[str, str], None]      # (message, text to find the source line by)
 
 
+# HTML5 void elements; libxml2 does not know all of them (``<embed>``, ``<source>``,
+# ``<wbr>``…) and nests what follows inside them.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+        "track", "wbr"}
+
+
+def unnest_void(root) -> None:
+    """Move whatever the parser put inside a void element back out after it."""
+    for el in list(root.iter(*VOID)):
+        if len(el) or el.text:
+            parent = el.getparent()
+            idx = parent.index(el)
+            text, tail, el.text = el.text, el.tail, None
+            children = list(el)
+            for k, child in enumerate(children, 1):
+                parent.insert(idx + k, child)
+            el.tail = text
+            if children:
+                children[-1].tail = (children[-1].tail or "") + (tail or "")
+            else:
+                el.tail = (text or "") + (tail or "")
+
+
 def sanitize(root, report: Report) -> None:
     """Remove dangerous elements and attributes from the tree under ``root`` (in place)."""
+    unnest_void(root)
     for el in list(root.iter(etree.Element)):
         if not isinstance(el.tag, str):
             continue
@@ -44,7 +68,7 @@ def sanitize(root, report: Report) -> None:
             elif low in _URL_ATTRS and _BAD_SCHEME.match(el.get(name) or ""):
                 value = el.get(name)
                 scheme = value.split(":", 1)[0].strip().lower()
-                report(f"{scheme}: URL refused in <{tag} {name}=…>", value[:40])
+                report(f"{scheme}: URL refused in <{tag} {name}=…>", f'{name}="{value}')
                 del el.attrib[name]
             elif low == "style" and re.search(r"url\s*\(|@import|expression\s*\(", el.get(name) or "", re.I):
                 report(f"style attribute with url()/@import dropped from <{tag}>", "url(")
