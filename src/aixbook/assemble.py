@@ -80,6 +80,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             classes.append("long")
         if classes:
             table.set("class", " ".join(dict.fromkeys(classes)))
+    _break_long_words(root)
     if is_index_chapter(rc):
         _index_lists(root)
     if book.config.xref_pages:
@@ -89,6 +90,22 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
                 a.set("class", ((a.get("class") or "") + " xref").strip())
     out = "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
     return (htmllib.escape(root.text, quote=False) if root.text else "") + out
+
+
+_LONG_WORD = re.compile(r"\S{120,}")
+
+
+def _break_long_words(root) -> None:
+    """Offer a line break every 40 characters in runs of 120+ without one: hyphenating
+    or breaking a 100,000-character "word" is quadratic in the layout engine."""
+    def fix(text):
+        return _LONG_WORD.sub(lambda m: "\u200b".join(m.group(0)[i:i + 40]
+                                                      for i in range(0, len(m.group(0)), 40)), text)
+    for el in root.iter():
+        if el.text and len(el.text) >= 120:
+            el.text = fix(el.text)
+        if el.tail and len(el.tail) >= 120:
+            el.tail = fix(el.tail)
 
 
 def _remote_placeholder(img, src: str) -> None:

@@ -45,8 +45,19 @@ def print_diagnostics(diags, quiet: bool = False) -> None:
         click.echo(f"{where}{click.style(d.severity, fg=colour)}: {d.message}", err=True)
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run(fn):
-    """Run ``fn``; an expected failure prints one line and exits with its status."""
+    """Run ``fn``; an expected failure prints one line and exits with its status.
+
+    SIGTERM is handled like Ctrl-C, so temporary files are removed either way.
+    """
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         return fn()
     except AixbookError as exc:

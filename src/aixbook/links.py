@@ -313,6 +313,7 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
     images: list[str] = []
     missing: list[str] = []
     remote: list[str] = []
+    _check_depth(root, ch, locator)
     sanitize(root, lambda msg, needle: diags.append(
         Diagnostic("warning", msg, ch.source.path, locator.line_of_text(needle))))
     for el in root.iter(etree.Element):
@@ -388,6 +389,21 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
     headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
     return ResolvedChapter(chapter=ch, html=html, headings=headings, images=tuple(images),
                            missing_images=tuple(missing), remote_images=tuple(remote)), diags
+
+
+MAX_DEPTH = 100
+
+
+def _check_depth(root, ch: Chapter, locator: "_Locator") -> None:
+    """Raw HTML nested deeper than any layout engine should recurse is refused."""
+    stack = [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            from .errors import SourceError
+            raise SourceError(f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); "
+                              "flatten it", ch.source.path, locator.line_of_text(f"<{el.tag}"))
+        stack.extend((c, depth + 1) for c in el if isinstance(c.tag, str))
 
 
 def _is_permalink_line(a) -> bool:

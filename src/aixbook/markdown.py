@@ -180,6 +180,7 @@ def _shortcode_html(name: str, closing: bool, attrs: dict[str, str]) -> str | No
 
 # ------------------------------------------------------------- render
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _ATTR_BLOCK = re.compile(r"\s*\{((?:\s*(?:#[\w:.-]+|\.[\w-]+|[\w-]+=(?:\"[^\"]*\"|\S+)))+)\s*\}\s*$")
 _PERMALINK = re.compile(r"Permalink:\s*(\S+)", re.I)
 _META_LINE = re.compile(r"^\s*(Category|Permalink|Type|Aliases?)\s*:", re.I)
@@ -187,7 +188,15 @@ _META_LINE = re.compile(r"^\s*(Category|Permalink|Type|Aliases?)\s*:", re.I)
 
 def render(body: str, path: Path, first_line: int = 1) -> Rendered:
     """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``."""
+    control = _CONTROL.search(body)
+    early: list[Diagnostic] = []
+    if control:
+        # Not allowed in XML (the EPUB) and never meant: report the first, drop them all.
+        early.append(Diagnostic("warning", f"control character U+{ord(control.group()):04X} removed",
+                                path, first_line + body.count("\n", 0, control.start())))
+        body = _CONTROL.sub("", body)
     text, linemap, diags = expand_shortcodes(body, path, first_line)
+    diags = early + diags
     md = _parser()
     env: dict = {}
     tokens = md.parse(text, env)
