@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -66,7 +66,6 @@ def write_bytes_atomic(final: Path, data: bytes) -> None:
 
 def fetch_remote_images(book: Book, folder: Path) -> Book:
     """The book with its remote images fetched (bounded in time and size)."""
-    from dataclasses import replace
     from .remote import fetch_images
     srcs = [url for rc in book.chapters for url in rc.remote_images]
     if not srcs:
@@ -139,7 +138,13 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
         if progress:
             progress(f"render {fmt}", 0, 1)
         if fmt == "pdf":
-            from .pdf import render_pdf
+            from .pdf import render_pdf, uncovered_characters
+            glyphs = uncovered_characters(book)
+            if glyphs:
+                book = replace(book, diagnostics=book.diagnostics + tuple(glyphs))
+                result.book = book
+                if strict:
+                    raise BuildError(f"--strict: {glyphs[0]}")
             doc = assemble(book)
             final = out_dir / f"{name}.pdf"
             with atomic_path(final) as tmp:

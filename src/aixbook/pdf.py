@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import logging
 import os
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .assemble import Document
+from .model import Diagnostic
 from .resources import FONTS_DIR, STYLES_DIR
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,42 @@ def _isolate_fontconfig() -> None:
     # isolated config that sees only the shipped fonts keeps the PDF identical on
     # every machine.
     os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_DIR / "fonts.conf"))
+
+
+_NOT_DRAWN = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xFE0E, 0xFE0F, 0x00AD}
+
+
+@lru_cache(maxsize=1)
+def shipped_coverage() -> frozenset[int]:
+    """Every code point some shipped font has a glyph for."""
+    from fontTools.ttLib import TTFont
+    covered: set[int] = set()
+    for font in sorted(FONTS_DIR.glob("*.[ot]tf")):
+        with TTFont(font, lazy=True, fontNumber=0) as tt:
+            cmap = tt.getBestCmap() or {}
+            covered.update(cmap)
+    return frozenset(covered)
+
+
+def uncovered_characters(book) -> list[Diagnostic]:
+    """A warning for each character no shipped font can draw, at its first occurrence."""
+    covered = shipped_coverage()
+    seen: set[str] = set()
+    diags: list[Diagnostic] = []
+    for rc in book.chapters:
+        src = rc.chapter.source
+        for no, line in enumerate(src.body.splitlines(), src.body_line):
+            for ch in line:
+                cp = ord(ch)
+                if cp < 0x80 or ch in seen or cp in covered or cp in _NOT_DRAWN or 0xE0100 <= cp <= 0xE01EF:
+                    continue
+                seen.add(ch)
+                if unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Mn"):
+                    continue
+                diags.append(Diagnostic("warning", f"no shipped font has a glyph for {ch!r} (U+{cp:04X} "
+                                        f"{unicodedata.name(ch, 'unnamed')}); it will print as a box",
+                                        src.path, no))
+    return diags
 
 
 @dataclass
