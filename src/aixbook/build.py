@@ -126,7 +126,9 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise BuildError(f"unknown format {', '.join(bad)} (choose from {', '.join(FORMATS)})")
-    book = load_book(site_dir, config_path, progress=progress, **overrides)
+    from .cache import ChapterCache
+    book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(Path(output_dir) / ".cache"),
+                     **overrides)
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
     out_dir = Path(output_dir)
