@@ -51,6 +51,7 @@ def table(tmp_path_factory):
     ("/go/ext/", "external", "https://owasp.org/x"),
     ("https://owasp.org/", "external", "https://owasp.org/"),
     ("mailto:a@b.c", "external", "mailto:a@b.c"),
+    ("https://[Examples](#x", "refused", "https://[Examples](#x"),
     ("/go/nothere/", "dangling", "https://example.org/go/nothere/"),
     ("/go/broken/", "dangling", "https://example.org/go/broken/"),
     ("/go/loop1/", "dangling", "https://example.org/go/loop1/"),

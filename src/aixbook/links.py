@@ -19,7 +19,7 @@ from lxml import etree
 
 from .model import Chapter, Diagnostic, Heading, LinkStats, LinkTarget, ResolvedChapter
 from .sanitize import sanitize
-from .site import Site, short_name
+from .site import Site, short_name, split_url
 
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
 _DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/|$)", re.I)
@@ -81,7 +81,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
     for name, red in site.redirects.items():
         table.shorts[name] = Short(destination=red.destination)
     for name, red in site.redirects.items():
-        dest = urlsplit(red.destination)
+        dest = split_url(red.destination) or urlsplit("")
         key = table.pages.get(_norm_path(dest.path)) if not dest.scheme else None
         if key is not None and dest.fragment and unquote(dest.fragment) not in table.ids[key]:
             diags.append(Diagnostic(
@@ -89,8 +89,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
                 f"no page{_suggest(dest.fragment, table.ids[key], prefix='#')}", site.firebase_path, red.line))
     for name, red in site.redirects.items():
         chain, cur = [red.source], red
-        while (nxt := short_name(urlsplit(cur.destination).path) if not urlsplit(cur.destination).scheme
-               else None) is not None and nxt in site.redirects:
+        while (nxt := _redirect_short(cur.destination)) is not None and nxt in site.redirects:
             cur = site.redirects[nxt]
             chain.append(cur.source)
             if nxt == name or len(chain) > _MAX_HOPS:
@@ -99,7 +98,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
                 break
     for ch in chapters:
         for url, local_id, line in ch.permalinks:
-            name = short_name(urlsplit(url).path) if _is_site_url(site, url) else None
+            name = short_name(split_url(url).path) if _is_site_url(site, url) else None
             if name is None or name in site.redirects:
                 continue
             old = table.shorts.get(name)
@@ -112,8 +111,15 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
     return table, diags
 
 
+def _redirect_short(destination: str) -> str | None:
+    parts = split_url(destination)
+    return short_name(parts.path) if parts is not None and not parts.scheme else None
+
+
 def _is_site_url(site: Site, url: str) -> bool:
-    parts = urlsplit(url)
+    parts = split_url(url)
+    if parts is None:
+        return False
     return not parts.scheme or (parts.scheme in ("http", "https") and site.is_own_host(parts.netloc))
 
 
@@ -141,7 +147,9 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
         return Resolution(LinkTarget("internal", chapter=key, uid=key))
     if href.startswith("#"):
         return Resolution(_anchor(table, key, unquote(href[1:]), href, table.chapter_urls[key]))
-    parts = urlsplit(href)
+    parts = split_url(href)
+    if parts is None:
+        return Resolution(LinkTarget("refused", url=href, reason="malformed URL"))
     if parts.scheme in _REFUSED_SCHEMES:
         return Resolution(LinkTarget("refused", url=href, reason=f"{parts.scheme}: URL refused"))
     if parts.scheme:
@@ -160,7 +168,7 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
             return Resolution(LinkTarget("external", url="https://" + href),
                               f"link '{href}' has no scheme; read as https://{href}")
         base = table.chapter_urls[key]
-        joined = urlsplit(urljoin(base, href))
+        joined = split_url(urljoin(base, href)) or urlsplit("")
         return Resolution(_site_path(table, joined.path, joined.fragment, href, 0))
     return Resolution(_site_path(table, parts.path, parts.fragment, href, 0))
 
@@ -179,7 +187,7 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
         if short.chapter:
             target = _anchor(table, short.chapter, short.local_id, original, path)
         else:
-            dest = urlsplit(short.destination)
+            dest = split_url(short.destination) or urlsplit("")
             if dest.scheme and not table.site.is_own_host(dest.netloc):
                 return LinkTarget("external", url=short.destination)
             target = _site_path(table, dest.path or "/", dest.fragment or fragment, original, hops + 1)
@@ -234,7 +242,9 @@ def _inside(folder: Path, rel: str) -> bool:
 def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
     """Where an image ``src`` written in chapter ``key`` is on disk (static-relative)."""
     src = src.strip()
-    parts = urlsplit(src)
+    parts = split_url(src)
+    if parts is None:
+        return LinkTarget("refused", url=src, reason=f"malformed image URL {src[:60]}")
     if parts.scheme == "data":
         return LinkTarget("image", url=src)
     if parts.scheme in _REFUSED_SCHEMES:
@@ -325,7 +335,7 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
         if href is None:
             continue
         if _is_permalink_line(a):
-            a.set("href", table.web(urlsplit(href).path) if _is_site_url(table.site, href) else href)
+            a.set("href", table.web(split_url(href).path) if _is_site_url(table.site, href) else href)
             a.set("class", "permalink")
             continue
         res = resolve_href(table, href, key)

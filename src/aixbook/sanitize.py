@@ -41,8 +41,25 @@ def unnest_void(root) -> None:
                 el.tail = (text or "") + (tail or "")
 
 
+def repair_run_on_tags(root, report: Report) -> None:
+    """``<br<a href=…>`` is parsed as one element named ``br<a``: split it back into
+    ``<br>`` and ``<a href=…>`` so the link is a link (browsers lose it)."""
+    for el in list(root.iter(etree.Element)):
+        if isinstance(el.tag, str) and "<" in el.tag:
+            parts = [p for p in el.tag.split("<") if p]
+            report(f"malformed tag <{el.tag}> read as " + "".join(f"<{p}>" for p in parts), f"<{el.tag}")
+            if not parts or not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", p) for p in parts):
+                el.tag = "span"
+                continue
+            el.tag = parts[-1]
+            parent = el.getparent()
+            for name in parts[:-1]:
+                parent.insert(parent.index(el), etree.Element(name))
+
+
 def sanitize(root, report: Report) -> None:
     """Remove dangerous elements and attributes from the tree under ``root`` (in place)."""
+    repair_run_on_tags(root, report)
     unnest_void(root)
     for el in list(root.iter(etree.Element)):
         if not isinstance(el.tag, str):

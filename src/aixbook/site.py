@@ -63,7 +63,7 @@ class Site:
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
     def is_own_host(self, netloc: str) -> bool:
-        own = urlsplit(self.base_url).netloc.lower()
+        own = (split_url(self.base_url) or urlsplit("")).netloc.lower()
         netloc = netloc.lower()
         return bool(own) and netloc in {own, "www." + own, own.removeprefix("www.")}
 
@@ -182,6 +182,14 @@ def load_site(project_root: Path) -> Site:
                 base_url=base_url, redirects=redirects, firebase_path=fb_path, diagnostics=tuple(diags))
 
 
+def split_url(url: str):
+    """``urlsplit``, or None for a malformed URL (e.g. ``https://[x``) instead of ValueError."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
 _SHORT = re.compile(r"^/?(?:go|goto)/([^/?#]+)/?$")
 
 
@@ -228,7 +236,7 @@ def _load_redirects(root: Path) -> tuple[dict[str, Redirect], Path | None, list[
 
 
 def _norm_dest(dest: str) -> str:
-    parts = urlsplit(dest)
+    parts = split_url(dest) or urlsplit("")
     return parts.path.rstrip("/") + ("#" + parts.fragment if parts.fragment else "")
 
 
