@@ -11,6 +11,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +43,12 @@ class BuildResult:
         return list(self.book.diagnostics)
 
 
+# Set by the CLI's SIGINT/SIGTERM handler. The KeyboardInterrupt it raises can be
+# swallowed when the signal lands inside a C callback of the renderer; the flag still
+# stops the half-made file from replacing the previous output.
+INTERRUPTED = threading.Event()
+
+
 @contextlib.contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """A temporary path in ``final``'s folder, renamed to ``final`` only on success."""
@@ -51,6 +58,8 @@ def atomic_path(final: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if INTERRUPTED.is_set():
+            raise KeyboardInterrupt
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, final)
     except BaseException:

@@ -45,7 +45,9 @@ def print_diagnostics(diags, quiet: bool = False) -> None:
         click.echo(f"{where}{click.style(d.severity, fg=colour)}: {d.message}", err=True)
 
 
-def _terminate(signum, frame):
+def _interrupt(signum, frame):
+    from .build import INTERRUPTED
+    INTERRUPTED.set()
     raise KeyboardInterrupt
 
 
@@ -57,7 +59,8 @@ def run(fn):
     import signal
     import threading
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         return fn()
     except AixbookError as exc:
