@@ -40,7 +40,7 @@ def bare_weasyprint(repo: str, work: Path) -> tuple[float, float]:
     render = ("import pickle; from aixbook import pdf; pdf._isolate_fontconfig(); from weasyprint import HTML;"
               f"doc=pickle.load(open({str(dump)!r},'rb'));"
               "HTML(string=doc.html, base_url=pdf.BASE_URL, url_fetcher=pdf.make_fetcher(doc.resources))"
-              f".write_pdf({str(work / 'bare.pdf')!r}, stylesheets=pdf.stylesheets())")
+              f".write_pdf({str(work / 'bare.pdf')!r}, stylesheets=pdf.stylesheets(), pdf_variant='pdf/ua-1', pdf_tags=True)")
     return run([PY, "-c", render])
 
 

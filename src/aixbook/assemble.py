@@ -33,6 +33,12 @@ class Document:
     title: str = ""
 
 
+def _description(book: Book) -> str:
+    params = book.site.config.get("params") or {}
+    site_text = params.get("description") or params.get("og_description") if isinstance(params, dict) else None
+    return str(book.config.subtitle or site_text or book.config.title or "")
+
+
 def build_date(fmt: str | None = None) -> datetime:
     """The date the build is for: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -68,9 +74,8 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             img.set("src", local)
         elif "remote" in (img.get("class") or "").split():
             _remote_placeholder(img, src)      # --allow-remote, but the fetch failed
-        if img.get("alt") is None:
-            img.set("alt", "")
         _figure(img)
+    _alt_texts(root, rc)
     for table in root.iter("table"):
         cols = _column_count(table)
         classes = (table.get("class") or "").split()
@@ -81,6 +86,11 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
         if classes:
             table.set("class", " ".join(dict.fromkeys(classes)))
     _break_long_words(root)
+    for p in root.iter("p"):
+        # "**Description**" alone on a line is a label for what follows: keep them together.
+        if len(p) == 1 and p[0].tag in ("strong", "b") and not (p.text or "").strip() \
+                and not (p[0].tail or "").strip():
+            p.set("class", ((p.get("class") or "") + " label").strip())
     if is_index_chapter(rc):
         _index_lists(root)
     if book.config.xref_pages:
@@ -106,6 +116,27 @@ def _break_long_words(root) -> None:
             el.text = fix(el.text)
         if el.tail and len(el.tail) >= 120:
             el.tail = fix(el.tail)
+
+
+def _alt_texts(root, rc: ResolvedChapter) -> None:
+    """Give images without alt text a short one (screen readers, PDF/UA, EPUB): their caption,
+    else the section they illustrate. Marked ``data-alt-generated`` so no renderer claims
+    an author wrote it."""
+    heading = rc.chapter.source.title
+    for el in root.iter():
+        if el.tag in ("h2", "h3", "h4", "h5", "h6"):
+            heading = " ".join(el.text_content().split()) or heading
+        elif el.tag == "img" and not (el.get("alt") or "").strip():
+            if el.get("role") == "presentation":
+                el.set("alt", "")
+                continue
+            caption = (el.get("title") or "").strip()
+            fig = next((a for a in el.iterancestors() if a.tag == "figure"), None)
+            cap = fig.find("figcaption") if fig is not None else None
+            if not caption and cap is not None:
+                caption = " ".join(cap.text_content().split())
+            el.set("alt", caption or f"Figure in “{heading}”")
+            el.set("data-alt-generated", "1")
 
 
 def _remote_placeholder(img, src: str) -> None:
@@ -220,10 +251,9 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
             file = (base / rel)
             if file.is_file() and file.resolve().is_relative_to(base.resolve()):
                 resources[src] = file
-                if img.get("alt") is None:
-                    img.set("alt", "")
-                continue
-        img.set("alt", img.get("alt") or "")
+        if not (img.get("alt") or "").strip():
+            img.set("alt", f"Cover artwork of {book.config.title}")
+            img.set("data-alt-generated", "1")
     for el in root.iter(etree.Element):
         if el.get("id"):
             el.set("id", "front-" + el.get("id"))
@@ -290,7 +320,7 @@ def assemble(book: Book, chapters: list[ResolvedChapter] | None = None, *, front
         '<meta charset="utf-8"/>',
         f"<title>{esc(cfg.title or '')}</title>",
         f'<meta name="author" content="{esc(", ".join(cfg.authors))}"/>',
-        f'<meta name="description" content="{esc(cfg.subtitle or cfg.title or "")}"/>',
+        f'<meta name="description" content="{esc(_description(book))}"/>',
         f'<meta name="keywords" content="{esc(", ".join(cfg.keywords or ("AI security", "OWASP")))}"/>',
         f'<meta name="generator" content="aixbook {__version__}"/>',
         f'<meta name="dcterms.created" content="{date}"/>',

@@ -159,7 +159,8 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
             doc = assemble(book)
             final = out_dir / f"{name}.pdf"
             with atomic_path(final) as tmp:
-                res = render_pdf(doc, tmp, paper=book.config.paper)
+                variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
+                res = render_pdf(doc, tmp, paper=book.config.paper, pdf_variant=variant)
                 result.render_warnings.extend(res.warnings)
                 if strict and res.warnings:
                     raise BuildError(f"--strict: WeasyPrint warned {len(res.warnings)} time(s), "

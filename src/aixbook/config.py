@@ -30,6 +30,7 @@ class BookConfig:
     paper: str = "A4"
     xref_pages: bool = False
     allow_remote: bool = False             # fetch http(s) images (with a timeout and size cap)
+    pdf_variant: str = "pdf/ua-1"          # tagged, accessible PDF; "none" for a plain PDF
     keywords: tuple[str, ...] = ()
     base_dir: Path | None = None           # folder of book.toml, for relative paths
 
@@ -102,6 +103,11 @@ def _coerce(name: str, value):
         if not isinstance(value, bool):
             raise ValueError("must be true or false")
         return value
+    if name == "pdf_variant":
+        allowed = ("none", "pdf/ua-1", "pdf/ua-2", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u")
+        if str(value).lower() not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return str(value).lower()
     if name == "paper":
         norm = {p.lower(): p for p in PAPER_SIZES}.get(str(value).lower())
         if norm is None:

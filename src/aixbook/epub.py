@@ -401,6 +401,8 @@ def _alt_texts(root, rc: ResolvedChapter) -> int:
     for el in root.iter():
         if el.tag in ("h2", "h3", "h4", "h5", "h6"):
             heading = _text(el) or heading
+        elif el.tag == "img" and el.get("data-alt-generated"):
+            made += 1
         elif el.tag == "img" and not (el.get("alt") or "").strip():
             if el.get("role") == "presentation" or "decorative" in (el.get("class") or ""):
                 el.set("alt", "")
