@@ -17,7 +17,7 @@ import lxml.html
 import pymupdf
 import pytest
 
-from conftest import EPOCH, needs_corpus
+from conftest import EPOCH, SAMPLE, needs_corpus
 
 CHAPTERS = ["0. AI Security Overview", "1. General controls", "2. Input threats",
             "3. Development-time threats", "4. Runtime conventional security threats",
@@ -452,3 +452,18 @@ def test_sample_book_builds_with_outline_and_real_glyphs(sample_build):
             if c[1] == 0]
     assert not tofu
     assert doc.metadata["title"] == sample_build.book.config.title
+
+
+def test_letter_paper_and_xref_pages(tmp_path):
+    """book.toml/CLI options a print user asks for: Letter paper, "(p. N)" after internal links."""
+    from aixbook.build import build
+    result = build(SAMPLE, ("pdf",), tmp_path, paper="Letter", xref_pages=True, toc_depth=2)
+    doc = pymupdf.open(result.outputs["pdf"])
+    assert (round(doc[0].rect.width), round(doc[0].rect.height)) == (612, 792)
+    text = " ".join(page.get_text() for page in doc)
+    refs = re.findall(r"\(p\. (\d+)\)", text)
+    assert len(refs) > 10 and all(1 <= int(n) <= doc.page_count for n in refs)
+    toc_levels = {lvl for lvl, *_ in doc.get_toc()}
+    assert 2 in toc_levels
+    toc_page = doc[1].get_text()
+    assert "Examples" not in toc_page            # h3 are left out of the contents at depth 2
