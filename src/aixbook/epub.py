@@ -33,6 +33,7 @@ from . import __version__
 from .assemble import build_date, chapter_fragment, front_page, is_index_chapter, toc_html
 from .errors import BuildError
 from .model import Book, ResolvedChapter
+from .sanitize import remove_keep_tail
 from .resources import STYLES_DIR
 
 log = logging.getLogger(__name__)
@@ -523,12 +524,12 @@ def _sanitize(root, book: Book) -> None:
     for node in list(root.iter()):
         tag = node.tag
         if not isinstance(tag, str):          # comments and processing instructions
-            _remove_keep_tail(node)
+            remove_keep_tail(node)
             continue
         if node is root:
             continue
         if tag in _DROP:
-            _remove_keep_tail(node)
+            remove_keep_tail(node)
             continue
         if tag in _EMBEDS:
             _embed_to_link(node)
@@ -547,20 +548,6 @@ def _sanitize(root, book: Book) -> None:
         _attributes(node, tag)
         if tag == "a":
             _link(node, book)
-
-
-def _remove_keep_tail(node) -> None:
-    parent = node.getparent()
-    if parent is None:
-        return
-    tail = node.tail
-    prev = node.getprevious()
-    parent.remove(node)
-    if tail:
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
 
 
 def _embed_to_link(node) -> None:

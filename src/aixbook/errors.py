@@ -14,15 +14,10 @@ class AixbookError(Exception):
     category = "error"
     exit_code = 1
 
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return super().__str__()
 
 
-class ConfigError(AixbookError):
-    """The site or book configuration cannot be used (exit status 2)."""
-
-    category = "config error"
-    exit_code = 2
+class LocatedError(AixbookError):
+    """An error about a place in a file: prints as ``path:line: message``."""
 
     def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
         self.path = Path(path) if path is not None else None
@@ -31,17 +26,18 @@ class ConfigError(AixbookError):
         super().__init__(_located(message, self.path, line))
 
 
-class SourceError(AixbookError):
+class ConfigError(LocatedError):
+    """The site or book configuration cannot be used (exit status 2)."""
+
+    category = "config error"
+    exit_code = 2
+
+
+class SourceError(LocatedError):
     """A content file cannot be read or parsed (exit status 1)."""
 
     category = "source error"
     exit_code = 1
-
-    def __init__(self, message: str, path: Path | str, line: int | None = None):
-        self.path = Path(path)
-        self.line = line
-        self.message = message
-        super().__init__(_located(message, self.path, line))
 
 
 class BuildError(AixbookError):

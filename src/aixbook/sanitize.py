@@ -67,15 +67,15 @@ def sanitize(root, report: Report) -> None:
         tag = el.tag.lower()
         if tag in DROP:
             report(f"<{tag}> dropped (a book does not embed or run other content)", f"<{tag}")
-            _remove(el)
+            remove_keep_tail(el)
             continue
         if tag == "link":
             report(f"<link rel=\"{el.get('rel', '')}\"> dropped (a book does not pull in other files)", "<link")
-            _remove(el)
+            remove_keep_tail(el)
             continue
         if tag == "meta" and el.get("http-equiv") is not None:
             report("<meta http-equiv> dropped", "http-equiv")
-            _remove(el)
+            remove_keep_tail(el)
             continue
         for name in list(el.attrib):
             low = name.lower()
@@ -94,7 +94,8 @@ def sanitize(root, report: Report) -> None:
                 del el.attrib[name]   # a second image source the resolver never checked
 
 
-def _remove(el) -> None:
+def remove_keep_tail(el) -> None:
+    """Remove ``el`` (and what is inside it) but keep the text that follows it."""
     parent = el.getparent()
     if parent is None:
         return
