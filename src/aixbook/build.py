@@ -170,8 +170,17 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
         elif fmt == "epub":
             from .epub import render_epub
             final = out_dir / f"{name}.epub"
-            with atomic_path(final) as tmp:
-                render_epub(book, tmp)
+            from .pdf import WarningCollector
+            collector = WarningCollector()
+            logging.getLogger("aixbook.epub").addHandler(collector)
+            try:
+                with atomic_path(final) as tmp:
+                    render_epub(book, tmp)
+                    if strict and collector.messages:
+                        raise BuildError(f"--strict: {collector.messages[0]}; {final.name} not written")
+            finally:
+                logging.getLogger("aixbook.epub").removeHandler(collector)
+            result.render_warnings.extend(collector.messages)
             result.outputs["epub"] = final
         elif fmt == "html":
             result.outputs["html"] = write_html(book, html_document(book), out_dir, name)

@@ -70,7 +70,9 @@ class RenderResult:
     warnings: list[str]
 
 
-class _Collector(logging.Handler):
+class WarningCollector(logging.Handler):
+    """Keeps the WARNING-and-above messages of the logger it is attached to."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -127,7 +129,7 @@ def render_pdf(doc: Document, target: Path, *, paper: str = "A4", pdf_variant: s
     _isolate_fontconfig()
     from weasyprint import HTML
 
-    collector = _Collector()
+    collector = WarningCollector()
     wlog = logging.getLogger("weasyprint")
     wlog.addHandler(collector)
     try:
