@@ -185,3 +185,27 @@ def test_server_serves_page_and_reloads_after_change(tmp_path):
         stop.set()
         server.close()
         watcher.join(5)
+
+
+def test_cli_watch_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    from conftest import SAMPLE
+    site = tmp_path / "book"
+    shutil.copytree(SAMPLE, site)
+    proc = subprocess.Popen([sys.executable, "-m", "aixbook", "preview", "1", str(site), "-o", str(tmp_path / "o"),
+                             "--html", "--watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        pdf = tmp_path / "o/preview/1_towers_and_lights.html"
+        assert _wait(pdf.exists), "no first build"
+        time.sleep(1.0)
+        chapter = site / "content/docs/1_towers_and_lights.md"
+        chapter.write_text(chapter.read_text() + "\nA new closing line.\n")
+        assert _wait(lambda: "A new closing line." in pdf.read_text()), "no rebuild after the edit"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert "rebuilt" in out and " s" in out.splitlines()[-1]
+    assert "stopped" in err and "Traceback" not in err

@@ -100,8 +100,6 @@ def _progress():
         if step not in tasks:
             tasks[step] = prog.add_task(step, total=total)
         prog.update(tasks[step], completed=done, total=total)
-        if step.startswith("render") and done >= total:
-            pass
     update.stop = prog.stop  # type: ignore[attr-defined]
     return update
 
@@ -201,14 +199,11 @@ def _cache(output_dir: Path):
     return ChapterCache(output_dir / ".cache")
 
 
-def _open(path: Path) -> None:
-    import shutil
-    import subprocess
-    opener = next((c for c in ("xdg-open", "open") if shutil.which(c)), None)
-    if opener is None:
-        click.echo(f"no viewer found to open {path} (tried xdg-open, open)", err=True)
-        return
-    subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def _open(target: str) -> None:
+    """Open a file or URL with the system's viewer."""
+    import webbrowser
+    if not webbrowser.open(target if "://" in target else Path(target).resolve().as_uri()):
+        click.echo(f"no viewer found to open {target}", err=True)
 
 
 @main.command()
@@ -238,38 +233,42 @@ def preview(chapter, site, output_dir, config_path, as_html, open_, watch, serve
 
     path, book, secs = run(once)
     out.print(f"{_rel(path)}  ({secs:.2f} s)", markup=False)
-    if open_ and not serve:
-        _open(path)
+    keys = [book.chapters[0].chapter.key]
     if serve:
-        _serve_loop(site, config_path, path, lambda: run(once)[0], [book.chapters[0].chapter.key], port, open_)
-    elif watch:
-        _watch_forever(site, config_path, [book.chapters[0].chapter.key], lambda: run(once))
+        _serve_loop(site, config_path, cache, path, lambda: run(once)[0], keys, port, open_)
+        return
+    if open_:
+        _open(str(path))
+    if watch:
+        _watch_forever(site, config_path, cache, keys, lambda: run(once)[0])
 
 
-def _watch_forever(site, config_path, keys, rebuild_once, on_rebuilt=None):
+def _watch_forever(site, config_path, cache, keys, rebuild_once, on_rebuilt=None) -> None:
+    """Rebuild on every change until Ctrl-C; one line per rebuild, errors keep the watch going."""
     import threading
     from .book import gather
     from .serve import watch_loop, watched_files
 
     stop = threading.Event()
+    last: list[set[Path]] = [watched_files(gather(site, config_path, cache=cache), keys)]
 
-    def files():
+    def files() -> set[Path]:
         try:
-            return watched_files(gather(site, config_path), keys)
+            last[0] = watched_files(gather(site, config_path, cache=cache), keys)
         except AixbookError:
-            return watched_files_last[0]
-    watched_files_last = [watched_files(gather(site, config_path), keys)]
+            pass                                   # a broken file: keep watching what we had
+        return last[0]
 
-    def rebuild():
+    def rebuild() -> None:
         start = time.perf_counter()
         try:
-            result = rebuild_once()
+            path = rebuild_once()
         except SystemExit:
-            return                      # the error line is printed; keep watching
+            return                                 # run() printed the one-line error
         if on_rebuilt:
             on_rebuilt()
-        out.print(f"{time.strftime('%H:%M:%S')} rebuilt {_rel(result[0]) if isinstance(result, tuple) else ''} "
-                  f"in {time.perf_counter() - start:.2f} s", markup=False)
+        out.print(f"{time.strftime('%H:%M:%S')} rebuilt {_rel(path)} in {time.perf_counter() - start:.2f} s",
+                  markup=False)
 
     click.echo("watching for changes; Ctrl-C stops", err=True)
     try:
@@ -281,7 +280,7 @@ def _watch_forever(site, config_path, keys, rebuild_once, on_rebuilt=None):
         click.echo("stopped", err=True)
 
 
-def _serve_loop(site, config_path, page_path: Path, rebuild_once, keys, port, open_):
+def _serve_loop(site, config_path, cache, page_path: Path, rebuild_once, keys, port, open_) -> None:
     from .serve import PreviewServer
     try:
         server = PreviewServer(page_path.parent, page_path.name, port)
@@ -291,9 +290,9 @@ def _serve_loop(site, config_path, page_path: Path, rebuild_once, keys, port, op
     server.serve_in_thread()
     out.print(f"serving {server.url}  (Ctrl-C stops)", markup=False)
     if open_:
-        _open(Path(server.url))
+        _open(server.url)
     try:
-        _watch_forever(site, config_path, keys, lambda: (rebuild_once(),), on_rebuilt=server.bump)
+        _watch_forever(site, config_path, cache, keys, rebuild_once, on_rebuilt=server.bump)
     finally:
         server.close()
 
@@ -319,7 +318,7 @@ def serve(site, output_dir, config_path, port, open_):
         return write_html(book, html_document(book), folder, book.config.output_name)
 
     path = run(once)
-    _serve_loop(site, config_path, path, lambda: run(once), None, port, open_)
+    _serve_loop(site, config_path, cache, path, lambda: run(once), None, port, open_)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -59,7 +59,7 @@ def watch_loop(files: Callable[[], set[Path]], rebuild: Callable[[], None],
         changed = False
         for changes in watch(*folders, watch_filter=lambda _c, path: Path(path).resolve() in wanted,
                              stop_event=stop, debounce=debounce_ms, rust_timeout=500,
-                             yield_on_timeout=False, raise_interrupt=False):
+                             yield_on_timeout=False, raise_interrupt=True):
             if changes:
                 changed = True
                 break
