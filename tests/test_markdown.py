@@ -114,3 +114,9 @@ def test_unclosed_shortcode_is_a_source_error():
 def test_shortcode_syntax_in_code_is_documentation():
     html = render("Write `{{< callout` to start.\n", P).html
     assert "{{&lt; callout" in html
+
+
+def test_tilde_lines_are_not_definitions_as_in_goldmark():
+    html = render("CONSTRAINTS:\n~ Do not add anything\n~ Keep it short\n", P).html
+    assert "<dl>" not in html and "~ Do not add anything" in html
+    assert "<dl>" in render("Term\n: Definition\n", P).html

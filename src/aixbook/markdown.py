@@ -52,9 +52,26 @@ class Rendered:
 def _parser() -> MarkdownIt:
     md = MarkdownIt("gfm-like", {"typographer": True, "linkify": True, "html": True})
     md.use(footnote_plugin, inline=False).use(deflist_plugin).use(tasklists_plugin)
+    _colon_only_deflists(md)
     md.enable(["replacements", "smartquotes"])
     md.linkify.set({"fuzzy_email": False})
     return md
+
+
+def _colon_only_deflists(md: MarkdownIt) -> None:
+    """Goldmark starts a definition only at ":"; the plugin also takes pandoc's "~",
+    which would turn lines such as "~ Do not add…" into a definition list."""
+    original = next(r.fn for r in md.block.ruler.__rules__ if r.name == "deflist")
+
+    def deflist(state, start_line, end_line, silent):
+        nxt = start_line + 1
+        if nxt < end_line:
+            pos = state.bMarks[nxt] + state.tShift[nxt]
+            if pos < state.eMarks[nxt] and state.src[pos] == "~":
+                return False
+        return original(state, start_line, end_line, silent)
+
+    md.block.ruler.at("deflist", deflist, {"alt": ["paragraph", "reference"]})
 
 
 # ----------------------------------------------------------------- ids
