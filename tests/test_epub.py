@@ -502,3 +502,18 @@ def test_stylesheet_fits_small_screens_and_dark_mode():
     assert not re.search(r"(?<![-\w])color\s*:", css)                 # no forced text colours
     assert not re.search(r"background(-color)?\s*:\s*#", css)          # only translucent shades
     assert "max-width: 100%" in css and "@font-face" not in css
+
+
+def test_no_split_part_is_only_a_title(real_build):
+    """A reader never opens a file that holds nothing but a chapter title."""
+    import zipfile
+    with zipfile.ZipFile(real_build.outputs["epub"]) as z:
+        for name in z.namelist():
+            if not name.endswith(".xhtml") or "nav" in name or "cover" in name:
+                continue
+            root = etree.fromstring(z.read(name))
+            body = root.find("{http://www.w3.org/1999/xhtml}body")
+            text = " ".join(body.itertext()).split()
+            headings = " ".join(" ".join(h.itertext()) for h in body.iter(
+                "{http://www.w3.org/1999/xhtml}h1", "{http://www.w3.org/1999/xhtml}h2")).split()
+            assert len(text) > len(headings) + 5, f"{name} holds only its headings"

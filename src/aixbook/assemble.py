@@ -81,8 +81,11 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
         classes = (table.get("class") or "").split()
         if cols >= 6:
             classes.append("wide")
-        if len(table.findall(".//tr")) > 25:
+        rows = len(table.findall(".//tr"))
+        if rows > 25:
             classes.append("long")
+        elif rows <= 12:
+            classes.append("short")
         if classes:
             table.set("class", " ".join(dict.fromkeys(classes)))
     _break_long_words(root)

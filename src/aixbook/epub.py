@@ -479,7 +479,9 @@ def _groups(children, sizes) -> list[list]:
     groups: list[list] = []
     cur, cur_size = [], 0
     for unit, size in fine:
-        if cur and cur_size + size > SPLIT_BYTES:
+        # A file holding nothing but a title would show readers an empty screen.
+        only_headings = all(isinstance(c.tag, str) and re.fullmatch(r"h[1-6]", c.tag) for c in cur)
+        if cur and cur_size + size > SPLIT_BYTES and not only_headings:
             groups.append(cur)
             cur, cur_size = [], 0
         cur.extend(unit)
@@ -723,7 +725,7 @@ def _cover_image(book: Book, front, front_resources: dict[str, Path], package: _
     for img in front.iter("img"):
         src = img.get("src", "")
         if src in front_resources:
-            alt = (img.get("alt") or "").strip()
+            alt = "" if img.get("data-alt-generated") else (img.get("alt") or "").strip()
             return package.names[src], f"Cover of {cfg.title}" + (f": {alt}" if alt else "")
     return None, ""
 
