@@ -21,13 +21,18 @@ def test_version():
     assert r.exit_code == 0 and __version__ in r.stdout
 
 
-def test_build_maps_arguments(tmp_path):
+def _fake_build():
     fake = mock.MagicMock()
     fake.return_value.book.diagnostics = ()
     fake.return_value.render_warnings = []
     fake.return_value.seconds = 0.0
     fake.return_value.pages = 0
     fake.return_value.outputs = {}
+    return fake
+
+
+def test_build_maps_arguments(tmp_path):
+    fake = _fake_build()
     with mock.patch("aixbook.build.build", fake):
         invoke("build", "site", "-f", "pdf", "-f", "html", "-o", tmp_path, "--strict", "--paper", "letter",
                "--xref-pages", "--toc-depth", "2", "--allow-remote")
@@ -39,12 +44,7 @@ def test_build_maps_arguments(tmp_path):
 
 def test_build_defaults_leave_config_in_charge(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    fake = mock.MagicMock()
-    fake.return_value.book.diagnostics = ()
-    fake.return_value.render_warnings = []
-    fake.return_value.seconds = 0.0
-    fake.return_value.pages = 0
-    fake.return_value.outputs = {}
+    fake = _fake_build()
     with mock.patch("aixbook.build.build", fake):
         invoke("build")
     args, kwargs = fake.call_args
