@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from unittest import mock
 
-import pytest
 from click.testing import CliRunner
 
 from aixbook import __version__

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from aixbook.book import load_book, load_sources, parse_source
+from aixbook.book import load_sources, parse_source
 from aixbook.config import load_config
 from aixbook.site import load_site
 

@@ -1,7 +1,6 @@
 """Issue 6: broken and hostile content never crashes the build, leaks a file, or loses output."""
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
 from pathlib import Path

@@ -5,10 +5,8 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 import lxml.html
-import pytest
 
 from conftest import CORPUS, SITE_DIR, needs_corpus
 

@@ -1,12 +1,10 @@
 """Nothing lost, same bytes twice, strict mode, and bounded work on pathological Markdown."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 

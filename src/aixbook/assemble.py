@@ -9,7 +9,6 @@ from __future__ import annotations
 import html as htmllib
 import os
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,9 +19,6 @@ from lxml import etree
 from . import __version__
 from .links import image_file
 from .model import Book, ResolvedChapter
-
-_INDEX_LINE = re.compile(r"^\s*$")
-
 
 @dataclass(frozen=True)
 class Document:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -91,7 +90,6 @@ def strict_failures(book: Book, render_warnings: list[str] = ()) -> list[str]:
 
 def write_html(book: Book, doc: Document, out_dir: Path, name: str) -> Path:
     """The one-page HTML with its images and styles next to it."""
-    from .resources import STYLES_DIR
     for rel, src in doc.resources.items():
         dest = out_dir / rel
         if not dest.exists() or dest.stat().st_size != src.stat().st_size:

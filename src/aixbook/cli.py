@@ -13,7 +13,6 @@ from rich.console import Console
 from . import __version__
 from .errors import AixbookError
 
-SITE_HELP = "Hugo site folder, or a repository root holding one (default: book/)."
 CONFIG_HELP = "book.toml to use (default: book.toml in the site or project root)."
 OUTPUT_HELP = "Folder for the outputs (default: output/ in the current folder)."
 STRICT_HELP = "Treat every warning as an error."

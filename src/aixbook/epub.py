@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import lxml.html
 from ebooklib import epub
 from lxml import etree
 

@@ -301,15 +301,12 @@ def resolve_chapters(table: LinkTable, chapters: list[Chapter]) -> tuple[list[Re
     """Rewrite ids and links of every chapter; return them with counts and diagnostics."""
     out: list[ResolvedChapter] = []
     diags: list[Diagnostic] = []
-    counts = dict.fromkeys(("internal", "site", "external", "dangling", "image", "missing-image"), 0)
+    counts: dict = {}
     for ch in chapters:
         rc, ds = resolve_chapter(table, ch, counts)
         out.append(rc)
         diags.extend(ds)
-    stats = LinkStats(internal=counts["internal"], site=counts["site"], external=counts["external"],
-                      dangling=counts["dangling"], images=counts["image"],
-                      missing_images=counts["missing-image"])
-    return out, stats, diags
+    return out, LinkStats.from_counts(counts), diags
 
 
 def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None

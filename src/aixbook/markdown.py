@@ -10,10 +10,9 @@ from __future__ import annotations
 import html as htmllib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -139,7 +138,7 @@ def expand_shortcodes(text: str, path: Path, first_line: int) -> tuple[str, list
         _check_unclosed(before, path, first_line + line)
         emit(before, True)
         line += before.count("\n")
-        kind, closing, name, args = m.group(1), m.group(2), m.group(3), m.group(4)
+        closing, name, args = m.group(2), m.group(3), m.group(4)
         attrs = {a.group(1): next(g for g in a.groups()[1:] if g is not None) for a in _ATTR.finditer(args)}
         rep = _shortcode_html(name, bool(closing), attrs)
         if rep is None:
@@ -244,7 +243,6 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                 explicit[i] = (hid, classes)
 
     last_heading_id = ""
-    quote_depth = 0
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open":
             inline = tokens[i + 1]
@@ -259,7 +257,6 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             headings.append(Heading(level=level, text=text_plain, id=hid, line=src_line(tok)))
             last_heading_id = hid
         elif tok.type == "blockquote_open":
-            quote_depth += 1
             # A section's metadata quote: every line "Category: …" / "Permalink: …".
             j = i + 1
             if j + 1 < len(tokens) and tokens[j].type == "paragraph_open" and tokens[j + 1].type == "inline":
@@ -271,8 +268,6 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                     if last_heading_id:
                         permalinks.append((m.group(1), last_heading_id,
                                            src_line(tokens[j + 1]) + content[: m.start()].count("\n")))
-        elif tok.type == "blockquote_close":
-            quote_depth -= 1
         elif tok.type == "inline" and tok.children:
             for child in tok.children:
                 if child.type == "html_inline" and not _is_known_tag(child.content):

@@ -98,6 +98,13 @@ class LinkStats:
     images: int = 0
     missing_images: int = 0
 
+    @classmethod
+    def from_counts(cls, counts: dict) -> "LinkStats":
+        """From the per-kind counts the link stage keeps (keys are LinkTarget kinds)."""
+        return cls(internal=counts.get("internal", 0), site=counts.get("site", 0),
+                   external=counts.get("external", 0), dangling=counts.get("dangling", 0),
+                   images=counts.get("image", 0), missing_images=counts.get("missing-image", 0))
+
 
 @dataclass(frozen=True)
 class ResolvedChapter:

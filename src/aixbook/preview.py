@@ -134,12 +134,8 @@ def preview_book(g: Gathered, sel: Selection) -> Book:
         rc = replace(rc, html=html, headings=heads)
         lines = _line_range(sel.chapter, heading)
         diags = [d for d in diags if d.line is None or lines[0] <= d.line < lines[1]]
-    ids = set(re.findall(r'\sid="([^"]+)"', rc.html)) | {rc.chapter.key}
-    rc = replace(rc, html=_external_anchors(rc.html, ids, g))
-    stats = LinkStats(internal=counts.get("internal", 0), site=counts.get("site", 0),
-                      external=counts.get("external", 0), dangling=counts.get("dangling", 0),
-                      images=counts.get("image", 0), missing_images=counts.get("missing-image", 0))
-    return book_from(g, [rc], stats, diags, all_diagnostics=False)
+    rc = replace(rc, html=_external_anchors(rc.html, rc.chapter.key, g))
+    return book_from(g, [rc], LinkStats.from_counts(counts), diags, all_diagnostics=False)
 
 
 def _line_range(ch: Chapter, heading: Heading) -> tuple[int, int]:
@@ -147,11 +143,15 @@ def _line_range(ch: Chapter, heading: Heading) -> tuple[int, int]:
     return heading.line, (after[0] if after else 10**9)
 
 
-def _external_anchors(html: str, ids: set[str], g: Gathered) -> str:
-    def sub(m: re.Match) -> str:
-        uid = m.group(1)
-        return m.group(0) if uid in ids else f'href="{g.web_url(uid)}"'
-    return re.sub(r'href="#([^"]+)"', sub, html)
+def _external_anchors(html: str, key: str, g: Gathered) -> str:
+    """Links to ids that are not in this preview go to their website address."""
+    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")} | {key}
+    for a in root.iter("a"):
+        href = a.get("href") or ""
+        if href.startswith("#") and href[1:] not in ids:
+            a.set("href", g.web_url(href[1:]))
+    return "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
 
 
 def render_preview(site_dir, query: str, output_dir: Path, *, cache=None, fmt: str = "pdf",

@@ -6,6 +6,3 @@ from pathlib import Path
 STYLES_DIR = Path(__file__).resolve().parent / "styles"
 FONTS_DIR = STYLES_DIR / "fonts"
 
-
-def style_path(name: str) -> Path:
-    return STYLES_DIR / name

@@ -5,7 +5,6 @@ import contextlib
 import http.server
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -132,8 +131,3 @@ class PreviewServer:
             self.httpd.shutdown()
         self.httpd.server_close()
 
-
-def timed(fn: Callable[[], object]) -> tuple[object, float]:
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
