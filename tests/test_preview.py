@@ -195,17 +195,27 @@ def test_cli_watch_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path):
     from conftest import SAMPLE
     site = tmp_path / "book"
     shutil.copytree(SAMPLE, site)
+    import os
     proc = subprocess.Popen([sys.executable, "-m", "aixbook", "preview", "1", str(site), "-o", str(tmp_path / "o"),
-                             "--html", "--watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--html", "--watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
-        pdf = tmp_path / "o/preview/1_towers_and_lights.html"
-        assert _wait(pdf.exists), "no first build"
+        page = tmp_path / "o/preview/1_towers_and_lights.html"
+        assert _wait(page.exists), "no first build"
         time.sleep(1.0)
         chapter = site / "content/docs/1_towers_and_lights.md"
         chapter.write_text(chapter.read_text() + "\nA new closing line.\n")
-        assert _wait(lambda: "A new closing line." in pdf.read_text()), "no rebuild after the edit"
+        # The rebuild's one line (with its time) is printed after the file is in place.
+        assert _wait(lambda: any("rebuilt" in ln for ln in lines)), "no rebuild line after the edit"
+        assert "A new closing line." in page.read_text()
     finally:
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
-    assert "rebuilt" in out and " s" in out.splitlines()[-1]
+        proc.wait(timeout=20)
+        err = proc.stderr.read()
+        reader.join(5)
+    rebuilt = [ln for ln in lines if "rebuilt" in ln]
+    assert rebuilt and rebuilt[0].rstrip().endswith(" s")
     assert "stopped" in err and "Traceback" not in err
