@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import lxml.html
 from lxml import etree
 
-from . import __version__
+from . import __version__, htmlfrag
+from .htmlfrag import add_class, placeholder, text_of
 from .links import image_file
 from .model import Book, ResolvedChapter
 
@@ -59,7 +59,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
     (including those fetched with --allow-remote, ``book.remote_images``).
     """
     remote = book.remote_images
-    root = lxml.html.fragment_fromstring(rc.html or "<p></p>", create_parent="div")
+    root = htmlfrag.parse(rc.html)
     for img in root.iter("img"):
         src = img.get("src", "")
         if src in rc.images:
@@ -89,16 +89,15 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
         # "**Description**" alone on a line is a label for what follows: keep them together.
         if len(p) == 1 and p[0].tag in ("strong", "b") and not (p.text or "").strip() \
                 and not (p[0].tail or "").strip():
-            p.set("class", ((p.get("class") or "") + " label").strip())
+            add_class(p, "label")
     if is_index_chapter(rc):
         _index_lists(root)
     if book.config.xref_pages:
         for a in root.iter("a"):
             href = a.get("href", "")
             if href.startswith("#") and "footnote" not in (a.get("class") or ""):
-                a.set("class", ((a.get("class") or "") + " xref").strip())
-    out = "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
-    return (htmllib.escape(root.text, quote=False) if root.text else "") + out
+                add_class(a, "xref")
+    return htmlfrag.serialize(root)
 
 
 _LONG_WORD = re.compile(r"\S{120,}")
@@ -124,7 +123,7 @@ def _alt_texts(root, rc: ResolvedChapter) -> None:
     heading = rc.chapter.source.title
     for el in root.iter():
         if el.tag in ("h2", "h3", "h4", "h5", "h6"):
-            heading = " ".join(el.text_content().split()) or heading
+            heading = " ".join(text_of(el).split()) or heading
         elif el.tag == "img" and not (el.get("alt") or "").strip():
             if el.get("role") == "presentation":
                 el.set("alt", "")
@@ -133,18 +132,13 @@ def _alt_texts(root, rc: ResolvedChapter) -> None:
             fig = next((a for a in el.iterancestors() if a.tag == "figure"), None)
             cap = fig.find("figcaption") if fig is not None else None
             if not caption and cap is not None:
-                caption = " ".join(cap.text_content().split())
+                caption = " ".join(text_of(cap).split())
             el.set("alt", caption or f"Figure in “{heading}”")
             el.set("data-alt-generated", "1")
 
 
 def _remote_placeholder(img, src: str) -> None:
-    box = etree.Element("a")
-    box.set("class", "image-placeholder")
-    box.set("href", src)
-    box.text = f"remote image not embedded: {src}"
-    box.tail = img.tail
-    img.getparent().replace(img, box)
+    placeholder(img, f"remote image not embedded: {src}", href=src)
 
 
 def _column_count(table) -> int:
@@ -197,7 +191,7 @@ def _index_lists(root) -> None:
             li = etree.SubElement(ul, "li")
             a.tail = None
             li.append(a)
-            a.set("class", ((a.get("class") or "") + " index-ref").strip())
+            add_class(a, "index-ref")
         ul.tail = p.tail
         p.getparent().replace(p, ul)
 
@@ -241,7 +235,7 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
     if not path.is_file():
         raise ConfigError(f"front page file {path} does not exist")
     text = read_text(path).replace("{{DATE}}", date).replace("{{ASSETS_DIR}}", "assets")
-    root = lxml.html.fragment_fromstring(text, create_parent="div")
+    root = htmlfrag.parse(text)
     base = assets_dir(book)
     for img in root.iter("img"):
         src = img.get("src", "")
@@ -256,8 +250,7 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
     for el in root.iter(etree.Element):
         if el.get("id"):
             el.set("id", "front-" + el.get("id"))
-    return "".join(lxml.html.tostring(c, encoding="unicode") for c in root) + (
-        htmllib.escape(root.text or "", quote=False) if not len(root) else "")
+    return htmlfrag.serialize(root)
 
 
 # ---------------------------------------------------------------- TOC

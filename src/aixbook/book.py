@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import markdown
+from . import markdown, sanitize
 from .config import BookConfig, load_config, slugify
 from .errors import SourceError
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
@@ -25,12 +25,13 @@ def load_sources(site: Site, config: BookConfig) -> list[Source]:
 
 
 def parse_source(source: Source, key: str) -> Chapter:
-    """Markdown → Chapter (HTML with Hugo's ids, links still as written)."""
+    """Markdown → Chapter: HTML with Hugo's ids, sanitized, links still as written."""
     if not source.body.strip():
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
     r = markdown.render(source.body, source.path, source.body_line)
-    return Chapter(source=source, key=key, html=r.html, headings=r.headings, ids=r.ids,
-                   permalinks=r.permalinks, diagnostics=r.diagnostics)
+    cleaned = sanitize.clean(r.html, source)
+    return Chapter(source=source, key=key, html=cleaned.html, headings=r.headings, ids=cleaned.ids,
+                   permalinks=r.permalinks, diagnostics=r.diagnostics + cleaned.diagnostics)
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,26 @@
-"""Build orchestration: the only code that writes into the output folder.
+"""Build orchestration: load the book, check strictness, run each renderer, sum up.
 
-Every output is written to a temporary file beside its final name and renamed
-into place only when complete, so a failed or interrupted build leaves the
+Renderers are looked up in ``render.RENDERERS``; every file goes through
+``output`` (atomic writes), so a failed or interrupted build leaves the
 previous output untouched.
 """
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable
 
-from .assemble import Document, assemble
+from . import output
 from .book import load_book
 from .errors import BuildError
 from .model import Book, Diagnostic
+from .render import FORMATS, RenderOptions, RenderResult, RenderWarning, get_renderer
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("pdf", "epub", "html")
-DEFAULT_FORMATS = ("pdf", "epub", "html")
+DEFAULT_FORMATS = FORMATS
 
 
 @dataclass
@@ -34,42 +30,12 @@ class BuildResult:
     book: Book
     outputs: dict[str, Path] = field(default_factory=dict)
     pages: int = 0
-    render_warnings: list[str] = field(default_factory=list)
+    render_warnings: list[RenderWarning] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
         return list(self.book.diagnostics)
-
-
-# Set by the CLI's SIGINT/SIGTERM handler. The KeyboardInterrupt it raises can be
-# swallowed when the signal lands inside a C callback of the renderer; the flag still
-# stops the half-made file from replacing the previous output.
-INTERRUPTED = threading.Event()
-
-
-@contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """A temporary path in ``final``'s folder, renamed to ``final`` only on success."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".part", dir=final.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        if INTERRUPTED.is_set():
-            raise KeyboardInterrupt
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp_path.unlink()
-        raise
-
-
-def write_bytes_atomic(final: Path, data: bytes) -> None:
-    with atomic_path(final) as tmp:
-        tmp.write_bytes(data)
 
 
 def fetch_remote_images(book: Book, folder: Path) -> Book:
@@ -82,30 +48,26 @@ def fetch_remote_images(book: Book, folder: Path) -> Book:
     return replace(book, remote_images=got, diagnostics=book.diagnostics + tuple(diags))
 
 
-def strict_failures(book: Book, render_warnings: list[str] = ()) -> list[str]:
+def strict_failures(book: Book, render_warnings: Iterable[RenderWarning] = ()) -> list[str]:
     """Everything a ``--strict`` build refuses: every error and warning."""
     return [str(d) for d in book.diagnostics if d.severity in ("error", "warning")] + [
-        f"weasyprint: {w}" for w in render_warnings]
+        str(w) for w in render_warnings]
 
 
-def write_html(book: Book, doc: Document, out_dir: Path, name: str) -> Path:
-    """The one-page HTML with its images and styles next to it."""
-    for rel, src in doc.resources.items():
-        dest = out_dir / rel
-        if not dest.exists() or dest.stat().st_size != src.stat().st_size:
-            write_bytes_atomic(dest, src.read_bytes())
-    final = out_dir / f"{name}.html"
-    with atomic_path(final) as tmp:
-        tmp.write_text(doc.html, encoding="utf-8")
-    return final
+def render_to(book: Book, fmt: str, final: Path, options: RenderOptions = RenderOptions(),
+              strict: bool = False) -> RenderResult:
+    """Render format ``fmt`` of ``book`` into the file ``final``, atomically.
 
-
-def html_document(book: Book, chapters=None, **kw) -> Document:
-    """The one-page HTML document, styles inlined so the file stands alone."""
-    from .resources import STYLES_DIR
-    css = "\n".join((STYLES_DIR / n).read_text(encoding="utf-8") for n in ("base.css", "html.css"))
-    css = css.replace("@import url(fonts.css);", "").replace("@import url(base.css);", "")
-    return assemble(book, chapters, inline_css=css, body_class="book screen", **kw)
+    Raises:
+        BuildError: ``strict`` and the renderer warned; ``final`` is left as it was.
+    """
+    renderer = get_renderer(fmt)
+    with output.atomic_path(final) as tmp:
+        result = renderer.render(book, tmp, options)
+        if strict and result.warnings:
+            raise BuildError(f"--strict: the {fmt} renderer warned {len(result.warnings)} time(s), "
+                             f"{final.name} not written; first: {result.warnings[0]}")
+    return result
 
 
 def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Path | str = "output",
@@ -130,59 +92,40 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
         BuildError: a strict build found problems, or rendering failed.
     """
     start = time.perf_counter()
+    output.reset_interrupt()
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise BuildError(f"unknown format {', '.join(bad)} (choose from {', '.join(FORMATS)})")
     from .cache import ChapterCache
-    book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(Path(output_dir) / ".cache"),
+    out_dir = Path(output_dir)
+    book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"),
                      **overrides)
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
-    out_dir = Path(output_dir)
     if book.config.allow_remote:
         book = fetch_remote_images(book, out_dir / ".cache" / "remote")
-    name = book.config.output_name
     result = BuildResult(book=book)
     for fmt in formats:
         if progress:
             progress(f"render {fmt}", 0, 1)
-        if fmt == "pdf":
-            from .pdf import render_pdf, uncovered_characters
-            glyphs = uncovered_characters(book)
-            if glyphs:
-                book = replace(book, diagnostics=book.diagnostics + tuple(glyphs))
-                result.book = book
-                if strict:
-                    raise BuildError(f"--strict: {glyphs[0]}")
-            doc = assemble(book)
-            final = out_dir / f"{name}.pdf"
-            with atomic_path(final) as tmp:
-                variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
-                res = render_pdf(doc, tmp, paper=book.config.paper, pdf_variant=variant)
-                result.render_warnings.extend(res.warnings)
-                if strict and res.warnings:
-                    raise BuildError(f"--strict: WeasyPrint warned {len(res.warnings)} time(s), "
-                                     f"{final.name} not written; first: {res.warnings[0]}")
-            result.pages = res.pages
-            result.outputs["pdf"] = final
-        elif fmt == "epub":
-            from .epub import render_epub
-            final = out_dir / f"{name}.epub"
-            from .pdf import WarningCollector
-            collector = WarningCollector()
-            logging.getLogger("aixbook.epub").addHandler(collector)
-            try:
-                with atomic_path(final) as tmp:
-                    render_epub(book, tmp)
-                    if strict and collector.messages:
-                        raise BuildError(f"--strict: {collector.messages[0]}; {final.name} not written")
-            finally:
-                logging.getLogger("aixbook.epub").removeHandler(collector)
-            result.render_warnings.extend(collector.messages)
-            result.outputs["epub"] = final
-        elif fmt == "html":
-            result.outputs["html"] = write_html(book, html_document(book), out_dir, name)
+        found = get_renderer(fmt).check(book)
+        if found:
+            book = replace(book, diagnostics=book.diagnostics + tuple(found))
+            result.book = book
+            if strict:
+                raise BuildError(f"--strict: {found[0]}")
+        final = output_file(out_dir, book, fmt)
+        res = render_to(book, fmt, final, strict=strict)
+        result.render_warnings.extend(res.warnings)
+        result.pages = res.pages or result.pages
+        result.outputs[fmt] = final
         if progress:
             progress(f"render {fmt}", 1, 1)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def output_file(folder: Path, book: Book, fmt: str, name: str | None = None) -> Path:
+    """Where format ``fmt`` of ``book`` goes in ``folder`` (named after the book unless ``name``)."""
+    from .render import output_path
+    return output_path(folder, name or book.config.output_name, fmt)

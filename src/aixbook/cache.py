@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import pickle
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
 from .model import Chapter, Source
+from .output import write_bytes
 
 CACHE_VERSION = "1"
 
@@ -24,7 +23,7 @@ def _code_hash() -> str:
     # A change to how Markdown is parsed invalidates every entry.
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("markdown.py", "model.py", "book.py"):
+    for name in ("markdown.py", "sanitize.py", "htmlfrag.py", "model.py", "book.py"):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -60,13 +59,5 @@ class ChapterCache:
         return ch
 
     def put_chapter(self, source: Source, chapter: Chapter) -> None:
-        path = self._key(source, chapter.key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(chapter, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+        with contextlib.suppress(OSError):
+            write_bytes(self._key(source, chapter.key), pickle.dumps(chapter, protocol=pickle.HIGHEST_PROTOCOL))

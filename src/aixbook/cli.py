@@ -45,7 +45,7 @@ def print_diagnostics(diags, quiet: bool = False) -> None:
 
 
 def _interrupt(signum, frame):
-    from .build import INTERRUPTED
+    from .output import INTERRUPTED
     INTERRUPTED.set()
     raise KeyboardInterrupt
 
@@ -82,7 +82,8 @@ def main(verbose: int, quiet: bool) -> None:
     if verbose < 2:
         # WeasyPrint's warnings are collected by the build and printed (and counted
         # by --strict) as part of its summary, not as raw log lines.
-        logging.getLogger("weasyprint").propagate = False
+        for name in ("weasyprint", "aixbook.render"):
+            logging.getLogger(name).propagate = False
         logging.getLogger("fontTools").setLevel(logging.ERROR)
 
 
@@ -136,7 +137,7 @@ def build(site, formats, output_dir, config_path, strict, paper, xref_pages, toc
     print_diagnostics(result.book.diagnostics, quiet=State.verbosity < 0)
     if State.verbosity >= 0:
         for w in result.render_warnings:
-            click.echo(f"weasyprint: warning: {w}", err=True)
+            click.echo(str(w), err=True)
         _summary(result)
 
 
@@ -304,8 +305,8 @@ def _serve_loop(site, config_path, cache, page_path: Path, rebuild_once, keys, p
 @click.option("--open", "open_", is_flag=True, help="Open the page in the browser.")
 def serve(site, output_dir, config_path, port, open_):
     """Serve the one-page HTML of the book on 127.0.0.1; rebuild and reload on change."""
-    from .build import html_document, write_html
     from .book import load_book
+    from .build import output_file, render_to
 
     site = site or Path("book")
     folder = (output_dir or Path("output")) / "serve"
@@ -314,7 +315,9 @@ def serve(site, output_dir, config_path, port, open_):
     def once():
         book = load_book(site, config_path, cache=cache)
         print_diagnostics(book.diagnostics, quiet=True)
-        return write_html(book, html_document(book), folder, book.config.output_name)
+        final = output_file(folder, book, "html")
+        render_to(book, "html", final)
+        return final
 
     path = run(once)
     _serve_loop(site, config_path, cache, path, lambda: run(once), None, port, open_)

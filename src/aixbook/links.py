@@ -7,18 +7,18 @@ applies them to the parsed chapters and gives each id a book-unique name.
 from __future__ import annotations
 
 import difflib
-import html as htmllib
 import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import lxml.html
 from lxml import etree
 
+from . import htmlfrag
+from .htmlfrag import add_class
+from .locate import Locator
 from .model import Chapter, Diagnostic, Heading, LinkStats, LinkTarget, ResolvedChapter
-from .sanitize import sanitize
 from .site import Site, short_name, split_url
 
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
@@ -311,18 +311,15 @@ def resolve_chapters(table: LinkTable, chapters: list[Chapter]) -> tuple[list[Re
 
 def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
                     ) -> tuple[ResolvedChapter, list[Diagnostic]]:
-    """One chapter with book-unique ids, resolved links and dangerous raw HTML removed."""
+    """One chapter with book-unique ids and resolved links."""
     counts = counts if counts is not None else {}
     key = ch.key
-    root = lxml.html.fragment_fromstring(ch.html or "<p></p>", create_parent="div")
+    root = htmlfrag.parse(ch.html)
     diags: list[Diagnostic] = []
-    locator = _Locator(ch)
+    locator = Locator(ch.source)
     images: list[str] = []
     missing: list[str] = []
     remote: list[str] = []
-    _check_depth(root, ch, locator)
-    sanitize(root, lambda msg, needle: diags.append(
-        Diagnostic("warning", msg, ch.source.path, locator.line_of_text(needle))))
     for el in root.iter(etree.Element):
         el_id = el.get("id")
         if el_id:
@@ -351,7 +348,7 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
             diags.append(Diagnostic("error", f"dangling link {href}: {t.reason}", ch.source.path,
                                     locator.line(href)))
             a.set("href", t.url)
-            a.set("class", ((a.get("class") or "") + " dangling").strip())
+            add_class(a, "dangling")
         elif t.kind == "site" and t.path and _wraps_only_image(a):
             _unwrap(a)
         else:
@@ -377,7 +374,7 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
             _replace_with_placeholder(img, src, f"image not shown: {posixpath.basename(src) or src}")
         elif t.kind == "external" and table.allow_remote:
             counts["image"] = counts.get("image", 0) + 1
-            img.set("class", ((img.get("class") or "") + " remote").strip())
+            add_class(img, "remote")
             remote.append(src)
         elif t.kind == "external":
             counts["external"] = counts.get("external", 0) + 1
@@ -390,27 +387,10 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
             diags.append(Diagnostic("error", f"missing image {src}: {t.reason}", ch.source.path,
                                     locator.line(src)))
             _replace_with_placeholder(img, src, f"missing image: {posixpath.basename(t.path) or src}")
-    html = "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
-    if root.text:
-        html = htmllib.escape(root.text, quote=False) + html
+    html = htmlfrag.serialize(root)
     headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
     return ResolvedChapter(chapter=ch, html=html, headings=headings, images=tuple(images),
                            missing_images=tuple(missing), remote_images=tuple(remote)), diags
-
-
-MAX_DEPTH = 100
-
-
-def _check_depth(root, ch: Chapter, locator: "_Locator") -> None:
-    """Raw HTML nested deeper than any layout engine should recurse is refused."""
-    stack = [(root, 0)]
-    while stack:
-        el, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            from .errors import SourceError
-            raise SourceError(f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); "
-                              "flatten it", ch.source.path, locator.line_of_text(f"<{el.tag}"))
-        stack.extend((c, depth + 1) for c in el if isinstance(c.tag, str))
 
 
 def _is_permalink_line(a) -> bool:
@@ -442,41 +422,4 @@ def _unwrap(a) -> None:
 
 
 def _replace_with_placeholder(img, src: str, label: str, link: str | None = None) -> None:
-    box = etree.Element("a" if link else "span")
-    box.set("class", "image-placeholder")
-    if link:
-        box.set("href", link)
-    box.text = label
-    alt = img.get("alt")
-    if alt:
-        box.set("title", alt)
-    box.tail = img.tail
-    img.getparent().replace(img, box)
-
-
-class _Locator:
-    """Finds the source line of the n-th occurrence of a URL in a chapter's file."""
-
-    def __init__(self, ch: Chapter):
-        self.lines = ch.source.body.splitlines()
-        self.first = ch.source.body_line
-        self.seen: dict[str, int] = {}
-
-    def line_of_text(self, needle: str) -> int:
-        """The line of the n-th occurrence of ``needle`` (case-insensitive), n counting calls."""
-        low = needle.lower()
-        n = self.seen.get("\0" + low, 0)
-        self.seen["\0" + low] = n + 1
-        hits = [i for i, text in enumerate(self.lines) if low in text.lower()]
-        return self.first + hits[min(n, len(hits) - 1)] if hits else self.first
-
-    def line(self, url: str) -> int:
-        n = self.seen.get(url, 0)
-        self.seen[url] = n + 1
-        exact = [f"]({url}", f'="{url}"', f"<{url}>", f"='{url}'"]
-        hits = [i for i, text in enumerate(self.lines) if any(e in text for e in exact)]
-        if not hits:
-            hits = [i for i, text in enumerate(self.lines) if url in text or unquote(url) in text]
-        if not hits:
-            return self.first
-        return self.first + hits[min(n, len(hits) - 1)]
+    htmlfrag.placeholder(img, label, href=link, title=img.get("alt") or None)

@@ -21,18 +21,11 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
 from .errors import SourceError
+from .htmlfrag import KNOWN
 from .model import Diagnostic, Heading
 
-# HTML elements a browser knows; any other "<tag>" in the text is shown as text
+# Any other "<tag>" than an HTML element is shown as text
 # (``<<<BEGIN UNTRUSTED DATA>>>`` is prose, not markup).
-KNOWN_TAGS = frozenset("""a abbr address area article aside audio b bdi bdo blockquote body br button
-canvas caption center cite code col colgroup data datalist dd del details dfn dialog div dl dt em embed
-fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input
-ins kbd label legend li link main map mark math menu meta meter nav noscript object ol optgroup option
-output p param picture pre progress q rp rt ruby s samp script section select small source span strike
-strong style sub summary sup svg table tbody td template textarea tfoot th thead time title tr track tt u
-ul var video wbr""".split())
-
 _TAG_NAME = re.compile(r"^<\s*/?\s*([A-Za-z][A-Za-z0-9-]*)")
 
 
@@ -42,7 +35,6 @@ class Rendered:
 
     html: str
     headings: tuple[Heading, ...]
-    ids: frozenset[str]
     permalinks: tuple[tuple[str, str, int], ...]   # (permalink URL, heading id, line)
     diagnostics: tuple[Diagnostic, ...] = ()
 
@@ -273,18 +265,15 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                 if child.type == "html_inline" and not _is_known_tag(child.content):
                     child.type = "text"
     html = md.renderer.render(tokens, md.options, env)
-    all_ids = set(ids.taken)
-    for m in re.finditer(r'\sid="([^"]+)"', html):
-        all_ids.add(htmllib.unescape(m.group(1)))
-    return Rendered(html=html, headings=tuple(headings), ids=frozenset(all_ids),
-                    permalinks=tuple(permalinks), diagnostics=tuple(diags))
+    return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks),
+                    diagnostics=tuple(diags))
 
 
 def _is_known_tag(raw: str) -> bool:
     if raw.startswith("<!--") or raw.startswith("<?") or raw.startswith("<!"):
         return True
     m = _TAG_NAME.match(raw)
-    return bool(m) and m.group(1).lower() in KNOWN_TAGS
+    return bool(m) and m.group(1).lower() in KNOWN
 
 
 def _parse_attrs(spec: str) -> tuple[str, list[str]]:

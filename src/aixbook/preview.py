@@ -9,8 +9,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import lxml.html
-
+from . import htmlfrag
 from .book import Gathered, book_from, gather
 from .errors import AixbookError
 from .links import make_uid, resolve_chapter, resolve_href
@@ -104,7 +103,7 @@ def _fail(query: str, candidates: list[Selection], kind: str | None):
 
 def section_html(rc: ResolvedChapter, heading: Heading) -> tuple[str, tuple[Heading, ...]]:
     """The heading and everything under it, up to the next heading of its level or higher."""
-    root = lxml.html.fragment_fromstring(rc.html, create_parent="div")
+    root = htmlfrag.parse(rc.html)
     keep, inside = [], False
     for el in root:
         m = re.fullmatch(r"h([1-6])", el.tag if isinstance(el.tag, str) else "")
@@ -114,7 +113,7 @@ def section_html(rc: ResolvedChapter, heading: Heading) -> tuple[str, tuple[Head
             inside = True
         if inside:
             keep.append(el)
-    html = "".join(lxml.html.tostring(e, encoding="unicode") for e in keep)
+    html = "".join(htmlfrag.to_html(e) for e in keep)
     i = next(i for i, h in enumerate(rc.headings) if h.uid == heading.uid)
     heads = [rc.headings[i]]
     for h in rc.headings[i + 1:]:
@@ -145,31 +144,24 @@ def _line_range(ch: Chapter, heading: Heading) -> tuple[int, int]:
 
 def _external_anchors(html: str, key: str, g: Gathered) -> str:
     """Links to ids that are not in this preview go to their website address."""
-    root = lxml.html.fragment_fromstring(html or "<p></p>", create_parent="div")
-    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")} | {key}
+    root = htmlfrag.parse(html)
+    ids = htmlfrag.ids_of(root) | {key}
     for a in root.iter("a"):
         href = a.get("href") or ""
         if href.startswith("#") and href[1:] not in ids:
             a.set("href", g.web_url(href[1:]))
-    return "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+    return htmlfrag.serialize(root)
 
 
 def render_preview(site_dir, query: str, output_dir: Path, *, cache=None, fmt: str = "pdf",
                    config_path=None) -> tuple[Path, Book]:
     """Write ``output_dir/preview/<chapter>.pdf`` (or .html) for the chapter/section ``query``."""
-    from .assemble import assemble
-    from .build import atomic_path, html_document, write_html
+    from .build import render_to
+    from .render import RenderOptions, output_path
 
     g = gather(site_dir, config_path, cache=cache)
     sel = select(g, query)
     book = preview_book(g, sel)
-    folder = Path(output_dir) / "preview"
-    if fmt == "html":
-        doc = html_document(book, front=False, toc=False)
-        return write_html(book, doc, folder, sel.slug), book
-    from .pdf import render_pdf
-    doc = assemble(book, front=False, toc=False, body_class="book preview")
-    final = folder / f"{sel.slug}.pdf"
-    with atomic_path(final) as tmp:
-        render_pdf(doc, tmp, paper=book.config.paper)
+    final = output_path(Path(output_dir) / "preview", sel.slug, fmt)
+    render_to(book, fmt, final, RenderOptions(preview=True))
     return final, book

@@ -1,31 +1,69 @@
-"""Raw HTML in the content that would pull in, embed or run something is dropped.
+"""The sanitizing step: raw HTML that would pull in, embed or run something is dropped.
 
 The content is untrusted (pull requests are previewed): a book never fetches
-or embeds anything but the site's own files, and never runs scripts.
+or embeds anything but the site's own files, and never runs scripts. This step
+runs on each chapter's HTML right after Markdown, before links are resolved,
+and also reads the ids the chapter defines from the cleaned tree.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from lxml import etree
 
-# Elements removed with everything inside them.
-DROP = {"script", "iframe", "object", "embed", "base", "frame", "frameset", "applet", "portal", "noscript"}
-_URL_ATTRS = ("href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset")
+from . import htmlfrag
+from .errors import SourceError
+from .htmlfrag import UNSAFE, URL_ATTRS, VOID, remove_keep_tail
+from .locate import Locator
+from .model import Diagnostic, Source
+
 _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|file|data:text/html)", re.I)
+#: Raw HTML nested deeper than this is refused: layout engines recurse on it.
+MAX_DEPTH = 100
 
 Report = Callable[[str, str], None]      # (message, text to find the source line by)
 
 
-# HTML5 void elements; libxml2 does not know all of them (``<embed>``, ``<source>``,
-# ``<wbr>``…) and nests what follows inside them.
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-        "track", "wbr"}
+@dataclass(frozen=True)
+class Cleaned:
+    """A chapter's HTML after sanitizing, the ids it defines, and what was dropped."""
+
+    html: str
+    ids: frozenset[str]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def clean(html: str, source: Source) -> Cleaned:
+    """Sanitize one chapter's HTML (from ``source``); warnings name the source line.
+
+    Raises:
+        SourceError: the raw HTML is nested deeper than ``MAX_DEPTH``.
+    """
+    root = htmlfrag.parse(html)
+    locator = Locator(source)
+    diags: list[Diagnostic] = []
+    check_depth(root, source, locator)
+    sanitize(root, lambda msg, needle: diags.append(
+        Diagnostic("warning", msg, source.path, locator.line_of_text(needle))))
+    return Cleaned(htmlfrag.serialize(root), frozenset(htmlfrag.ids_of(root)), tuple(diags))
+
+
+def check_depth(root, source: Source, locator: Locator) -> None:
+    """Raw HTML nested deeper than any layout engine should recurse is refused."""
+    stack = [(root, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SourceError(f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); "
+                              "flatten it", source.path, locator.line_of_text(f"<{el.tag}"))
+        stack.extend((c, depth + 1) for c in el if isinstance(c.tag, str))
 
 
 def unnest_void(root) -> None:
-    """Move whatever the parser put inside a void element back out after it."""
+    """Move whatever the parser put inside a void element back out after it (libxml2 does
+    not know every HTML5 void element: ``<embed>``, ``<source>``, ``<wbr>``…)."""
     for el in list(root.iter(*VOID)):
         if len(el) or el.text:
             parent = el.getparent()
@@ -65,7 +103,7 @@ def sanitize(root, report: Report) -> None:
         if not isinstance(el.tag, str):
             continue
         tag = el.tag.lower()
-        if tag in DROP:
+        if tag in UNSAFE:
             report(f"<{tag}> dropped (a book does not embed or run other content)", f"<{tag}")
             remove_keep_tail(el)
             continue
@@ -82,7 +120,7 @@ def sanitize(root, report: Report) -> None:
             if low.startswith("on"):
                 report(f"event-handler attribute {name}= dropped from <{tag}>", f"{name}=")
                 del el.attrib[name]
-            elif low in _URL_ATTRS and _BAD_SCHEME.match(el.get(name) or ""):
+            elif low in URL_ATTRS and _BAD_SCHEME.match(el.get(name) or ""):
                 value = el.get(name)
                 scheme = value.split(":", 1)[0].strip().lower()
                 report(f"{scheme}: URL refused in <{tag} {name}=…>", f'{name}="{value}')
@@ -92,18 +130,3 @@ def sanitize(root, report: Report) -> None:
                 del el.attrib[name]
             elif low == "srcset":
                 del el.attrib[name]   # a second image source the resolver never checked
-
-
-def remove_keep_tail(el) -> None:
-    """Remove ``el`` (and what is inside it) but keep the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    prev = el.getprevious()
-    parent.remove(el)
-    if tail:
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail

@@ -1,19 +1,22 @@
-"""HTML document + print styles → PDF with WeasyPrint, fetching only what the book names."""
+"""The PDF renderer: the assembled HTML document + print styles → PDF with WeasyPrint,
+fetching only what the book names."""
 from __future__ import annotations
 
 import logging
 import os
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .assemble import Document
-from .model import Diagnostic
-from .resources import FONTS_DIR, STYLES_DIR
+from ..assemble import Document, assemble
+from ..model import Book, Diagnostic
+from ..resources import FONTS_DIR, STYLES_DIR
+from . import RenderOptions, RenderResult, capture_warnings
 
 log = logging.getLogger(__name__)
+
+SUFFIX = ".pdf"
 
 # The document's base URL. ".invalid" never resolves, and the fetcher below
 # answers every request itself, so nothing ever reaches the network.
@@ -64,27 +67,6 @@ def uncovered_characters(book) -> list[Diagnostic]:
     return diags
 
 
-@dataclass
-class RenderResult:
-    pages: int
-    warnings: list[str]
-
-
-class WarningCollector(logging.Handler):
-    """Keeps the WARNING-and-above messages of the logger it is attached to."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        # About this machine's libraries, not about the book.
-        if "HarfBuzz" in message:
-            return
-        self.messages.append(message)
-
-
 def make_fetcher(resources: dict[str, Path]):
     """A WeasyPrint URL fetcher that serves the document's resources and the tool's
     styles and fonts, and refuses everything else."""
@@ -119,25 +101,36 @@ def stylesheets(paper: str = "A4", extra_css: str = "") -> list:
     return sheets
 
 
-def render_pdf(doc: Document, target: Path, *, paper: str = "A4", pdf_variant: str | None = None,
-               extra_css: str = "") -> RenderResult:
-    """Render ``doc`` to the file ``target``.
+def check(book: Book) -> list[Diagnostic]:
+    """What only the PDF shows: characters no shipped font can draw."""
+    return uncovered_characters(book)
+
+
+def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -> RenderResult:
+    """Write ``book`` as a PDF to ``target``: front page, contents and every chapter, tagged as
+    the config's ``pdf_variant`` says; a preview has neither front page nor contents and is untagged.
 
     Returns the page count and what WeasyPrint warned about (missing resources,
-    unknown anchors); raises nothing for those — a strict build decides.
+    unknown anchors); raises nothing for those: a strict build decides.
     """
+    if options.preview:
+        doc = assemble(book, front=False, toc=False, body_class="book preview")
+        variant = None
+    else:
+        doc = assemble(book)
+        variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
+    return render_document(doc, target, paper=book.config.paper, pdf_variant=variant)
+
+
+def render_document(doc: Document, target: Path, *, paper: str = "A4", pdf_variant: str | None = None,
+                    extra_css: str = "") -> RenderResult:
+    """Render the HTML document ``doc`` to the file ``target``."""
     _isolate_fontconfig()
     from weasyprint import HTML
 
-    collector = WarningCollector()
-    wlog = logging.getLogger("weasyprint")
-    wlog.addHandler(collector)
-    try:
+    with capture_warnings("weasyprint", "pdf") as warnings:
         html = HTML(string=doc.html, base_url=BASE_URL, url_fetcher=make_fetcher(doc.resources))
         document = html.render(stylesheets=stylesheets(paper, extra_css), pdf_variant=pdf_variant,
                                pdf_tags=pdf_variant is not None)
         document.write_pdf(str(target), pdf_variant=pdf_variant, pdf_tags=pdf_variant is not None)
-        pages = len(document.pages)
-    finally:
-        wlog.removeHandler(collector)
-    return RenderResult(pages=pages, warnings=collector.messages)
+    return RenderResult(pages=len(document.pages), warnings=warnings)

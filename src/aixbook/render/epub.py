@@ -28,14 +28,17 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
-from . import __version__
-from .assemble import build_date, chapter_fragment, front_page, is_index_chapter, toc_html
-from .errors import BuildError
-from .model import Book, ResolvedChapter
-from .sanitize import remove_keep_tail
-from .resources import STYLES_DIR
+from .. import __version__
+from ..assemble import build_date, chapter_fragment, front_page, is_index_chapter, toc_html
+from ..errors import BuildError
+from ..htmlfrag import remove_keep_tail
+from ..model import Book, ResolvedChapter
+from ..resources import STYLES_DIR
+from . import RenderOptions, RenderResult, capture_warnings
 
 log = logging.getLogger(__name__)
+
+SUFFIX = ".epub"
 
 #: A chapter whose XHTML is larger than this is split at its h2 headings into
 #: files of about this size (small readers slow down on big files).
@@ -136,6 +139,18 @@ class _Package:
         self.files[name] = path
         self.by_file[key] = name
         return name
+
+
+def check(book: Book) -> list:
+    """Nothing beyond the book's own diagnostics: e-readers bring their own fonts."""
+    return []
+
+
+def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -> RenderResult:
+    """Write ``book`` as an EPUB 3 file to ``target``; warnings are the links it could not place."""
+    with capture_warnings(__name__, "epub") as warnings:
+        render_epub(book, target)
+    return RenderResult(warnings=warnings)
 
 
 def render_epub(book: Book, path: Path | str) -> Path:

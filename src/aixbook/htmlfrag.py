@@ -1,0 +1,212 @@
+"""HTML fragments: the one parse/serialise pair, the one element table, small tree helpers.
+
+Every stage after Markdown works on parsed trees. They all parse and serialise
+here, so leading text, entities and void elements are treated the same way
+everywhere:
+
+- ``parse(html)`` gives a ``<div>`` holding the fragment. Text before the first
+  element is kept when it is more than whitespace.
+- ``serialize(root)`` gives the inside of that ``<div>`` back as HTML, leading
+  text escaped.
+
+Trees are plain lxml elements (``lxml.etree``), not ``lxml.html``'s classes,
+whose per-element class lookup costs a third of the time on large chapters.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from lxml import etree
+
+_PARSER = etree.HTMLParser(encoding="utf-8")
+# Characters XML does not allow; the EPUB is XML, and no reader means them.
+XML_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# ------------------------------------------------------------ the element table
+
+@dataclass(frozen=True)
+class Element:
+    """What the stages know about one HTML element."""
+
+    epub: bool = False            # allowed in an EPUB 3 XHTML body as it is
+    void: bool = False            # never has content (``<br>``)
+    block: bool = False           # a block: an unknown element holding one becomes a <div>
+    unsafe: bool = False          # pulls in, embeds or runs something: sanitizing drops it
+    hidden: bool = False          # holds no text a reader should see: the EPUB drops it
+    embed: bool = False           # embedded media: the EPUB shows a link to what it embeds
+    obsolete: str = ""            # the EPUB's name for an obsolete element (``center`` → div)
+    attrs: frozenset[str] = frozenset()   # attributes the EPUB keeps besides the global ones
+
+
+def _attrs(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+_E = Element
+_EPUB = _E(epub=True)
+_EPUB_BLOCK = _E(epub=True, block=True)
+
+#: Every element a browser knows, and what each stage does with it.
+ELEMENTS: dict[str, Element] = {
+    **{t: _EPUB for t in """abbr bdi bdo b br cite code data dfn em i kbd mark q rp rt ruby s samp small
+       span strong sub sup time u var wbr caption dd dt figcaption li summary tbody td tfoot th thead tr
+       col colgroup del ins img input hgroup""".split()},
+    **{t: _EPUB_BLOCK for t in """address article aside blockquote details div dl figure footer h1 h2 h3
+       h4 h5 h6 header hr main nav ol p pre section table ul""".split()},
+    "a": _E(epub=True, attrs=_attrs("href hreflang")),
+    "br": _E(epub=True, void=True),
+    "wbr": _E(epub=True, void=True),
+    "hr": _E(epub=True, void=True, block=True),
+    "img": _E(epub=True, void=True, attrs=_attrs("src alt width height")),
+    "input": _E(epub=True, void=True, attrs=_attrs("type checked disabled value name")),
+    "col": _E(epub=True, void=True, attrs=_attrs("span")),
+    "colgroup": _E(epub=True, attrs=_attrs("span")),
+    "td": _E(epub=True, attrs=_attrs("colspan rowspan headers")),
+    "th": _E(epub=True, attrs=_attrs("colspan rowspan headers scope abbr")),
+    "ol": _E(epub=True, block=True, attrs=_attrs("start reversed type")),
+    "li": _E(epub=True, attrs=_attrs("value")),
+    "blockquote": _E(epub=True, block=True, attrs=_attrs("cite")),
+    "q": _E(epub=True, attrs=_attrs("cite")),
+    "del": _E(epub=True, attrs=_attrs("cite datetime")),
+    "ins": _E(epub=True, attrs=_attrs("cite datetime")),
+    "time": _E(epub=True, attrs=_attrs("datetime")),
+    "data": _E(epub=True, attrs=_attrs("value")),
+    "details": _E(epub=True, block=True, attrs=_attrs("open")),
+    # Known to browsers, not allowed in EPUB XHTML as they are.
+    "center": _E(obsolete="div"), "font": _E(obsolete="span"), "tt": _E(obsolete="code"),
+    "strike": _E(obsolete="s"), "menu": _E(obsolete="ul"),
+    "area": _E(void=True), "param": _E(void=True),
+    "script": _E(unsafe=True, hidden=True), "noscript": _E(unsafe=True, hidden=True),
+    "base": _E(unsafe=True, void=True, hidden=True),
+    "iframe": _E(unsafe=True, embed=True), "object": _E(unsafe=True, embed=True),
+    "embed": _E(unsafe=True, void=True, embed=True), "frame": _E(unsafe=True, embed=True),
+    "frameset": _E(unsafe=True, embed=True), "applet": _E(unsafe=True, embed=True),
+    "portal": _E(unsafe=True),
+    "link": _E(void=True, hidden=True), "meta": _E(void=True, hidden=True),
+    "style": _E(hidden=True), "template": _E(hidden=True), "head": _E(hidden=True),
+    "title": _E(hidden=True),
+    "video": _E(embed=True), "audio": _E(embed=True), "source": _E(void=True, embed=True),
+    "track": _E(void=True, embed=True),
+    **{t: _E() for t in """body html button canvas datalist dialog fieldset form label legend map math
+       meter optgroup option output picture progress select svg textarea""".split()},
+}
+
+#: Obsolete elements browsers still render, renamed for the EPUB.
+OBSOLETE_EXTRA = {"big": "span", "acronym": "abbr", "listing": "pre", "xmp": "pre", "plaintext": "pre",
+                  "nobr": "span", "blink": "span", "marquee": "div", "dir": "ul"}
+
+KNOWN = frozenset(ELEMENTS)
+VOID = frozenset(t for t, e in ELEMENTS.items() if e.void)
+UNSAFE = frozenset(t for t, e in ELEMENTS.items() if e.unsafe)
+EPUB_ALLOWED = frozenset(t for t, e in ELEMENTS.items() if e.epub)
+EPUB_BLOCK = frozenset(t for t, e in ELEMENTS.items() if e.block)
+EPUB_HIDDEN = frozenset(t for t, e in ELEMENTS.items() if e.hidden)
+EPUB_EMBEDS = frozenset(t for t, e in ELEMENTS.items() if e.embed)
+EPUB_RENAME = {**{t: e.obsolete for t, e in ELEMENTS.items() if e.obsolete}, **OBSOLETE_EXTRA}
+EPUB_ATTRS = {t: e.attrs for t, e in ELEMENTS.items() if e.attrs}
+GLOBAL_ATTRS = _attrs("id class style title lang dir hidden role tabindex translate")
+#: Attributes whose value names another resource (what sanitizing checks for schemes).
+URL_ATTRS = ("href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset")
+INT_ATTRS = _attrs("width height colspan rowspan start span value")
+BOOL_ATTRS = _attrs("checked disabled reversed open hidden")
+
+
+# ------------------------------------------------------------ parse / serialise
+
+def parse(html: str) -> etree._Element:
+    """``html`` parsed as HTML, its nodes under a ``<div>`` (libxml2 repairs what it must:
+    unclosed ``<br>``, stray ``<`` as text)."""
+    text = XML_BAD_CHARS.sub("", html or "")
+    root = etree.Element("div")
+    if not text.strip():
+        return root
+    doc = etree.fromstring(f"<html><body>{text}</body></html>".encode("utf-8"), _PARSER)
+    body = doc.find("body") if doc is not None else None
+    if body is None:
+        return root
+    if body.text and body.text.strip():
+        root.text = body.text
+    root.extend(list(body))
+    return root
+
+
+def serialize(root: etree._Element) -> str:
+    """The inside of ``root`` as HTML: leading text (escaped), then every child with its tail."""
+    out = "".join(etree.tostring(c, method="html", encoding="unicode", with_tail=True) for c in root)
+    return (htmllib.escape(root.text, quote=False) if root.text else "") + out
+
+
+def to_html(el: etree._Element) -> str:
+    """One element (with its tail) as HTML."""
+    return etree.tostring(el, method="html", encoding="unicode", with_tail=True)
+
+
+# ------------------------------------------------------------ helpers
+
+def text_of(el: etree._Element) -> str:
+    """Every piece of text inside ``el`` (comments excluded), as a reader sees it run together."""
+    return "".join(el.itertext())
+
+
+def ids_of(root: etree._Element) -> set[str]:
+    """Every ``id`` in the tree."""
+    return {v for el in root.iter(etree.Element) if (v := el.get("id"))}
+
+
+def add_class(el: etree._Element, *names: str) -> None:
+    """Add class names to ``el`` (each once, in order)."""
+    classes = (el.get("class") or "").split() + list(names)
+    el.set("class", " ".join(dict.fromkeys(classes)))
+
+
+def has_class(el: etree._Element, name: str) -> bool:
+    return name in (el.get("class") or "").split()
+
+
+def placeholder(el: etree._Element, label: str, *, href: str | None = None, cls: str = "image-placeholder",
+                title: str | None = None) -> etree._Element:
+    """Replace ``el`` by a visible stand-in: a link when ``href`` is given, else a span.
+    Its tail (the text after it) stays."""
+    box = etree.Element("a" if href else "span")
+    box.set("class", cls)
+    if href:
+        box.set("href", href)
+    box.text = label
+    if title:
+        box.set("title", title)
+    box.tail = el.tail
+    el.getparent().replace(el, box)
+    return box
+
+
+def remove_keep_tail(el: etree._Element) -> None:
+    """Remove ``el`` (and what is inside it) but keep the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    prev = el.getprevious()
+    parent.remove(el)
+    if tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def move_children(src: etree._Element, dest: etree._Element, *, text_as: str | None = None) -> None:
+    """Move ``src``'s children into ``dest``. Its leading text goes into a new ``text_as``
+    element (e.g. "p") when it is more than whitespace, else it is dropped."""
+    if text_as and src.text and src.text.strip():
+        etree.SubElement(dest, text_as).text = src.text
+    for child in list(src):
+        dest.append(child)
+
+
+def elements(root: etree._Element, *tags: str) -> Iterable[etree._Element]:
+    """The elements under ``root`` (comments and processing instructions skipped)."""
+    return root.iter(*tags) if tags else root.iter(etree.Element)

@@ -1,0 +1,39 @@
+"""Finding the source line of something a chapter's HTML holds (a URL, a tag).
+
+The HTML no longer knows its lines, so each diagnostic looks for the n-th
+occurrence of its text in the Markdown, n counting the calls for that text.
+"""
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from .model import Source
+
+
+class Locator:
+    """Finds the line in ``source`` of the n-th occurrence of a URL or a piece of text."""
+
+    def __init__(self, source: Source):
+        self.lines = source.body.splitlines()
+        self.first = source.body_line
+        self.seen: dict[str, int] = {}
+
+    def line_of_text(self, needle: str) -> int:
+        """The line of the n-th occurrence of ``needle`` (case-insensitive), n counting calls."""
+        low = needle.lower()
+        n = self.seen.get("\0" + low, 0)
+        self.seen["\0" + low] = n + 1
+        hits = [i for i, text in enumerate(self.lines) if low in text.lower()]
+        return self.first + hits[min(n, len(hits) - 1)] if hits else self.first
+
+    def line(self, url: str) -> int:
+        """The line of the n-th occurrence of ``url`` as a link or image target."""
+        n = self.seen.get(url, 0)
+        self.seen[url] = n + 1
+        exact = [f"]({url}", f'="{url}"', f"<{url}>", f"='{url}'"]
+        hits = [i for i, text in enumerate(self.lines) if any(e in text for e in exact)]
+        if not hits:
+            hits = [i for i, text in enumerate(self.lines) if url in text or unquote(url) in text]
+        if not hits:
+            return self.first
+        return self.first + hits[min(n, len(hits) - 1)]

@@ -1,0 +1,97 @@
+"""Renderers: one module per output format, all behind one interface.
+
+Each renderer module has:
+
+- ``SUFFIX``: the file name suffix of what it writes (".pdf");
+- ``check(book) -> list[Diagnostic]``: content problems only this format shows
+  (the PDF: characters no shipped font can draw);
+- ``render(book, target, options) -> RenderResult``: write the book to ``target``
+  (a temporary file the build renames into place).
+
+``RENDERERS`` maps format names to those modules, as Sphinx's builder table
+does; modules are imported only when their format is asked for.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Iterator
+
+#: Format name → renderer module.
+RENDERERS: dict[str, str] = {
+    "pdf": "aixbook.render.pdf",
+    "epub": "aixbook.render.epub",
+    "html": "aixbook.render.html",
+}
+FORMATS = tuple(RENDERERS)
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to render, beyond what the book's config says.
+
+    preview: one chapter or section: no front page or contents, and a plain
+        (untagged) PDF, which is faster.
+    """
+
+    preview: bool = False
+
+
+@dataclass(frozen=True)
+class RenderWarning:
+    """Something a renderer warned about, labelled with the renderer."""
+
+    renderer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.renderer}: warning: {self.message}"
+
+
+@dataclass
+class RenderResult:
+    """What rendering one format gave: its page count (PDF) and warnings."""
+
+    pages: int = 0
+    warnings: list[RenderWarning] = field(default_factory=list)
+
+
+def get_renderer(fmt: str) -> ModuleType:
+    """The renderer module for format ``fmt`` (a key of ``RENDERERS``)."""
+    return importlib.import_module(RENDERERS[fmt])
+
+
+def output_path(folder: Path, name: str, fmt: str) -> Path:
+    """Where format ``fmt`` of a book named ``name`` goes in ``folder``."""
+    return Path(folder) / f"{name}{get_renderer(fmt).SUFFIX}"
+
+
+class _Collector(logging.Handler):
+    def __init__(self, label: str, into: list[RenderWarning]) -> None:
+        super().__init__(logging.WARNING)
+        self.label = label
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        # About this machine's libraries, not about the book.
+        if "HarfBuzz" in message:
+            return
+        self.into.append(RenderWarning(self.label, message))
+
+
+@contextlib.contextmanager
+def capture_warnings(logger: str, label: str) -> Iterator[list[RenderWarning]]:
+    """Collect the WARNING-and-above records of ``logger`` while inside, labelled ``label``."""
+    found: list[RenderWarning] = []
+    handler = _Collector(label, found)
+    log = logging.getLogger(logger)
+    log.addHandler(handler)
+    try:
+        yield found
+    finally:
+        log.removeHandler(handler)

@@ -1,0 +1,33 @@
+"""The one-page HTML renderer: the whole book in one file, styles inlined, images beside it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import output
+from ..assemble import Document, assemble
+from ..model import Book
+from ..resources import STYLES_DIR
+from . import RenderOptions, RenderResult
+
+SUFFIX = ".html"
+
+
+def check(book: Book) -> list:
+    """Nothing beyond the book's own diagnostics: a browser draws every character it has a font for."""
+    return []
+
+
+def document(book: Book, options: RenderOptions = RenderOptions()) -> Document:
+    """The one-page HTML document, styles inlined so the file stands alone."""
+    css = "\n".join((STYLES_DIR / n).read_text(encoding="utf-8") for n in ("base.css", "html.css"))
+    css = css.replace("@import url(fonts.css);", "").replace("@import url(base.css);", "")
+    show_front = not options.preview
+    return assemble(book, inline_css=css, body_class="book screen", front=show_front, toc=show_front)
+
+
+def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -> RenderResult:
+    """Write the HTML to ``target`` and its images into ``target``'s folder."""
+    doc = document(book, options)
+    output.copy_resources(doc.resources, Path(target).parent)
+    Path(target).write_text(doc.html, encoding="utf-8")
+    return RenderResult()
