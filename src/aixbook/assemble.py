@@ -248,8 +248,8 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
             img.set("alt", f"Cover artwork of {book.config.title}")
             img.set("data-alt-generated", "1")
     for el in root.iter(etree.Element):
-        if el.get("id"):
-            el.set("id", "front-" + el.get("id"))
+        if el_id := el.get("id"):
+            el.set("id", "front-" + el_id)
     return htmlfrag.serialize(root)
 
 
@@ -272,7 +272,8 @@ def _toc_children(rc: ResolvedChapter, depth: int) -> str:
     heads = [h for h in rc.headings if 2 <= h.level <= depth]
     if not heads:
         return ""
-    out, stack = [], []
+    out: list[str] = []
+    stack: list[int] = []
     for h in heads:
         while stack and stack[-1] > h.level:
             out.append("</li></ol>")
@@ -292,7 +293,7 @@ def _toc_children(rc: ResolvedChapter, depth: int) -> str:
 # ------------------------------------------------------------ document
 
 def assemble(book: Book, chapters: list[ResolvedChapter] | None = None, *, front: bool = True,
-             toc: bool = True, css: list[str] = (), inline_css: str = "", body_class: str = "book") -> Document:
+             toc: bool = True, css: tuple[str, ...] = (), inline_css: str = "", body_class: str = "book") -> Document:
     """The book (or ``chapters`` of it) as one HTML document.
 
     Args:

@@ -128,4 +128,4 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
 def output_file(folder: Path, book: Book, fmt: str, name: str | None = None) -> Path:
     """Where format ``fmt`` of ``book`` goes in ``folder`` (named after the book unless ``name``)."""
     from .render import output_path
-    return output_path(folder, name or book.config.output_name, fmt)
+    return output_path(folder, name or book.config.output_name or "book", fmt)

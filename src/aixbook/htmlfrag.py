@@ -136,20 +136,20 @@ def parse(html: str) -> etree._Element:
 
 def serialize(root: etree._Element) -> str:
     """The inside of ``root`` as HTML: leading text (escaped), then every child with its tail."""
-    out = "".join(etree.tostring(c, method="html", encoding="unicode", with_tail=True) for c in root)
+    out = "".join(to_html(c) for c in root)
     return (htmllib.escape(root.text, quote=False) if root.text else "") + out
 
 
 def to_html(el: etree._Element) -> str:
     """One element (with its tail) as HTML."""
-    return etree.tostring(el, method="html", encoding="unicode", with_tail=True)
+    return str(etree.tostring(el, method="html", encoding="unicode", with_tail=True))
 
 
 # ------------------------------------------------------------ helpers
 
 def text_of(el: etree._Element) -> str:
     """Every piece of text inside ``el`` (comments excluded), as a reader sees it run together."""
-    return "".join(el.itertext())
+    return "".join(str(t) for t in el.itertext())
 
 
 def ids_of(root: etree._Element) -> set[str]:
@@ -179,7 +179,9 @@ def placeholder(el: etree._Element, label: str, *, href: str | None = None, cls:
     if title:
         box.set("title", title)
     box.tail = el.tail
-    el.getparent().replace(el, box)
+    parent = el.getparent()
+    if parent is not None:
+        parent.replace(el, box)
     return box
 
 

@@ -98,16 +98,17 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
                 break
     for ch in chapters:
         for url, local_id, line in ch.permalinks:
-            name = short_name(split_url(url).path) if _is_site_url(site, url) else None
-            if name is None or name in site.redirects:
+            parts = split_url(url) if _is_site_url(site, url) else None
+            named = short_name(parts.path) if parts is not None else None
+            if named is None or named in site.redirects:
                 continue
-            old = table.shorts.get(name)
+            old = table.shorts.get(named)
             if old is not None and (old.chapter, old.local_id) != (ch.key, local_id):
-                diags.append(Diagnostic("warning", f"Permalink name '{name}' is also used for "
+                diags.append(Diagnostic("warning", f"Permalink name '{named}' is also used for "
                                         f"#{old.local_id} in chapter {old.chapter}; keeping the first",
                                         ch.source.path, line))
                 continue
-            table.shorts.setdefault(name, Short(chapter=ch.key, local_id=local_id))
+            table.shorts.setdefault(named, Short(chapter=ch.key, local_id=local_id))
     return table, diags
 
 

@@ -45,7 +45,8 @@ def _parser() -> MarkdownIt:
     md.use(footnote_plugin, inline=False).use(deflist_plugin).use(tasklists_plugin)
     _colon_only_deflists(md)
     md.enable(["replacements", "smartquotes"])
-    md.linkify.set({"fuzzy_email": False})
+    if md.linkify is not None:
+        md.linkify.set({"fuzzy_email": False})
     return md
 
 
@@ -273,7 +274,7 @@ def _is_known_tag(raw: str) -> bool:
     if raw.startswith("<!--") or raw.startswith("<?") or raw.startswith("<!"):
         return True
     m = _TAG_NAME.match(raw)
-    return bool(m) and m.group(1).lower() in KNOWN
+    return m is not None and m.group(1).lower() in KNOWN
 
 
 def _parse_attrs(spec: str) -> tuple[str, list[str]]:

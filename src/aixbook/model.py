@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:                       # only for the type checker: model stays a leaf
+    from .config import BookConfig
+    from .site import Site
 
 Severity = Literal["error", "warning", "info"]
 
@@ -99,7 +103,7 @@ class LinkStats:
     missing_images: int = 0
 
     @classmethod
-    def from_counts(cls, counts: dict) -> "LinkStats":
+    def from_counts(cls, counts: dict) -> LinkStats:
         """From the per-kind counts the link stage keeps (keys are LinkTarget kinds)."""
         return cls(internal=counts.get("internal", 0), site=counts.get("site", 0),
                    external=counts.get("external", 0), dangling=counts.get("dangling", 0),
@@ -126,8 +130,8 @@ class ResolvedChapter:
 class Book:
     """Everything a renderer needs: metadata, chapters in order, diagnostics."""
 
-    config: "object"                  # aixbook.config.BookConfig
-    site: "object"                    # aixbook.site.Site
+    config: BookConfig
+    site: Site
     chapters: tuple[ResolvedChapter, ...]
     anchors: dict = field(default_factory=dict)   # uid → chapter key
     stats: LinkStats = LinkStats()

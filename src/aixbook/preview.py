@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import NoReturn
 from pathlib import Path
 
 from . import htmlfrag
@@ -61,15 +62,15 @@ def select(g: Gathered, query: str) -> Selection:
             return Selection(hits[0])
     if re.fullmatch(r"\d+(?:\.\d+)+\.?", q):
         want = q.rstrip(".")
-        hits = [Selection(c, h) for c in chapters for h in c.headings if _number(h.text) == want]
-        if len(hits) == 1:
-            return hits[0]
-        if not hits:
+        sections = [Selection(c, h) for c in chapters for h in c.headings if _number(h.text) == want]
+        if len(sections) == 1:
+            return sections[0]
+        if not sections:
             raise SelectionError(f"no section is numbered {want}; numbered sections of chapter "
                                  f"{want.split('.')[0]}: " + ", ".join(
-                                     _number(h.text) for c in chapters if _number(c.source.title) == want.split(".")[0]
-                                     for h in c.headings if _number(h.text)))
-        _fail(query, hits, "sections")
+                                     n for c in chapters if _number(c.source.title) == want.split(".")[0]
+                                     for h in c.headings if (n := _number(h.text))))
+        _fail(query, sections, "sections")
     hits = [c for c in chapters if c.source.stem.lower() == q.lower()]
     if hits:
         return Selection(hits[0])
@@ -82,7 +83,7 @@ def select(g: Gathered, query: str) -> Selection:
     hits = [c for c in chapters if words and all(w in c.source.title.lower() for w in words)]
     if len(hits) == 1:
         return Selection(hits[0])
-    _fail(query, [Selection(c) for c in (hits or chapters)], "chapters" if hits else None)
+    return _fail(query, [Selection(c) for c in (hits or chapters)], "chapters" if hits else None)
 
 
 def _short_target(g: Gathered, name: str) -> Selection | None:
@@ -94,7 +95,7 @@ def _short_target(g: Gathered, name: str) -> Selection | None:
     return Selection(chapter, heading)
 
 
-def _fail(query: str, candidates: list[Selection], kind: str | None):
+def _fail(query: str, candidates: list[Selection], kind: str | None) -> NoReturn:
     listing = "; ".join(f"{_number(s.label) or s.chapter.source.stem}: {s.label}" for s in candidates[:20])
     if kind:
         raise SelectionError(f"'{query}' is ambiguous; it matches {len(candidates)} {kind}: {listing}")

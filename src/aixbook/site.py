@@ -173,6 +173,7 @@ def load_site(project_root: Path) -> Site:
     project_root = Path(project_root).resolve()
     root = find_site(project_root)
     config_path = _config_file(root)
+    assert config_path is not None          # find_site found it
     config = load_config_file(config_path)
     base_url = str(config.get("baseURL") or config.get("baseurl") or "https://example.org/")
     if not base_url.endswith("/"):
@@ -323,8 +324,8 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
     content/docs by front-matter weight, then by name (Hugo's default order).
     """
     docs = site.content_dir / "docs"
+    out: list[tuple[Path, str | None]] = []
     if stems:
-        out = []
         for s in stems:
             p = _resolve_ref(site, s)
             if p is None:
@@ -334,7 +335,6 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
         return out
     entries = menu_entries(site)
     if entries:
-        out = []
         for name, ref, _ in entries:
             p = _resolve_ref(site, ref)
             if p is None:
