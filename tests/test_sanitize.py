@@ -1,0 +1,99 @@
+"""The sanitizing step, table-driven: raw HTML in, what is kept and what is reported."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aixbook import htmlfrag
+from aixbook.errors import SourceError
+from aixbook.model import Source
+from aixbook.sanitize import MAX_DEPTH, clean
+
+
+def source(body: str) -> Source:
+    return Source(path=Path("page.md"), stem="page", url="/docs/page/", title="Page", weight=None,
+                  front_matter={}, body=body, body_line=3)
+
+
+@pytest.mark.parametrize("raw, kept, gone, reports", [
+    # Elements that pull in, embed or run something go, with what is inside them; the text after stays.
+    ('<p>a<script>alert(1)</script>b</p>', "<p>ab</p>", ["script", "alert"],
+     ["<script> dropped (a book does not embed or run other content)"]),
+    ('<p>x<iframe src="https://e.org/"></iframe>y</p>', "<p>xy</p>", ["iframe"], ["<iframe> dropped"]),
+    ('<object data="a.swf"><embed src="a.swf"></object><p>after</p>', "<p>after</p>", ["object", "embed"],
+     ["<object> dropped", "<embed> dropped"]),      # the void <embed> is moved out, then dropped too
+    ('<base href="https://evil.example/"><p>t</p>', "<p>t</p>", ["base"], ["<base> dropped"]),
+    ('<link rel="attachment" href="/etc/passwd"><p>t</p>', "<p>t</p>", ["link", "passwd"],
+     ['<link rel="attachment"> dropped (a book does not pull in other files)']),
+    ('<meta http-equiv="refresh" content="0;url=https://e.org"><p>t</p>', "<p>t</p>", ["refresh"],
+     ["<meta http-equiv> dropped"]),
+    # Attributes: event handlers, script URLs, style with url(), srcset.
+    ('<p onclick="steal()">t</p>', "<p>t</p>", ["onclick", "steal"],
+     ["event-handler attribute onclick= dropped from <p>"]),
+    ('<a href="javascript:alert(1)">t</a>', "<a>t</a>", ["javascript"],
+     ["javascript: URL refused in <a href=…>"]),
+    ('<img src="file:///etc/passwd" alt="x">', '<img alt="x">', ["file:"], ["file: URL refused in <img src=…>"]),
+    ('<div style="background: url(https://e.org/t.png)">t</div>', "<div>t</div>", ["url("],
+     ["style attribute with url()/@import dropped from <div>"]),
+    ('<img src="/images/a.png" srcset="https://e.org/b.png 2x" alt="a">',
+     '<img src="/images/a.png" alt="a">', ["srcset"], []),
+    # What is harmless stays as written.
+    ('<p class="x" style="color: red">t <b>b</b></p>', '<p class="x" style="color: red">t <b>b</b></p>', [], []),
+    ('<table><tr><th>h</th></tr><tr><td>d</td></tr></table>',
+     "<table><tr><th>h</th></tr><tr><td>d</td></tr></table>", [], []),
+    # Run-on tags are repaired so the link stays a link.
+    ('<p>a<br<a href="https://e.org/">l</a></p>', '<p>a<br><a href="https://e.org/">l</a></p>', ["br<a"],
+     ["malformed tag <br<a> read as <br><a>"]),
+    # Void elements libxml2 does not know give back what it nested into them (browsers ignore </wbr>).
+    ('<p>a<wbr>b<b>c</b></p>', "<p>a<wbr></wbr>b<b>c</b></p>", [], []),
+])
+def test_sanitize(raw, kept, gone, reports):
+    out = clean(raw, source(raw))
+    assert out.html == kept
+    for word in gone:
+        assert word not in out.html
+    messages = [d.message for d in out.diagnostics]
+    assert len(messages) == len(reports), messages
+    for want, got in zip(reports, messages, strict=True):
+        assert got.startswith(want), (got, want)
+    assert all(d.severity == "warning" and d.path == Path("page.md") for d in out.diagnostics)
+
+
+def test_reports_name_the_source_line():
+    body = "Intro\n\n<p>fine</p>\n\n<p onclick='x()'>bad</p>\n"
+    out = clean("<p>fine</p><p onclick='x()'>bad</p>", source(body))
+    assert [d.line for d in out.diagnostics] == [3 + 4]        # body_line 3, fifth line of the body
+
+
+def test_ids_are_read_from_the_tree_whatever_the_quotes():
+    out = clean("<h2 id=\"a\">A</h2><div id='b'>x</div><span id=c>y</span><p>no id</p>", source(""))
+    assert out.ids == {"a", "b", "c"}
+
+
+def test_ids_of_dropped_elements_are_not_defined():
+    out = clean('<p id="kept">k</p><script id="gone"></script>', source(""))
+    assert out.ids == {"kept"}
+
+
+def test_too_deep_nesting_is_one_clear_error():
+    raw = "<div>" * (MAX_DEPTH + 5) + "x" + "</div>" * (MAX_DEPTH + 5)
+    with pytest.raises(SourceError, match=f"nested more than {MAX_DEPTH} levels") as err:
+        clean(raw, source("\n\n" + raw))
+    assert err.value.path == Path("page.md") and err.value.line == 5
+
+
+@pytest.mark.parametrize("fragment", [
+    "", "text only", "lead <b>bold</b> tail", "<p>a</p>\n<p>b</p>", "<ul><li>x<li>y</ul>",
+    "&lt;&lt;&lt;BEGIN&gt;&gt;&gt;", "<p>caf\u00e9 \u2713 \U0001f600</p>",
+])
+def test_parse_serialize_round_trip_is_stable(fragment):
+    once = htmlfrag.serialize(htmlfrag.parse(fragment))
+    assert htmlfrag.serialize(htmlfrag.parse(once)) == once
+    assert htmlfrag.text_of(htmlfrag.parse(once)) == htmlfrag.text_of(htmlfrag.parse(fragment))
+
+
+def test_leading_text_is_kept_only_when_it_is_more_than_whitespace():
+    assert htmlfrag.serialize(htmlfrag.parse("lead <b>b</b>")) == "lead <b>b</b>"
+    assert htmlfrag.serialize(htmlfrag.parse("  \n<b>b</b>")) == "<b>b</b>"
+    assert htmlfrag.serialize(htmlfrag.parse("a < b & c")) == "a &lt; b &amp; c"
