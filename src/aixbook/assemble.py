@@ -4,13 +4,14 @@ The document names its resources (images, front-page artwork) by relative URL;
 ``Document.resources`` maps each URL to the file on disk, so every renderer
 serves exactly those files and nothing else.
 """
+
 from __future__ import annotations
 
 import html as htmllib
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -19,6 +20,7 @@ from . import __version__, htmlfrag
 from .htmlfrag import add_class, placeholder, text_of
 from .links import image_file
 from .model import Book, ResolvedChapter
+
 
 @dataclass(frozen=True)
 class Document:
@@ -39,8 +41,8 @@ def build_date(fmt: str | None = None) -> datetime:
     """The date the build is for: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(tz=timezone.utc).replace(microsecond=0)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def human_date(d: datetime) -> str:
@@ -69,7 +71,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             resources[local] = remote[src]
             img.set("src", local)
         elif "remote" in (img.get("class") or "").split():
-            _remote_placeholder(img, src)      # --allow-remote, but the fetch failed
+            _remote_placeholder(img, src)  # --allow-remote, but the fetch failed
         _figure(img)
     _alt_texts(root, rc)
     for table in root.iter("table"):
@@ -87,8 +89,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
     _break_long_words(root)
     for p in root.iter("p"):
         # "**Description**" alone on a line is a label for what follows: keep them together.
-        if len(p) == 1 and p[0].tag in ("strong", "b") and not (p.text or "").strip() \
-                and not (p[0].tail or "").strip():
+        if len(p) == 1 and p[0].tag in ("strong", "b") and not (p.text or "").strip() and not (p[0].tail or "").strip():
             add_class(p, "label")
     if is_index_chapter(rc):
         _index_lists(root)
@@ -106,9 +107,12 @@ _LONG_WORD = re.compile(r"\S{120,}")
 def _break_long_words(root) -> None:
     """Offer a line break every 40 characters in runs of 120+ without one: hyphenating
     or breaking a 100,000-character "word" is quadratic in the layout engine."""
+
     def fix(text):
-        return _LONG_WORD.sub(lambda m: "\u200b".join(m.group(0)[i:i + 40]
-                                                      for i in range(0, len(m.group(0)), 40)), text)
+        return _LONG_WORD.sub(
+            lambda m: "\u200b".join(m.group(0)[i : i + 40] for i in range(0, len(m.group(0)), 40)), text
+        )
+
     for el in root.iter():
         if el.text and len(el.text) >= 120:
             el.text = fix(el.text)
@@ -145,8 +149,11 @@ def _column_count(table) -> int:
     first = table.find(".//tr")
     if first is None:
         return 0
-    return sum(int(c.get("colspan", "1") or 1) if (c.get("colspan") or "1").isdigit() else 1
-               for c in first if c.tag in ("td", "th"))
+    return sum(
+        int(c.get("colspan", "1") or 1) if (c.get("colspan") or "1").isdigit() else 1
+        for c in first
+        if c.tag in ("td", "th")
+    )
 
 
 def _figure(img) -> None:
@@ -198,6 +205,7 @@ def _index_lists(root) -> None:
 
 # ------------------------------------------------------------ front page
 
+
 def front_page_file(book: Book) -> Path | None:
     """The site's own front page: book.toml ``front_page``, else scripts/pdf_frontpage.html."""
     cfg = book.config
@@ -228,10 +236,13 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
     if path is None:
         sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
         authors = ", ".join(cfg.authors)
-        return (f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
-                f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>')
+        return (
+            f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
+            f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
+        )
     from .errors import ConfigError
     from .site import read_text
+
     if not path.is_file():
         raise ConfigError(f"front page file {path} does not exist")
     text = read_text(path).replace("{{DATE}}", date).replace("{{ASSETS_DIR}}", "assets")
@@ -240,8 +251,8 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
     for img in root.iter("img"):
         src = img.get("src", "")
         if src.startswith("assets/"):
-            rel = src[len("assets/"):]
-            file = (base / rel)
+            rel = src[len("assets/") :]
+            file = base / rel
             if file.is_file() and file.resolve().is_relative_to(base.resolve()):
                 resources[src] = file
         if not (img.get("alt") or "").strip():
@@ -255,13 +266,18 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
 
 # ---------------------------------------------------------------- TOC
 
+
 def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
-    parts = ['<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
-             '<h1 id="toc-title" class="toc-title">Contents</h1>', '<ol class="toc-list">']
+    parts = [
+        '<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
+        '<h1 id="toc-title" class="toc-title">Contents</h1>',
+        '<ol class="toc-list">',
+    ]
     for rc in chapters:
-        parts.append(f'<li class="toc-chapter"><a href="#{rc.chapter.key}">'
-                     f'{htmllib.escape(rc.chapter.source.title)}</a>')
-        if not is_index_chapter(rc):   # the index's letter headings would only be noise
+        parts.append(
+            f'<li class="toc-chapter"><a href="#{rc.chapter.key}">{htmllib.escape(rc.chapter.source.title)}</a>'
+        )
+        if not is_index_chapter(rc):  # the index's letter headings would only be noise
             parts.append(_toc_children(rc, depth))
         parts.append("</li>")
     parts.append("</ol></nav>")
@@ -292,8 +308,17 @@ def _toc_children(rc: ResolvedChapter, depth: int) -> str:
 
 # ------------------------------------------------------------ document
 
-def assemble(book: Book, chapters: list[ResolvedChapter] | None = None, *, front: bool = True,
-             toc: bool = True, css: tuple[str, ...] = (), inline_css: str = "", body_class: str = "book") -> Document:
+
+def assemble(
+    book: Book,
+    chapters: list[ResolvedChapter] | None = None,
+    *,
+    front: bool = True,
+    toc: bool = True,
+    css: tuple[str, ...] = (),
+    inline_css: str = "",
+    body_class: str = "book",
+) -> Document:
     """The book (or ``chapters`` of it) as one HTML document.
 
     Args:
@@ -307,7 +332,7 @@ def assemble(book: Book, chapters: list[ResolvedChapter] | None = None, *, front
     date = build_date().strftime("%Y-%m-%dT%H:%M:%SZ")
     esc = htmllib.escape
     head = [
-        '<!DOCTYPE html>',
+        "<!DOCTYPE html>",
         f'<html lang="{esc(cfg.language or "en")}">',
         "<head>",
         '<meta charset="utf-8"/>',

@@ -4,13 +4,14 @@ Renderers are looked up in ``render.RENDERERS``; every file goes through
 ``output`` (atomic writes), so a failed or interrupted build leaves the
 previous output untouched.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import output
 from .book import load_book
@@ -41,6 +42,7 @@ class BuildResult:
 def fetch_remote_images(book: Book, folder: Path) -> Book:
     """The book with its remote images fetched (bounded in time and size)."""
     from .remote import fetch_images
+
     srcs = [url for rc in book.chapters for url in rc.remote_images]
     if not srcs:
         return book
@@ -50,12 +52,12 @@ def fetch_remote_images(book: Book, folder: Path) -> Book:
 
 def strict_failures(book: Book, render_warnings: Iterable[RenderWarning] = ()) -> list[str]:
     """Everything a ``--strict`` build refuses: every error and warning."""
-    return [str(d) for d in book.diagnostics if d.severity in ("error", "warning")] + [
-        str(w) for w in render_warnings]
+    return [str(d) for d in book.diagnostics if d.severity in ("error", "warning")] + [str(w) for w in render_warnings]
 
 
-def render_to(book: Book, fmt: str, final: Path, options: RenderOptions = RenderOptions(),
-              strict: bool = False) -> RenderResult:
+def render_to(
+    book: Book, fmt: str, final: Path, options: RenderOptions = RenderOptions(), strict: bool = False
+) -> RenderResult:
     """Render format ``fmt`` of ``book`` into the file ``final``, atomically.
 
     Raises:
@@ -65,14 +67,22 @@ def render_to(book: Book, fmt: str, final: Path, options: RenderOptions = Render
     with output.atomic_path(final) as tmp:
         result = renderer.render(book, tmp, options)
         if strict and result.warnings:
-            raise BuildError(f"--strict: the {fmt} renderer warned {len(result.warnings)} time(s), "
-                             f"{final.name} not written; first: {result.warnings[0]}")
+            raise BuildError(
+                f"--strict: the {fmt} renderer warned {len(result.warnings)} time(s), "
+                f"{final.name} not written; first: {result.warnings[0]}"
+            )
     return result
 
 
-def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Path | str = "output",
-          config_path: Path | None = None, strict: bool = False,
-          progress: Callable[[str, int, int], None] | None = None, **overrides) -> BuildResult:
+def build(
+    site_dir: Path | str = "book",
+    formats=DEFAULT_FORMATS,
+    output_dir: Path | str = "output",
+    config_path: Path | None = None,
+    strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    **overrides,
+) -> BuildResult:
     """Build ``formats`` of the book at ``site_dir`` into ``output_dir``.
 
     Args:
@@ -97,9 +107,9 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
     if bad:
         raise BuildError(f"unknown format {', '.join(bad)} (choose from {', '.join(FORMATS)})")
     from .cache import ChapterCache
+
     out_dir = Path(output_dir)
-    book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"),
-                     **overrides)
+    book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"), **overrides)
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
     if book.config.allow_remote:
@@ -128,4 +138,5 @@ def build(site_dir: Path | str = "book", formats=DEFAULT_FORMATS, output_dir: Pa
 def output_file(folder: Path, book: Book, fmt: str, name: str | None = None) -> Path:
     """Where format ``fmt`` of ``book`` goes in ``folder`` (named after the book unless ``name``)."""
     from .render import output_path
+
     return output_path(folder, name or book.config.output_name or "book", fmt)

@@ -3,6 +3,7 @@
 The folder is safe to delete at any time; a stale or unreadable entry is
 simply parsed again.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,16 @@ class ChapterCache:
 
     def _key(self, source: Source, key: str) -> Path:
         h = hashlib.sha256()
-        for part in (CACHE_VERSION, __version__, _code_hash(), str(source.path), key, source.title,
-                     str(source.body_line), source.url):
+        for part in (
+            CACHE_VERSION,
+            __version__,
+            _code_hash(),
+            str(source.path),
+            key,
+            source.title,
+            str(source.body_line),
+            source.url,
+        ):
             h.update(part.encode("utf-8") + b"\0")
         h.update(source.body.encode("utf-8"))
         return self.folder / "chapters" / f"{h.hexdigest()}.pickle"

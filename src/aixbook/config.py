@@ -1,4 +1,5 @@
 """Book settings: book.toml (optional) over what the Hugo site says."""
+
 from __future__ import annotations
 
 import re
@@ -21,28 +22,34 @@ class BookConfig:
     authors: tuple[str, ...] = ()
     language: str | None = None
     publisher: str | None = None
-    identifier: str | None = None          # EPUB identifier; derived from the site when unset
-    chapters: tuple[str, ...] = ()         # chapter stems/pageRefs; empty → menu.docs
-    front_page: str | None = None          # HTML fragment file; relative to book.toml's folder
-    cover_image: str | None = None         # EPUB cover image; default: front page artwork
+    identifier: str | None = None  # EPUB identifier; derived from the site when unset
+    chapters: tuple[str, ...] = ()  # chapter stems/pageRefs; empty → menu.docs
+    front_page: str | None = None  # HTML fragment file; relative to book.toml's folder
+    cover_image: str | None = None  # EPUB cover image; default: front page artwork
     output_name: str | None = None
-    toc_depth: int = 3                     # 2 → chapters + h2, 3 → + h3
+    toc_depth: int = 3  # 2 → chapters + h2, 3 → + h3
     paper: str = "A4"
     xref_pages: bool = False
-    allow_remote: bool = False             # fetch http(s) images (with a timeout and size cap)
-    pdf_variant: str = "pdf/ua-1"          # tagged, accessible PDF; "none" for a plain PDF
+    allow_remote: bool = False  # fetch http(s) images (with a timeout and size cap)
+    pdf_variant: str = "pdf/ua-1"  # tagged, accessible PDF; "none" for a plain PDF
     keywords: tuple[str, ...] = ()
-    base_dir: Path | None = None           # folder of book.toml, for relative paths
+    base_dir: Path | None = None  # folder of book.toml, for relative paths
 
-    def with_overrides(self, **values) -> "BookConfig":
+    def with_overrides(self, **values) -> BookConfig:
         """A copy with every non-None value of ``values`` applied (CLI flags)."""
         given = {k: v for k, v in values.items() if v is not None}
         return replace(self, **given) if given else self
 
 
 _KNOWN = {f.name for f in fields(BookConfig)} - {"base_dir"}
-_ALIASES = {"author": "authors", "lang": "language", "frontpage": "front_page", "output": "output_name",
-            "name": "output_name", "cover": "cover_image"}
+_ALIASES = {
+    "author": "authors",
+    "lang": "language",
+    "frontpage": "front_page",
+    "output": "output_name",
+    "name": "output_name",
+    "cover": "cover_image",
+}
 
 
 def load_config(path: Path | None, site_root: Path | None = None, project_root: Path | None = None) -> BookConfig:

@@ -12,12 +12,13 @@ everywhere:
 Trees are plain lxml elements (``lxml.etree``), not ``lxml.html``'s classes,
 whose per-element class lookup costs a third of the time on large chapters.
 """
+
 from __future__ import annotations
 
 import html as htmllib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from lxml import etree
 
@@ -28,18 +29,19 @@ XML_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # ------------------------------------------------------------ the element table
 
+
 @dataclass(frozen=True)
 class Element:
     """What the stages know about one HTML element."""
 
-    epub: bool = False            # allowed in an EPUB 3 XHTML body as it is
-    void: bool = False            # never has content (``<br>``)
-    block: bool = False           # a block: an unknown element holding one becomes a <div>
-    unsafe: bool = False          # pulls in, embeds or runs something: sanitizing drops it
-    hidden: bool = False          # holds no text a reader should see: the EPUB drops it
-    embed: bool = False           # embedded media: the EPUB shows a link to what it embeds
-    obsolete: str = ""            # the EPUB's name for an obsolete element (``center`` → div)
-    attrs: frozenset[str] = frozenset()   # attributes the EPUB keeps besides the global ones
+    epub: bool = False  # allowed in an EPUB 3 XHTML body as it is
+    void: bool = False  # never has content (``<br>``)
+    block: bool = False  # a block: an unknown element holding one becomes a <div>
+    unsafe: bool = False  # pulls in, embeds or runs something: sanitizing drops it
+    hidden: bool = False  # holds no text a reader should see: the EPUB drops it
+    embed: bool = False  # embedded media: the EPUB shows a link to what it embeds
+    obsolete: str = ""  # the EPUB's name for an obsolete element (``center`` → div)
+    attrs: frozenset[str] = frozenset()  # attributes the EPUB keeps besides the global ones
 
 
 def _attrs(names: str) -> frozenset[str]:
@@ -52,11 +54,17 @@ _EPUB_BLOCK = _E(epub=True, block=True)
 
 #: Every element a browser knows, and what each stage does with it.
 ELEMENTS: dict[str, Element] = {
-    **{t: _EPUB for t in """abbr bdi bdo b br cite code data dfn em i kbd mark q rp rt ruby s samp small
+    **{
+        t: _EPUB
+        for t in """abbr bdi bdo b br cite code data dfn em i kbd mark q rp rt ruby s samp small
        span strong sub sup time u var wbr caption dd dt figcaption li summary tbody td tfoot th thead tr
-       col colgroup del ins img input hgroup""".split()},
-    **{t: _EPUB_BLOCK for t in """address article aside blockquote details div dl figure footer h1 h2 h3
-       h4 h5 h6 header hr main nav ol p pre section table ul""".split()},
+       col colgroup del ins img input hgroup""".split()
+    },
+    **{
+        t: _EPUB_BLOCK
+        for t in """address article aside blockquote details div dl figure footer h1 h2 h3
+       h4 h5 h6 header hr main nav ol p pre section table ul""".split()
+    },
     "a": _E(epub=True, attrs=_attrs("href hreflang")),
     "br": _E(epub=True, void=True),
     "wbr": _E(epub=True, void=True),
@@ -77,27 +85,52 @@ ELEMENTS: dict[str, Element] = {
     "data": _E(epub=True, attrs=_attrs("value")),
     "details": _E(epub=True, block=True, attrs=_attrs("open")),
     # Known to browsers, not allowed in EPUB XHTML as they are.
-    "center": _E(obsolete="div"), "font": _E(obsolete="span"), "tt": _E(obsolete="code"),
-    "strike": _E(obsolete="s"), "menu": _E(obsolete="ul"),
-    "area": _E(void=True), "param": _E(void=True),
-    "script": _E(unsafe=True, hidden=True), "noscript": _E(unsafe=True, hidden=True),
+    "center": _E(obsolete="div"),
+    "font": _E(obsolete="span"),
+    "tt": _E(obsolete="code"),
+    "strike": _E(obsolete="s"),
+    "menu": _E(obsolete="ul"),
+    "area": _E(void=True),
+    "param": _E(void=True),
+    "script": _E(unsafe=True, hidden=True),
+    "noscript": _E(unsafe=True, hidden=True),
     "base": _E(unsafe=True, void=True, hidden=True),
-    "iframe": _E(unsafe=True, embed=True), "object": _E(unsafe=True, embed=True),
-    "embed": _E(unsafe=True, void=True, embed=True), "frame": _E(unsafe=True, embed=True),
-    "frameset": _E(unsafe=True, embed=True), "applet": _E(unsafe=True, embed=True),
+    "iframe": _E(unsafe=True, embed=True),
+    "object": _E(unsafe=True, embed=True),
+    "embed": _E(unsafe=True, void=True, embed=True),
+    "frame": _E(unsafe=True, embed=True),
+    "frameset": _E(unsafe=True, embed=True),
+    "applet": _E(unsafe=True, embed=True),
     "portal": _E(unsafe=True),
-    "link": _E(void=True, hidden=True), "meta": _E(void=True, hidden=True),
-    "style": _E(hidden=True), "template": _E(hidden=True), "head": _E(hidden=True),
+    "link": _E(void=True, hidden=True),
+    "meta": _E(void=True, hidden=True),
+    "style": _E(hidden=True),
+    "template": _E(hidden=True),
+    "head": _E(hidden=True),
     "title": _E(hidden=True),
-    "video": _E(embed=True), "audio": _E(embed=True), "source": _E(void=True, embed=True),
+    "video": _E(embed=True),
+    "audio": _E(embed=True),
+    "source": _E(void=True, embed=True),
     "track": _E(void=True, embed=True),
-    **{t: _E() for t in """body html button canvas datalist dialog fieldset form label legend map math
-       meter optgroup option output picture progress select svg textarea""".split()},
+    **{
+        t: _E()
+        for t in """body html button canvas datalist dialog fieldset form label legend map math
+       meter optgroup option output picture progress select svg textarea""".split()
+    },
 }
 
 #: Obsolete elements browsers still render, renamed for the EPUB.
-OBSOLETE_EXTRA = {"big": "span", "acronym": "abbr", "listing": "pre", "xmp": "pre", "plaintext": "pre",
-                  "nobr": "span", "blink": "span", "marquee": "div", "dir": "ul"}
+OBSOLETE_EXTRA = {
+    "big": "span",
+    "acronym": "abbr",
+    "listing": "pre",
+    "xmp": "pre",
+    "plaintext": "pre",
+    "nobr": "span",
+    "blink": "span",
+    "marquee": "div",
+    "dir": "ul",
+}
 
 KNOWN = frozenset(ELEMENTS)
 VOID = frozenset(t for t, e in ELEMENTS.items() if e.void)
@@ -117,6 +150,7 @@ BOOL_ATTRS = _attrs("checked disabled reversed open hidden")
 
 # ------------------------------------------------------------ parse / serialise
 
+
 def parse(html: str) -> etree._Element:
     """``html`` parsed as HTML, its nodes under a ``<div>`` (libxml2 repairs what it must:
     unclosed ``<br>``, stray ``<`` as text)."""
@@ -124,7 +158,7 @@ def parse(html: str) -> etree._Element:
     root = etree.Element("div")
     if not text.strip():
         return root
-    doc = etree.fromstring(f"<html><body>{text}</body></html>".encode("utf-8"), _PARSER)
+    doc = etree.fromstring(f"<html><body>{text}</body></html>".encode(), _PARSER)
     body = doc.find("body") if doc is not None else None
     if body is None:
         return root
@@ -147,6 +181,7 @@ def to_html(el: etree._Element) -> str:
 
 # ------------------------------------------------------------ helpers
 
+
 def text_of(el: etree._Element) -> str:
     """Every piece of text inside ``el`` (comments excluded), as a reader sees it run together."""
     return "".join(str(t) for t in el.itertext())
@@ -167,8 +202,9 @@ def has_class(el: etree._Element, name: str) -> bool:
     return name in (el.get("class") or "").split()
 
 
-def placeholder(el: etree._Element, label: str, *, href: str | None = None, cls: str = "image-placeholder",
-                title: str | None = None) -> etree._Element:
+def placeholder(
+    el: etree._Element, label: str, *, href: str | None = None, cls: str = "image-placeholder", title: str | None = None
+) -> etree._Element:
     """Replace ``el`` by a visible stand-in: a link when ``href`` is given, else a span.
     Its tail (the text after it) stays."""
     box = etree.Element("a" if href else "span")

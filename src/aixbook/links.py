@@ -4,6 +4,7 @@
 the site and all chapters define) and are table-tested. ``resolve_chapters``
 applies them to the parsed chapters and gives each id a book-unique name.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -50,9 +51,9 @@ def make_uid(key: str, local_id: str) -> str:
 class Short:
     """Where a short name goes: a redirect destination, or a heading named by a Permalink line."""
 
-    destination: str = ""                 # from firebase.json
-    chapter: str = ""                     # from a Permalink line: chapter key …
-    local_id: str = ""                    # … and heading id
+    destination: str = ""  # from firebase.json
+    chapter: str = ""  # from a Permalink line: chapter key …
+    local_id: str = ""  # … and heading id
 
 
 @dataclass
@@ -60,8 +61,8 @@ class LinkTable:
     """Everything links are resolved against: built once from the site and all chapters."""
 
     site: Site
-    pages: dict[str, str] = field(default_factory=dict)          # "/docs/x" → chapter key
-    chapter_urls: dict[str, str] = field(default_factory=dict)   # chapter key → "/docs/x/"
+    pages: dict[str, str] = field(default_factory=dict)  # "/docs/x" → chapter key
+    chapter_urls: dict[str, str] = field(default_factory=dict)  # chapter key → "/docs/x/"
     ids: dict[str, frozenset[str]] = field(default_factory=dict)  # chapter key → Hugo ids
     shorts: dict[str, Short] = field(default_factory=dict)
     allow_remote: bool = False
@@ -70,8 +71,7 @@ class LinkTable:
         return self.site.web_url(path)
 
 
-def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
-                ) -> tuple[LinkTable, list[Diagnostic]]:
+def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False) -> tuple[LinkTable, list[Diagnostic]]:
     table = LinkTable(site=site, allow_remote=allow_remote)
     diags: list[Diagnostic] = []
     for ch in chapters:
@@ -80,21 +80,26 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
         table.ids[ch.key] = ch.ids
     for name, red in site.redirects.items():
         table.shorts[name] = Short(destination=red.destination)
-    for name, red in site.redirects.items():
+    for red in site.redirects.values():
         dest = split_url(red.destination) or urlsplit("")
         key = table.pages.get(_norm_path(dest.path)) if not dest.scheme else None
         if key is not None and dest.fragment and unquote(dest.fragment) not in table.ids[key]:
-            diags.append(Diagnostic(
-                "error", f"redirect {red.source} → {red.destination}: anchor #{dest.fragment} exists on "
-                f"no page{_suggest(dest.fragment, table.ids[key], prefix='#')}", site.firebase_path, red.line))
+            diags.append(
+                Diagnostic(
+                    "error",
+                    f"redirect {red.source} → {red.destination}: anchor #{dest.fragment} exists on "
+                    f"no page{_suggest(dest.fragment, table.ids[key], prefix='#')}",
+                    site.firebase_path,
+                    red.line,
+                )
+            )
     for name, red in site.redirects.items():
         chain, cur = [red.source], red
         while (nxt := _redirect_short(cur.destination)) is not None and nxt in site.redirects:
             cur = site.redirects[nxt]
             chain.append(cur.source)
             if nxt == name or len(chain) > _MAX_HOPS:
-                diags.append(Diagnostic("error", f"redirect loop: {' → '.join(chain)}",
-                                        site.firebase_path, red.line))
+                diags.append(Diagnostic("error", f"redirect loop: {' → '.join(chain)}", site.firebase_path, red.line))
                 break
     for ch in chapters:
         for url, local_id, line in ch.permalinks:
@@ -104,9 +109,15 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False
                 continue
             old = table.shorts.get(named)
             if old is not None and (old.chapter, old.local_id) != (ch.key, local_id):
-                diags.append(Diagnostic("warning", f"Permalink name '{named}' is also used for "
-                                        f"#{old.local_id} in chapter {old.chapter}; keeping the first",
-                                        ch.source.path, line))
+                diags.append(
+                    Diagnostic(
+                        "warning",
+                        f"Permalink name '{named}' is also used for "
+                        f"#{old.local_id} in chapter {old.chapter}; keeping the first",
+                        ch.source.path,
+                        line,
+                    )
+                )
                 continue
             table.shorts.setdefault(named, Short(chapter=ch.key, local_id=local_id))
     return table, diags
@@ -135,10 +146,11 @@ def _norm_path(path: str) -> str:
 
 # ------------------------------------------------------------ resolving
 
+
 @dataclass(frozen=True)
 class Resolution:
     target: LinkTarget
-    warning: str = ""          # a non-fatal remark about how the link is written
+    warning: str = ""  # a non-fatal remark about how the link is written
 
 
 def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
@@ -163,11 +175,13 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
         first = parts.path.split("/", 1)[0].lower()
         if first in ("go", "goto"):
             res = _site_path(table, "/" + parts.path, parts.fragment, href, 0)
-            return Resolution(res, f"relative short link '{href}': on the website it points below "
-                                   f"the page; write '/{parts.path}'")
+            return Resolution(
+                res, f"relative short link '{href}': on the website it points below the page; write '/{parts.path}'"
+            )
         if _DOMAIN_LIKE.match(href) and not parts.path.endswith((".md", ".html")):
-            return Resolution(LinkTarget("external", url="https://" + href),
-                              f"link '{href}' has no scheme; read as https://{href}")
+            return Resolution(
+                LinkTarget("external", url="https://" + href), f"link '{href}' has no scheme; read as https://{href}"
+            )
         base = table.chapter_urls[key]
         joined = split_url(urljoin(base, href)) or urlsplit("")
         return Resolution(_site_path(table, joined.path, joined.fragment, href, 0))
@@ -182,9 +196,12 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
     if name is not None:
         short = table.shorts.get(name)
         if short is None:
-            return LinkTarget("dangling", url=web,
-                              reason=f"short link '{name}' has no redirect in firebase.json and no "
-                                     f"'Permalink:' line{_suggest(name, table.shorts)}")
+            return LinkTarget(
+                "dangling",
+                url=web,
+                reason=f"short link '{name}' has no redirect in firebase.json and no "
+                f"'Permalink:' line{_suggest(name, table.shorts)}",
+            )
         if short.chapter:
             target = _anchor(table, short.chapter, short.local_id, original, path)
         else:
@@ -193,9 +210,11 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
                 return LinkTarget("external", url=short.destination)
             target = _site_path(table, dest.path or "/", dest.fragment or fragment, original, hops + 1)
         if target.kind == "dangling" and not target.reason.startswith("short link"):
-            return LinkTarget("dangling", url=web,
-                              reason=f"short link '{name}' redirects to {short.destination or path}: "
-                                     f"{target.reason}")
+            return LinkTarget(
+                "dangling",
+                url=web,
+                reason=f"short link '{name}' redirects to {short.destination or path}: {target.reason}",
+            )
         return target
     norm = _norm_path(path)
     key = table.pages.get(norm)
@@ -210,12 +229,14 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
     if site.page_file(unquote(path)) is not None or norm == "/":
         return LinkTarget("site", url=web)
     if _IMAGE_EXT.search(rel):
-        return LinkTarget("missing-image", url=web, path=rel,
-                          reason=f"linked image {path} not found in {site.static_dir}")
+        return LinkTarget(
+            "missing-image", url=web, path=rel, reason=f"linked image {path} not found in {site.static_dir}"
+        )
     # Not in this checkout (e.g. a file the website publishes separately): the
     # reader still gets the website's address.
-    return LinkTarget("site", url=web, reason=f"{path} is neither a page nor a static file of the site; "
-                                              "linking to the website")
+    return LinkTarget(
+        "site", url=web, reason=f"{path} is neither a page nor a static file of the site; linking to the website"
+    )
 
 
 def _anchor(table: LinkTable, key: str, local_id: str, original: str, page_url: str) -> LinkTarget:
@@ -225,9 +246,11 @@ def _anchor(table: LinkTable, key: str, local_id: str, original: str, page_url: 
     lowered = local_id.lower()
     if lowered in ids:
         return LinkTarget("internal", chapter=key, uid=make_uid(key, lowered))
-    return LinkTarget("dangling", url=table.web(page_url + "#" + local_id),
-                      reason=f"anchor #{local_id} does not exist on {page_url}"
-                             f"{_suggest(local_id, ids, prefix='#')}")
+    return LinkTarget(
+        "dangling",
+        url=table.web(page_url + "#" + local_id),
+        reason=f"anchor #{local_id} does not exist on {page_url}{_suggest(local_id, ids, prefix='#')}",
+    )
 
 
 def _suggest(word: str, candidates, prefix: str = "") -> str:
@@ -249,8 +272,9 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
     if parts.scheme == "data":
         return LinkTarget("image", url=src)
     if parts.scheme in _REFUSED_SCHEMES:
-        return LinkTarget("refused", url=src, reason=f"{parts.scheme}: URL refused (a book reads only "
-                                                     "files of its site)")
+        return LinkTarget(
+            "refused", url=src, reason=f"{parts.scheme}: URL refused (a book reads only files of its site)"
+        )
     if parts.scheme and not (parts.scheme in ("http", "https") and table.site.is_own_host(parts.netloc)):
         return LinkTarget("external", url=src)
     if _climbs_out(table.chapter_urls[key], unquote(parts.path)):
@@ -261,12 +285,14 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
         cand = folder / rel
         if cand.is_file():
             if not _really_inside(cand, table.site.root):
-                return LinkTarget("refused", url=src, reason=f"image {src} is a symbolic link that points "
-                                                             "outside the site")
+                return LinkTarget(
+                    "refused", url=src, reason=f"image {src} is a symbolic link that points outside the site"
+                )
             prefix = "" if folder == table.site.static_dir else "_content/"
             return LinkTarget("image", path=prefix + rel, url=table.web(rel))
-    return LinkTarget("missing-image", path=rel, url=table.web(rel),
-                      reason=f"image {src} not found in {table.site.static_dir}")
+    return LinkTarget(
+        "missing-image", path=rel, url=table.web(rel), reason=f"image {src} not found in {table.site.static_dir}"
+    )
 
 
 def _climbs_out(page_url: str, path: str) -> bool:
@@ -292,13 +318,16 @@ def _really_inside(path: Path, root: Path) -> bool:
 def image_file(site: Site, path: str) -> Path:
     """The file on disk of a static-relative image path from ``resolve_src``."""
     if path.startswith("_content/"):
-        return site.content_dir / path[len("_content/"):]
+        return site.content_dir / path[len("_content/") :]
     return site.static_dir / path
 
 
 # ------------------------------------------------------ applying to HTML
 
-def resolve_chapters(table: LinkTable, chapters: list[Chapter]) -> tuple[list[ResolvedChapter], LinkStats, list[Diagnostic]]:
+
+def resolve_chapters(
+    table: LinkTable, chapters: list[Chapter]
+) -> tuple[list[ResolvedChapter], LinkStats, list[Diagnostic]]:
     """Rewrite ids and links of every chapter; return them with counts and diagnostics."""
     out: list[ResolvedChapter] = []
     diags: list[Diagnostic] = []
@@ -310,8 +339,9 @@ def resolve_chapters(table: LinkTable, chapters: list[Chapter]) -> tuple[list[Re
     return out, LinkStats.from_counts(counts), diags
 
 
-def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
-                    ) -> tuple[ResolvedChapter, list[Diagnostic]]:
+def resolve_chapter(
+    table: LinkTable, ch: Chapter, counts: dict | None = None
+) -> tuple[ResolvedChapter, list[Diagnostic]]:
     """One chapter with book-unique ids and resolved links."""
     counts = counts if counts is not None else {}
     key = ch.key
@@ -339,23 +369,22 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
         if res.warning:
             diags.append(Diagnostic("warning", res.warning, ch.source.path, locator.line(href)))
         if t.kind == "refused":
-            diags.append(Diagnostic("warning", f"link {href[:60]}: {t.reason}", ch.source.path,
-                                    locator.line(href)))
+            diags.append(Diagnostic("warning", f"link {href[:60]}: {t.reason}", ch.source.path, locator.line(href)))
             del a.attrib["href"]
             continue
         if t.kind == "internal":
             a.set("href", "#" + t.uid)
         elif t.kind == "dangling":
-            diags.append(Diagnostic("error", f"dangling link {href}: {t.reason}", ch.source.path,
-                                    locator.line(href)))
+            diags.append(Diagnostic("error", f"dangling link {href}: {t.reason}", ch.source.path, locator.line(href)))
             a.set("href", t.url)
             add_class(a, "dangling")
         elif t.kind == "site" and t.path and _wraps_only_image(a):
             _unwrap(a)
         else:
             if t.kind == "missing-image":
-                diags.append(Diagnostic("error", f"missing image {href}: {t.reason}", ch.source.path,
-                                        locator.line(href)))
+                diags.append(
+                    Diagnostic("error", f"missing image {href}: {t.reason}", ch.source.path, locator.line(href))
+                )
                 missing.append(t.path)
             elif t.reason:
                 diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(href)))
@@ -380,18 +409,29 @@ def resolve_chapter(table: LinkTable, ch: Chapter, counts: dict | None = None
         elif t.kind == "external":
             counts["external"] = counts.get("external", 0) + 1
             _replace_with_placeholder(img, src, f"remote image not embedded: {src}", link=src)
-            diags.append(Diagnostic("warning", f"remote image {src} is not fetched (shown as a link; "
-                                    "--allow-remote fetches it)", ch.source.path, locator.line(src)))
+            diags.append(
+                Diagnostic(
+                    "warning",
+                    f"remote image {src} is not fetched (shown as a link; --allow-remote fetches it)",
+                    ch.source.path,
+                    locator.line(src),
+                )
+            )
         else:
             counts["missing-image"] = counts.get("missing-image", 0) + 1
             missing.append(t.path)
-            diags.append(Diagnostic("error", f"missing image {src}: {t.reason}", ch.source.path,
-                                    locator.line(src)))
+            diags.append(Diagnostic("error", f"missing image {src}: {t.reason}", ch.source.path, locator.line(src)))
             _replace_with_placeholder(img, src, f"missing image: {posixpath.basename(t.path) or src}")
     html = htmlfrag.serialize(root)
     headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
-    return ResolvedChapter(chapter=ch, html=html, headings=headings, images=tuple(images),
-                           missing_images=tuple(missing), remote_images=tuple(remote)), diags
+    return ResolvedChapter(
+        chapter=ch,
+        html=html,
+        headings=headings,
+        images=tuple(images),
+        missing_images=tuple(missing),
+        remote_images=tuple(remote),
+    ), diags
 
 
 def _is_permalink_line(a) -> bool:

@@ -3,6 +3,7 @@
 The HTML no longer knows its lines, so each diagnostic looks for the n-th
 occurrence of its text in the Markdown, n counting the calls for that text.
 """
+
 from __future__ import annotations
 
 from urllib.parse import unquote

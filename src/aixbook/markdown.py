@@ -5,6 +5,7 @@ definition lists, typographer, raw HTML kept, ``{#id}`` heading attributes,
 and heading ids made exactly as Hugo makes them (github style, ``-1``/``-2``
 for duplicates on a page). Hugo shortcodes are rewritten before parsing.
 """
+
 from __future__ import annotations
 
 import html as htmllib
@@ -35,7 +36,7 @@ class Rendered:
 
     html: str
     headings: tuple[Heading, ...]
-    permalinks: tuple[tuple[str, str, int], ...]   # (permalink URL, heading id, line)
+    permalinks: tuple[tuple[str, str, int], ...]  # (permalink URL, heading id, line)
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -67,6 +68,7 @@ def _colon_only_deflists(md: MarkdownIt) -> None:
 
 
 # ----------------------------------------------------------------- ids
+
 
 def hugo_id(text: str) -> str:
     """Hugo's "github" heading id for ``text`` (before making it unique on the page)."""
@@ -127,7 +129,7 @@ def expand_shortcodes(text: str, path: Path, first_line: int) -> tuple[str, list
 
     linemap.append(0)
     for m in _SHORTCODE.finditer(text):
-        before = text[pos:m.start()]
+        before = text[pos : m.start()]
         _check_unclosed(before, path, first_line + line)
         emit(before, True)
         line += before.count("\n")
@@ -137,13 +139,18 @@ def expand_shortcodes(text: str, path: Path, first_line: int) -> tuple[str, list
         if rep is None:
             rep = ""
             if not closing:
-                diags.append(Diagnostic("warning", f"shortcode '{name}' is not supported; its markup was "
-                                        "dropped (its inner text is kept)", path, first_line + line))
-        if name in _BLOCK_SC:
-            # A block shortcode starts its own line: strip indentation before it so the
-            # HTML we put in its place is not read as an indented code block.
-            if pieces and (pieces[-1].endswith("\n") or re.search(r"\n[ \t]+$", pieces[-1])):
-                pieces[-1] = re.sub(r"[ \t]+$", "", pieces[-1])
+                diags.append(
+                    Diagnostic(
+                        "warning",
+                        f"shortcode '{name}' is not supported; its markup was dropped (its inner text is kept)",
+                        path,
+                        first_line + line,
+                    )
+                )
+        # A block shortcode starts its own line: strip indentation before it so the
+        # HTML we put in its place is not read as an indented code block.
+        if name in _BLOCK_SC and pieces and (pieces[-1].endswith("\n") or re.search(r"\n[ \t]+$", pieces[-1])):
+            pieces[-1] = re.sub(r"[ \t]+$", "", pieces[-1])
         emit(rep, False)
         line += m.group(0).count("\n")
         pos = m.end()
@@ -157,16 +164,22 @@ def _check_unclosed(chunk: str, path: Path, first: int) -> None:
     m = _SC_OPEN.search(chunk)
     if m:
         # "{{<" in a code span or fence is documentation, not a shortcode.
-        line_text = chunk[chunk.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
+        line_text = chunk[chunk.rfind("\n", 0, m.start()) + 1 :].split("\n", 1)[0]
         if "`" in line_text or line_text.startswith("    "):
             return
-        raise SourceError("unclosed shortcode: '{{" + chunk[m.start() + 2] + "' without a matching '"
-                          + chunk[m.start() + 2].replace("<", ">").replace("%", "%") + "}}'",
-                          path, first + chunk[: m.start()].count("\n"))
+        raise SourceError(
+            "unclosed shortcode: '{{"
+            + chunk[m.start() + 2]
+            + "' without a matching '"
+            + chunk[m.start() + 2].replace("<", ">").replace("%", "%")
+            + "}}'",
+            path,
+            first + chunk[: m.start()].count("\n"),
+        )
 
 
 def _shortcode_html(name: str, closing: bool, attrs: dict[str, str]) -> str | None:
-    esc = lambda s: htmllib.escape(s, quote=True)  # noqa: E731
+    esc = lambda s: htmllib.escape(s, quote=True)
     if name == "callout":
         kind = re.sub(r"[^a-z]", "", attrs.get("type", "info").lower()) or "info"
         return "\n\n</div>\n" if closing else f'\n<div class="callout callout-{kind}" role="note">\n\n'
@@ -201,8 +214,14 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
     early: list[Diagnostic] = []
     if control:
         # Not allowed in XML (the EPUB) and never meant: report the first, drop them all.
-        early.append(Diagnostic("warning", f"control character U+{ord(control.group()):04X} removed",
-                                path, first_line + body.count("\n", 0, control.start())))
+        early.append(
+            Diagnostic(
+                "warning",
+                f"control character U+{ord(control.group()):04X} removed",
+                path,
+                first_line + body.count("\n", 0, control.start()),
+            )
+        )
         body = _CONTROL.sub("", body)
     text, linemap, diags = expand_shortcodes(body, path, first_line)
     diags = early + diags
@@ -230,8 +249,11 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                 _strip_attr_block(inline, m)
                 if hid:
                     if hid in ids.taken:
-                        diags.append(Diagnostic("error", f"heading id '#{hid}' is defined twice by {{#{hid}}}",
-                                                path, src_line(tok)))
+                        diags.append(
+                            Diagnostic(
+                                "error", f"heading id '#{hid}' is defined twice by {{#{hid}}}", path, src_line(tok)
+                            )
+                        )
                     ids.put(hid)
                 explicit[i] = (hid, classes)
 
@@ -259,15 +281,15 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                     tok.attrSet("class", "meta")
                 for m in _PERMALINK.finditer(content):
                     if last_heading_id:
-                        permalinks.append((m.group(1), last_heading_id,
-                                           src_line(tokens[j + 1]) + content[: m.start()].count("\n")))
+                        permalinks.append(
+                            (m.group(1), last_heading_id, src_line(tokens[j + 1]) + content[: m.start()].count("\n"))
+                        )
         elif tok.type == "inline" and tok.children:
             for child in tok.children:
                 if child.type == "html_inline" and not _is_known_tag(child.content):
                     child.type = "text"
     html = md.renderer.render(tokens, md.options, env)
-    return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks),
-                    diagnostics=tuple(diags))
+    return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks), diagnostics=tuple(diags))
 
 
 def _is_known_tag(raw: str) -> bool:

@@ -3,13 +3,14 @@
 Source ─parse→ Chapter ─links→ Book. Every stage returns new objects; none
 mutates what it was given.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-if TYPE_CHECKING:                       # only for the type checker: model stays a leaf
+if TYPE_CHECKING:  # only for the type checker: model stays a leaf
     from .config import BookConfig
     from .site import Site
 
@@ -36,14 +37,14 @@ class Diagnostic:
 class Source:
     """One Markdown page of the site, in book order."""
 
-    path: Path            # the .md file
-    stem: str             # file name without .md, e.g. "2_threats_through_use"
-    url: str              # site path of the page, e.g. "/docs/2_threats_through_use/"
-    title: str            # the title the book shows for it
+    path: Path  # the .md file
+    stem: str  # file name without .md, e.g. "2_threats_through_use"
+    url: str  # site path of the page, e.g. "/docs/2_threats_through_use/"
+    title: str  # the title the book shows for it
     weight: int | None
     front_matter: dict
-    body: str             # Markdown after the front matter
-    body_line: int        # 1-based line of the file where ``body`` starts
+    body: str  # Markdown after the front matter
+    body_line: int  # 1-based line of the file where ``body`` starts
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,11 @@ class Chapter:
     """A parsed page: its HTML fragment with links not yet resolved."""
 
     source: Source
-    key: str                        # XML-safe, book-unique prefix for ids of this chapter
+    key: str  # XML-safe, book-unique prefix for ids of this chapter
     html: str
     headings: tuple[Heading, ...]
-    ids: frozenset[str]             # every id in ``html`` (Hugo's, before prefixing)
-    permalinks: tuple[tuple[str, str, int], ...]   # (short name, heading id, line)
+    ids: frozenset[str]  # every id in ``html`` (Hugo's, before prefixing)
+    permalinks: tuple[tuple[str, str, int], ...]  # (short name, heading id, line)
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
@@ -105,9 +106,14 @@ class LinkStats:
     @classmethod
     def from_counts(cls, counts: dict) -> LinkStats:
         """From the per-kind counts the link stage keeps (keys are LinkTarget kinds)."""
-        return cls(internal=counts.get("internal", 0), site=counts.get("site", 0),
-                   external=counts.get("external", 0), dangling=counts.get("dangling", 0),
-                   images=counts.get("image", 0), missing_images=counts.get("missing-image", 0))
+        return cls(
+            internal=counts.get("internal", 0),
+            site=counts.get("site", 0),
+            external=counts.get("external", 0),
+            dangling=counts.get("dangling", 0),
+            images=counts.get("image", 0),
+            missing_images=counts.get("missing-image", 0),
+        )
 
 
 @dataclass(frozen=True)
@@ -121,9 +127,9 @@ class ResolvedChapter:
     chapter: Chapter
     html: str
     headings: tuple[Heading, ...]
-    images: tuple[str, ...]           # static-relative paths of images shown, in order
+    images: tuple[str, ...]  # static-relative paths of images shown, in order
     missing_images: tuple[str, ...]
-    remote_images: tuple[str, ...] = ()   # http(s) image URLs kept (only with allow_remote)
+    remote_images: tuple[str, ...] = ()  # http(s) image URLs kept (only with allow_remote)
 
 
 @dataclass(frozen=True)
@@ -133,10 +139,10 @@ class Book:
     config: BookConfig
     site: Site
     chapters: tuple[ResolvedChapter, ...]
-    anchors: dict = field(default_factory=dict)   # uid → chapter key
+    anchors: dict = field(default_factory=dict)  # uid → chapter key
     stats: LinkStats = LinkStats()
     diagnostics: tuple[Diagnostic, ...] = ()
-    remote_images: dict = field(default_factory=dict)   # URL → fetched file (--allow-remote)
+    remote_images: dict = field(default_factory=dict)  # URL → fetched file (--allow-remote)
 
     @property
     def errors(self) -> list[Diagnostic]:

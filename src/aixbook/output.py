@@ -4,14 +4,15 @@ Every file is written to a temporary file beside its final name and renamed
 into place only when complete, so a failed or interrupted build leaves the
 previous output untouched.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 # Set by the CLI's SIGINT/SIGTERM handler. The KeyboardInterrupt it raises can be
 # swallowed when the signal lands inside a C callback of the renderer; the flag still

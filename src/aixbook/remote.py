@@ -1,4 +1,5 @@
 """Remote images, fetched only with --allow-remote: bounded in time and size."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,21 +9,27 @@ from pathlib import Path
 
 from .model import Diagnostic
 
-TIMEOUT = 10.0              # seconds per image
+TIMEOUT = 10.0  # seconds per image
 MAX_BYTES = 10 * 1024 * 1024
-_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg",
-          "image/webp": ".webp"}
+_TYPES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/svg+xml": ".svg",
+    "image/webp": ".webp",
+}
 
 
-def fetch_images(urls: list[str], folder: Path, timeout: float = TIMEOUT,
-                 max_bytes: int = MAX_BYTES) -> tuple[dict[str, Path], list[Diagnostic]]:
+def fetch_images(
+    urls: list[str], folder: Path, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES
+) -> tuple[dict[str, Path], list[Diagnostic]]:
     """Download each image once into ``folder``; return {url: file} and what failed."""
     got: dict[str, Path] = {}
     diags: list[Diagnostic] = []
     for url in dict.fromkeys(urls):
         try:
             req = urllib.request.Request(url, headers={"User-Agent": "aixbook"})
-            with urllib.request.urlopen(req, timeout=timeout) as resp:   # noqa: S310 (http/https only)
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 ctype = resp.headers.get_content_type()
                 if ctype not in _TYPES:
                     raise ValueError(f"not an image ({ctype})")

@@ -5,11 +5,12 @@ or embeds anything but the site's own files, and never runs scripts. This step
 runs on each chapter's HTML right after Markdown, before links are resolved,
 and also reads the ids the chapter defines from the cleaned tree.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lxml import etree
 
@@ -23,7 +24,7 @@ _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|file|data:text/html)", re.
 #: Raw HTML nested deeper than this is refused: layout engines recurse on it.
 MAX_DEPTH = 100
 
-Report = Callable[[str, str], None]      # (message, text to find the source line by)
+Report = Callable[[str, str], None]  # (message, text to find the source line by)
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,9 @@ def clean(html: str, source: Source) -> Cleaned:
     locator = Locator(source)
     diags: list[Diagnostic] = []
     check_depth(root, source, locator)
-    sanitize(root, lambda msg, needle: diags.append(
-        Diagnostic("warning", msg, source.path, locator.line_of_text(needle))))
+    sanitize(
+        root, lambda msg, needle: diags.append(Diagnostic("warning", msg, source.path, locator.line_of_text(needle)))
+    )
     return Cleaned(htmlfrag.serialize(root), frozenset(htmlfrag.ids_of(root)), tuple(diags))
 
 
@@ -56,8 +58,11 @@ def check_depth(root, source: Source, locator: Locator) -> None:
     while stack:
         el, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise SourceError(f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); "
-                              "flatten it", source.path, locator.line_of_text(f"<{el.tag}"))
+            raise SourceError(
+                f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); flatten it",
+                source.path,
+                locator.line_of_text(f"<{el.tag}"),
+            )
         stack.extend((c, depth + 1) for c in el if isinstance(c.tag, str))
 
 
@@ -108,7 +113,7 @@ def sanitize(root, report: Report) -> None:
             remove_keep_tail(el)
             continue
         if tag == "link":
-            report(f"<link rel=\"{el.get('rel', '')}\"> dropped (a book does not pull in other files)", "<link")
+            report(f'<link rel="{el.get("rel", "")}"> dropped (a book does not pull in other files)', "<link")
             remove_keep_tail(el)
             continue
         if tag == "meta" and el.get("http-equiv") is not None:
@@ -129,4 +134,4 @@ def sanitize(root, report: Report) -> None:
                 report(f"style attribute with url()/@import dropped from <{tag}>", "url(")
                 del el.attrib[name]
             elif low == "srcset":
-                del el.attrib[name]   # a second image source the resolver never checked
+                del el.attrib[name]  # a second image source the resolver never checked

@@ -1,4 +1,5 @@
 """Reading a Hugo site: where it is, its pages in book order, its short links."""
+
 from __future__ import annotations
 
 import json
@@ -16,27 +17,35 @@ from .model import Diagnostic, Source
 
 log = logging.getLogger(__name__)
 
-CONFIG_NAMES = ("hugo.yaml", "hugo.yml", "hugo.toml", "hugo.json",
-                "config.yaml", "config.yml", "config.toml", "config.json")
+CONFIG_NAMES = (
+    "hugo.yaml",
+    "hugo.yml",
+    "hugo.toml",
+    "hugo.json",
+    "config.yaml",
+    "config.yml",
+    "config.toml",
+    "config.json",
+)
 _SKIP_DIRS = {".git", "node_modules", "themes", "public", "resources", "output", ".venv"}
 
 
 @dataclass(frozen=True)
 class Redirect:
-    source: str          # "/go/name/"
-    destination: str     # "/docs/page/#anchor" or a URL
-    line: int            # line in firebase.json
+    source: str  # "/go/name/"
+    destination: str  # "/docs/page/#anchor" or a URL
+    line: int  # line in firebase.json
 
 
 @dataclass(frozen=True)
 class Site:
     """A Hugo site on disk: its config, pages and redirects."""
 
-    root: Path                    # folder holding the Hugo config
-    project_root: Path            # the folder the user named (a repository root or the site)
+    root: Path  # folder holding the Hugo config
+    project_root: Path  # the folder the user named (a repository root or the site)
     config_path: Path
     config: dict
-    base_url: str                 # always ends with "/"
+    base_url: str  # always ends with "/"
     redirects: dict[str, Redirect] = field(default_factory=dict)  # short name → redirect
     firebase_path: Path | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
@@ -94,14 +103,14 @@ def find_site(start: Path) -> Path:
         if found:
             break
     if not found:
-        raise ConfigError(f"no Hugo configuration ({', '.join(CONFIG_NAMES[:4])}) found in {start} "
-                          "or its sub-folders")
+        raise ConfigError(f"no Hugo configuration ({', '.join(CONFIG_NAMES[:4])}) found in {start} or its sub-folders")
     if len(found) > 1:
         with_docs = [d for d in found if (d / "content" / "docs").is_dir()]
         if len(with_docs) == 1:
             return with_docs[0]
-        raise ConfigError(f"several Hugo sites below {start}: " + ", ".join(str(d) for d in found)
-                          + "; name one of them")
+        raise ConfigError(
+            f"several Hugo sites below {start}: " + ", ".join(str(d) for d in found) + "; name one of them"
+        )
     return found[0]
 
 
@@ -111,8 +120,11 @@ def _walk_dirs(start: Path, max_depth: int):
         nxt = []
         for d in level:
             try:
-                nxt.extend(sorted(p for p in d.iterdir()
-                                  if p.is_dir() and p.name not in _SKIP_DIRS and not p.name.startswith(".")))
+                nxt.extend(
+                    sorted(
+                        p for p in d.iterdir() if p.is_dir() and p.name not in _SKIP_DIRS and not p.name.startswith(".")
+                    )
+                )
             except OSError:
                 continue
         if not nxt:
@@ -135,8 +147,7 @@ def read_text(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                          path, line) from None
+        raise SourceError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", path, line) from None
 
 
 def load_config_file(path: Path) -> dict:
@@ -150,8 +161,9 @@ def load_config_file(path: Path) -> dict:
             data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", path,
-                          mark.line + 1 if mark else None) from None
+        raise ConfigError(
+            f"invalid YAML: {getattr(exc, 'problem', exc)}", path, mark.line + 1 if mark else None
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path, _toml_line(exc)) from None
     except json.JSONDecodeError as exc:
@@ -173,14 +185,22 @@ def load_site(project_root: Path) -> Site:
     project_root = Path(project_root).resolve()
     root = find_site(project_root)
     config_path = _config_file(root)
-    assert config_path is not None          # find_site found it
+    assert config_path is not None  # find_site found it
     config = load_config_file(config_path)
     base_url = str(config.get("baseURL") or config.get("baseurl") or "https://example.org/")
     if not base_url.endswith("/"):
         base_url += "/"
     redirects, fb_path, diags = _load_redirects(root)
-    return Site(root=root, project_root=project_root, config_path=config_path, config=config,
-                base_url=base_url, redirects=redirects, firebase_path=fb_path, diagnostics=tuple(diags))
+    return Site(
+        root=root,
+        project_root=project_root,
+        config_path=config_path,
+        config=config,
+        base_url=base_url,
+        redirects=redirects,
+        firebase_path=fb_path,
+        diagnostics=tuple(diags),
+    )
 
 
 def split_url(url: str):
@@ -229,8 +249,15 @@ def _load_redirects(root: Path) -> tuple[dict[str, Redirect], Path | None, list[
         old = redirects.get(name)
         if old is not None:
             if _norm_dest(old.destination) != _norm_dest(dest):
-                diags.append(Diagnostic("error", f"short link '{name}' is defined twice with different "
-                                        f"targets: {old.destination} (line {old.line}) and {dest}", path, line))
+                diags.append(
+                    Diagnostic(
+                        "error",
+                        f"short link '{name}' is defined twice with different "
+                        f"targets: {old.destination} (line {old.line}) and {dest}",
+                        path,
+                        line,
+                    )
+                )
             continue
         redirects[name] = Redirect(src, dest, line or 0)
     return redirects, path, diags
@@ -269,8 +296,9 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else 1
-            raise SourceError(f"invalid YAML front matter: {getattr(exc, 'problem', None) or exc}",
-                              path, line) from None
+            raise SourceError(
+                f"invalid YAML front matter: {getattr(exc, 'problem', None) or exc}", path, line
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             line = (_toml_line(exc) or 0) + 1
             raise SourceError(f"invalid TOML front matter: {exc}", path, line) from None
@@ -278,7 +306,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
             data = {}
         if not isinstance(data, dict):
             raise SourceError(f"front matter must be a mapping, not {type(data).__name__}", path, 2)
-        return data, text[m.end():], text[: m.end()].count("\n") + 1
+        return data, text[m.end() :], text[: m.end()].count("\n") + 1
     if text.startswith(("---", "+++")):
         raise SourceError("front matter is not closed", path, 1)
     return {}, text, 1
@@ -294,10 +322,16 @@ def read_source(site: Site, path: Path, title: str | None = None, weight: int | 
         parts = parts[:-1]
     url = "/" + "/".join(parts) + "/" if parts else "/"
     own_title = fm.get("title")
-    return Source(path=path, stem=path.stem, url=url.lower(),
-                  title=str(own_title or title or path.stem),
-                  weight=fm.get("weight", weight) if isinstance(fm.get("weight", weight), int) else None,
-                  front_matter=fm, body=body, body_line=body_line)
+    return Source(
+        path=path,
+        stem=path.stem,
+        url=url.lower(),
+        title=str(own_title or title or path.stem),
+        weight=fm.get("weight", weight) if isinstance(fm.get("weight", weight), int) else None,
+        front_matter=fm,
+        body=body,
+        body_line=body_line,
+    )
 
 
 def menu_entries(site: Site) -> list[tuple[str, str, int]]:
@@ -329,8 +363,9 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
         for s in stems:
             p = _resolve_ref(site, s)
             if p is None:
-                raise ConfigError(f"chapter '{s}' in the book's chapter list does not exist "
-                                  f"(looked for {docs / (s + '.md')})")
+                raise ConfigError(
+                    f"chapter '{s}' in the book's chapter list does not exist (looked for {docs / (s + '.md')})"
+                )
             out.append((p, None))
         return out
     entries = menu_entries(site)
@@ -338,20 +373,28 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
         for name, ref, _ in entries:
             p = _resolve_ref(site, ref)
             if p is None:
-                raise ConfigError(f"menu.docs entry '{name}' names page {ref}, which does not exist "
-                                  f"in {site.content_dir}", site.config_path, _line_of(site.config_path, ref))
+                raise ConfigError(
+                    f"menu.docs entry '{name}' names page {ref}, which does not exist in {site.content_dir}",
+                    site.config_path,
+                    _line_of(site.config_path, ref),
+                )
             out.append((p, name))
         return out
     if not docs.is_dir():
-        raise ConfigError(f"no menu.docs in the site configuration and no {docs} folder",
-                          site.config_path)
+        raise ConfigError(f"no menu.docs in the site configuration and no {docs} folder", site.config_path)
     pages = [p for p in sorted(docs.glob("*.md")) if p.name not in ("_index.md", "index.md")]
     keyed = []
     for p in pages:
         fm, _, _ = split_front_matter(read_text(p), p)
         w = fm.get("weight")
-        keyed.append((0 if isinstance(w, int) and w != 0 else 1, w if isinstance(w, int) else 0,
-                      str(fm.get("title") or p.stem).lower(), p))
+        keyed.append(
+            (
+                0 if isinstance(w, int) and w != 0 else 1,
+                w if isinstance(w, int) else 0,
+                str(fm.get("title") or p.stem).lower(),
+                p,
+            )
+        )
     keyed.sort(key=lambda k: k[:3])
     return [(k[3], None) for k in keyed]
 

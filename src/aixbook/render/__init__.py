@@ -11,15 +11,16 @@ Each renderer module has:
 ``RENDERERS`` maps format names to those modules, as Sphinx's builder table
 does; modules are imported only when their format is asked for.
 """
+
 from __future__ import annotations
 
 import contextlib
 import importlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Iterator
 
 #: Format name → renderer module.
 RENDERERS: dict[str, str] = {

@@ -1,4 +1,5 @@
 """The one-page HTML renderer: the whole book in one file, styles inlined, images beside it."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The PDF renderer: the assembled HTML document + print styles → PDF with WeasyPrint,
 fetching only what the book names."""
+
 from __future__ import annotations
 
 import logging
@@ -38,6 +39,7 @@ _NOT_DRAWN = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xFE0E, 0xFE0F, 0x00AD}
 def shipped_coverage() -> frozenset[int]:
     """Every code point some shipped font has a glyph for."""
     from fontTools.ttLib import TTFont
+
     covered: set[int] = set()
     for font in sorted(FONTS_DIR.glob("*.[ot]tf")):
         with TTFont(font, lazy=True, fontNumber=0) as tt:
@@ -61,9 +63,15 @@ def uncovered_characters(book) -> list[Diagnostic]:
                 seen.add(ch)
                 if unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Mn"):
                     continue
-                diags.append(Diagnostic("warning", f"no shipped font has a glyph for {ch!r} (U+{cp:04X} "
-                                        f"{unicodedata.name(ch, 'unnamed')}); it will print as a box",
-                                        src.path, no))
+                diags.append(
+                    Diagnostic(
+                        "warning",
+                        f"no shipped font has a glyph for {ch!r} (U+{cp:04X} "
+                        f"{unicodedata.name(ch, 'unnamed')}); it will print as a box",
+                        src.path,
+                        no,
+                    )
+                )
     return diags
 
 
@@ -83,7 +91,7 @@ def make_fetcher(resources: dict[str, Path]):
                 if rel in resources:
                     return URLFetcherResponse(url, body=resources[rel].read_bytes())
                 if rel.startswith("styles/"):
-                    file = (STYLES_DIR / rel[len("styles/"):]).resolve()
+                    file = (STYLES_DIR / rel[len("styles/") :]).resolve()
                     if file.is_file() and file.is_relative_to(styles_root):
                         return URLFetcherResponse(url, body=file.read_bytes())
             raise ValueError(f"refused to fetch {url} (not a file of this book)")
@@ -93,6 +101,7 @@ def make_fetcher(resources: dict[str, Path]):
 
 def stylesheets(paper: str = "A4", extra_css: str = "") -> list:
     from weasyprint import CSS
+
     fetcher = make_fetcher({})
     sheets = [CSS(url=STYLES_URL + "print.css", url_fetcher=fetcher)]
     tail = "" if paper == "A4" else f"@page {{ size: {paper}; }}"
@@ -122,15 +131,17 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     return render_document(doc, target, paper=book.config.paper, pdf_variant=variant)
 
 
-def render_document(doc: Document, target: Path, *, paper: str = "A4", pdf_variant: str | None = None,
-                    extra_css: str = "") -> RenderResult:
+def render_document(
+    doc: Document, target: Path, *, paper: str = "A4", pdf_variant: str | None = None, extra_css: str = ""
+) -> RenderResult:
     """Render the HTML document ``doc`` to the file ``target``."""
     _isolate_fontconfig()
     from weasyprint import HTML
 
     with capture_warnings("weasyprint", "pdf") as warnings:
         html = HTML(string=doc.html, base_url=BASE_URL, url_fetcher=make_fetcher(doc.resources))
-        document = html.render(stylesheets=stylesheets(paper, extra_css), pdf_variant=pdf_variant,
-                               pdf_tags=pdf_variant is not None)
+        document = html.render(
+            stylesheets=stylesheets(paper, extra_css), pdf_variant=pdf_variant, pdf_tags=pdf_variant is not None
+        )
         document.write_pdf(str(target), pdf_variant=pdf_variant, pdf_tags=pdf_variant is not None)
     return RenderResult(pages=len(document.pages), warnings=warnings)
