@@ -12,7 +12,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 from lxml import etree
 
@@ -20,7 +20,7 @@ from . import htmlfrag
 from .htmlfrag import add_class
 from .locate import Locator
 from .model import Chapter, Diagnostic, Heading, LinkStats, LinkTarget, ResolvedChapter
-from .site import Site, short_name, split_url
+from .site import Redirect, Site
 
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
 _DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/|$)", re.I)
@@ -71,16 +71,69 @@ class LinkTable:
         return self.site.web_url(path)
 
 
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit``, or None for a malformed URL (e.g. ``https://[x``) instead of ValueError."""
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return None
+
+
+_SHORT = re.compile(r"^/?(?:go|goto)/([^/?#]+)/?$")
+
+
+def short_name(path: str) -> str | None:
+    """``/go/name/`` or ``/goto/name`` → ``name`` (the two prefixes are one namespace)."""
+    m = _SHORT.match(path)
+    return m.group(1).lower() if m else None
+
+
+def is_own_host(site: Site, netloc: str) -> bool:
+    """Whether ``netloc`` is the website's own host (with or without ``www.``)."""
+    own = (split_url(site.base_url) or urlsplit("")).netloc.lower()
+    netloc = netloc.lower()
+    return bool(own) and netloc in {own, "www." + own, own.removeprefix("www.")}
+
+
+def short_redirects(site: Site) -> tuple[dict[str, Redirect], list[Diagnostic]]:
+    """The site's redirects by short name; a name defined twice with different targets is an error."""
+    by_name: dict[str, Redirect] = {}
+    diags: list[Diagnostic] = []
+    for red in site.redirects:
+        name = short_name(red.source)
+        if name is None:
+            continue
+        old = by_name.get(name)
+        if old is None:
+            by_name[name] = red
+        elif _norm_dest(old.destination) != _norm_dest(red.destination):
+            diags.append(
+                Diagnostic(
+                    "error",
+                    f"short link '{name}' is defined twice with different targets: "
+                    f"{old.destination} (line {old.line}) and {red.destination}",
+                    site.firebase_path,
+                    red.line or None,
+                )
+            )
+    return by_name, diags
+
+
+def _norm_dest(dest: str) -> str:
+    parts = split_url(dest) or urlsplit("")
+    return parts.path.rstrip("/") + ("#" + parts.fragment if parts.fragment else "")
+
+
 def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False) -> tuple[LinkTable, list[Diagnostic]]:
     table = LinkTable(site=site, allow_remote=allow_remote)
-    diags: list[Diagnostic] = []
+    redirects, diags = short_redirects(site)
     for ch in chapters:
         table.pages[_norm_path(ch.source.url)] = ch.key
         table.chapter_urls[ch.key] = ch.source.url
         table.ids[ch.key] = ch.ids
-    for name, red in site.redirects.items():
+    for name, red in redirects.items():
         table.shorts[name] = Short(destination=red.destination)
-    for red in site.redirects.values():
+    for red in redirects.values():
         dest = split_url(red.destination) or urlsplit("")
         key = table.pages.get(_norm_path(dest.path)) if not dest.scheme else None
         if key is not None and dest.fragment and unquote(dest.fragment) not in table.ids[key]:
@@ -93,10 +146,10 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
                     red.line,
                 )
             )
-    for name, red in site.redirects.items():
+    for name, red in redirects.items():
         chain, cur = [red.source], red
-        while (nxt := _redirect_short(cur.destination)) is not None and nxt in site.redirects:
-            cur = site.redirects[nxt]
+        while (nxt := _redirect_short(cur.destination)) is not None and nxt in redirects:
+            cur = redirects[nxt]
             chain.append(cur.source)
             if nxt == name or len(chain) > _MAX_HOPS:
                 diags.append(Diagnostic("error", f"redirect loop: {' → '.join(chain)}", site.firebase_path, red.line))
@@ -105,7 +158,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
         for url, local_id, line in ch.permalinks:
             parts = split_url(url) if _is_site_url(site, url) else None
             named = short_name(parts.path) if parts is not None else None
-            if named is None or named in site.redirects:
+            if named is None or named in redirects:
                 continue
             old = table.shorts.get(named)
             if old is not None and (old.chapter, old.local_id) != (ch.key, local_id):
@@ -132,7 +185,7 @@ def _is_site_url(site: Site, url: str) -> bool:
     parts = split_url(url)
     if parts is None:
         return False
-    return not parts.scheme or (parts.scheme in ("http", "https") and site.is_own_host(parts.netloc))
+    return not parts.scheme or (parts.scheme in ("http", "https") and is_own_host(site, parts.netloc))
 
 
 def _norm_path(path: str) -> str:
@@ -166,7 +219,7 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
     if parts.scheme in _REFUSED_SCHEMES:
         return Resolution(LinkTarget("refused", url=href, reason=f"{parts.scheme}: URL refused"))
     if parts.scheme:
-        if parts.scheme in ("http", "https") and table.site.is_own_host(parts.netloc):
+        if parts.scheme in ("http", "https") and is_own_host(table.site, parts.netloc):
             return Resolution(_site_path(table, parts.path or "/", parts.fragment, href, 0))
         return Resolution(LinkTarget("external", url=href))
     if href.startswith("//"):
@@ -206,7 +259,7 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
             target = _anchor(table, short.chapter, short.local_id, original, path)
         else:
             dest = split_url(short.destination) or urlsplit("")
-            if dest.scheme and not table.site.is_own_host(dest.netloc):
+            if dest.scheme and not is_own_host(table.site, dest.netloc):
                 return LinkTarget("external", url=short.destination)
             target = _site_path(table, dest.path or "/", dest.fragment or fragment, original, hops + 1)
         if target.kind == "dangling" and not target.reason.startswith("short link"):
@@ -275,7 +328,7 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
         return LinkTarget(
             "refused", url=src, reason=f"{parts.scheme}: URL refused (a book reads only files of its site)"
         )
-    if parts.scheme and not (parts.scheme in ("http", "https") and table.site.is_own_host(parts.netloc)):
+    if parts.scheme and not (parts.scheme in ("http", "https") and is_own_host(table.site, parts.netloc)):
         return LinkTarget("external", url=src)
     if _climbs_out(table.chapter_urls[key], unquote(parts.path)):
         return LinkTarget("refused", url=src, reason=f"image path {src} climbs out of the site")
@@ -360,7 +413,8 @@ def resolve_chapter(
         if href is None:
             continue
         if _is_permalink_line(a):
-            a.set("href", table.web(split_url(href).path) if _is_site_url(table.site, href) else href)
+            parts = split_url(href) if _is_site_url(table.site, href) else None
+            a.set("href", table.web(parts.path) if parts is not None else href)
             a.set("class", "permalink")
             continue
         res = resolve_href(table, href, key)

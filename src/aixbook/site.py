@@ -1,4 +1,7 @@
-"""Reading a Hugo site: where it is, its pages in book order, its short links."""
+"""Reading a Hugo site: where it is, its configuration, its pages in book order, its redirects.
+
+Only reading: what the redirects and URLs mean is the link stage's business (links.py).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,13 @@ import json
 import logging
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
 from .errors import ConfigError, SourceError
-from .model import Diagnostic, Source
+from .model import Source
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,8 @@ class Site:
     config_path: Path
     config: dict
     base_url: str  # always ends with "/"
-    redirects: dict[str, Redirect] = field(default_factory=dict)  # short name → redirect
+    redirects: tuple[Redirect, ...] = ()  # hosting.redirects of firebase.json, in order
     firebase_path: Path | None = None
-    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def content_dir(self) -> Path:
@@ -70,11 +71,6 @@ class Site:
     def web_url(self, path: str) -> str:
         """The website address of a site path such as ``/docs/x/#a``."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
-
-    def is_own_host(self, netloc: str) -> bool:
-        own = (split_url(self.base_url) or urlsplit("")).netloc.lower()
-        netloc = netloc.lower()
-        return bool(own) and netloc in {own, "www." + own, own.removeprefix("www.")}
 
     def page_file(self, path: str) -> Path | None:
         """The content file serving site path ``path`` ("/contribute", "/docs/x/"), if any."""
@@ -190,7 +186,7 @@ def load_site(project_root: Path) -> Site:
     base_url = str(config.get("baseURL") or config.get("baseurl") or "https://example.org/")
     if not base_url.endswith("/"):
         base_url += "/"
-    redirects, fb_path, diags = _load_redirects(root)
+    redirects, fb_path = _load_redirects(root)
     return Site(
         root=root,
         project_root=project_root,
@@ -199,31 +195,13 @@ def load_site(project_root: Path) -> Site:
         base_url=base_url,
         redirects=redirects,
         firebase_path=fb_path,
-        diagnostics=tuple(diags),
     )
 
 
-def split_url(url: str):
-    """``urlsplit``, or None for a malformed URL (e.g. ``https://[x``) instead of ValueError."""
-    try:
-        return urlsplit(url)
-    except ValueError:
-        return None
-
-
-_SHORT = re.compile(r"^/?(?:go|goto)/([^/?#]+)/?$")
-
-
-def short_name(path: str) -> str | None:
-    """``/go/name/`` or ``/goto/name`` → ``name`` (the two prefixes are one namespace)."""
-    m = _SHORT.match(path)
-    return m.group(1).lower() if m else None
-
-
-def _load_redirects(root: Path) -> tuple[dict[str, Redirect], Path | None, list[Diagnostic]]:
+def _load_redirects(root: Path) -> tuple[tuple[Redirect, ...], Path | None]:
     path = root / "firebase.json"
     if not path.is_file():
-        return {}, None, []
+        return (), None
     text = read_text(path)
     try:
         data = json.loads(text)
@@ -236,36 +214,13 @@ def _load_redirects(root: Path) -> tuple[dict[str, Redirect], Path | None, list[
     if not isinstance(entries, list):
         raise ConfigError("hosting.redirects must be a list", path, 1)
     lines = _source_lines(text)
-    redirects: dict[str, Redirect] = {}
-    diags: list[Diagnostic] = []
+    redirects: list[Redirect] = []
     for entry in entries:
         if not isinstance(entry, dict) or "source" not in entry or "destination" not in entry:
             raise ConfigError(f"redirect entry without source/destination: {entry!r}", path)
         src, dest = str(entry["source"]), str(entry["destination"])
-        name = short_name(src)
-        if name is None:
-            continue
-        line = lines.get(src, None)
-        old = redirects.get(name)
-        if old is not None:
-            if _norm_dest(old.destination) != _norm_dest(dest):
-                diags.append(
-                    Diagnostic(
-                        "error",
-                        f"short link '{name}' is defined twice with different "
-                        f"targets: {old.destination} (line {old.line}) and {dest}",
-                        path,
-                        line,
-                    )
-                )
-            continue
-        redirects[name] = Redirect(src, dest, line or 0)
-    return redirects, path, diags
-
-
-def _norm_dest(dest: str) -> str:
-    parts = split_url(dest) or urlsplit("")
-    return parts.path.rstrip("/") + ("#" + parts.fragment if parts.fragment else "")
+        redirects.append(Redirect(src, dest, lines.get(src) or 0))
+    return tuple(redirects), path
 
 
 def _source_lines(text: str) -> dict[str, int]:
