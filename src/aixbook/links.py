@@ -114,6 +114,7 @@ def short_redirects(site: Site) -> tuple[dict[str, Redirect], list[Diagnostic]]:
                     f"{old.destination} (line {old.line}) and {red.destination}",
                     site.firebase_path,
                     red.line or None,
+                    code="duplicate-short-link",
                 )
             )
     return by_name, diags
@@ -144,6 +145,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
                     f"no page{_suggest(dest.fragment, table.ids[key], prefix='#')}",
                     site.firebase_path,
                     red.line,
+                    code="redirect-anchor",
                 )
             )
     for name, red in redirects.items():
@@ -152,7 +154,15 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
             cur = redirects[nxt]
             chain.append(cur.source)
             if nxt == name or len(chain) > _MAX_HOPS:
-                diags.append(Diagnostic("error", f"redirect loop: {' → '.join(chain)}", site.firebase_path, red.line))
+                diags.append(
+                    Diagnostic(
+                        "error",
+                        f"redirect loop: {' → '.join(chain)}",
+                        site.firebase_path,
+                        red.line,
+                        code="redirect-loop",
+                    )
+                )
                 break
     for ch in chapters:
         for url, local_id, line in ch.permalinks:
@@ -169,6 +179,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
                         f"#{old.local_id} in chapter {old.chapter}; keeping the first",
                         ch.source.path,
                         line,
+                        code="duplicate-permalink",
                     )
                 )
                 continue
@@ -203,7 +214,8 @@ def _norm_path(path: str) -> str:
 @dataclass(frozen=True)
 class Resolution:
     target: LinkTarget
-    warning: str = ""  # a non-fatal remark about how the link is written
+    warning: str = ""  # a non-fatal remark about how the link is written …
+    code: str = ""  # … and its diagnostic code
 
 
 def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
@@ -229,11 +241,15 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
         if first in ("go", "goto"):
             res = _site_path(table, "/" + parts.path, parts.fragment, href, 0)
             return Resolution(
-                res, f"relative short link '{href}': on the website it points below the page; write '/{parts.path}'"
+                res,
+                f"relative short link '{href}': on the website it points below the page; write '/{parts.path}'",
+                "relative-short-link",
             )
         if _DOMAIN_LIKE.match(href) and not parts.path.endswith((".md", ".html")):
             return Resolution(
-                LinkTarget("external", url="https://" + href), f"link '{href}' has no scheme; read as https://{href}"
+                LinkTarget("external", url="https://" + href),
+                f"link '{href}' has no scheme; read as https://{href}",
+                "no-scheme",
             )
         base = table.chapter_urls[key]
         joined = split_url(urljoin(base, href)) or urlsplit("")
@@ -421,15 +437,23 @@ def resolve_chapter(
         t = res.target
         counts[t.kind] = counts.get(t.kind, 0) + 1
         if res.warning:
-            diags.append(Diagnostic("warning", res.warning, ch.source.path, locator.line(href)))
+            diags.append(Diagnostic("warning", res.warning, ch.source.path, locator.line(href), res.code))
         if t.kind == "refused":
-            diags.append(Diagnostic("warning", f"link {href[:60]}: {t.reason}", ch.source.path, locator.line(href)))
+            diags.append(
+                Diagnostic(
+                    "warning", f"link {href[:60]}: {t.reason}", ch.source.path, locator.line(href), "refused-url"
+                )
+            )
             del a.attrib["href"]
             continue
         if t.kind == "internal":
             a.set("href", "#" + t.uid)
         elif t.kind == "dangling":
-            diags.append(Diagnostic("error", f"dangling link {href}: {t.reason}", ch.source.path, locator.line(href)))
+            diags.append(
+                Diagnostic(
+                    "error", f"dangling link {href}: {t.reason}", ch.source.path, locator.line(href), "dangling-link"
+                )
+            )
             a.set("href", t.url)
             add_class(a, "dangling")
         elif t.kind == "site" and t.path and _wraps_only_image(a):
@@ -437,11 +461,17 @@ def resolve_chapter(
         else:
             if t.kind == "missing-image":
                 diags.append(
-                    Diagnostic("error", f"missing image {href}: {t.reason}", ch.source.path, locator.line(href))
+                    Diagnostic(
+                        "error",
+                        f"missing image {href}: {t.reason}",
+                        ch.source.path,
+                        locator.line(href),
+                        "missing-image",
+                    )
                 )
                 missing.append(t.path)
             elif t.reason:
-                diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(href)))
+                diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(href), "not-in-checkout"))
             a.set("href", t.url)
     for img in list(root.iter("img")):
         src = img.get("src")
@@ -454,7 +484,7 @@ def resolve_chapter(
             if t.path and t.path not in images:
                 images.append(t.path)
         elif t.kind == "refused":
-            diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(src)))
+            diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(src), "refused-url"))
             _replace_with_placeholder(img, src, f"image not shown: {posixpath.basename(src) or src}")
         elif t.kind == "external" and table.allow_remote:
             counts["image"] = counts.get("image", 0) + 1
@@ -469,12 +499,17 @@ def resolve_chapter(
                     f"remote image {src} is not fetched (shown as a link; --allow-remote fetches it)",
                     ch.source.path,
                     locator.line(src),
+                    "remote-image",
                 )
             )
         else:
             counts["missing-image"] = counts.get("missing-image", 0) + 1
             missing.append(t.path)
-            diags.append(Diagnostic("error", f"missing image {src}: {t.reason}", ch.source.path, locator.line(src)))
+            diags.append(
+                Diagnostic(
+                    "error", f"missing image {src}: {t.reason}", ch.source.path, locator.line(src), "missing-image"
+                )
+            )
             _replace_with_placeholder(img, src, f"missing image: {posixpath.basename(t.path) or src}")
     html = htmlfrag.serialize(root)
     headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)

@@ -145,6 +145,7 @@ def expand_shortcodes(text: str, path: Path, first_line: int) -> tuple[str, list
                         f"shortcode '{name}' is not supported; its markup was dropped (its inner text is kept)",
                         path,
                         first_line + line,
+                        code="unsupported-shortcode",
                     )
                 )
         # A block shortcode starts its own line: strip indentation before it so the
@@ -220,6 +221,7 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                 f"control character U+{ord(control.group()):04X} removed",
                 path,
                 first_line + body.count("\n", 0, control.start()),
+                code="control-character",
             )
         )
         body = _CONTROL.sub("", body)
@@ -251,7 +253,11 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
                     if hid in ids.taken:
                         diags.append(
                             Diagnostic(
-                                "error", f"heading id '#{hid}' is defined twice by {{#{hid}}}", path, src_line(tok)
+                                "error",
+                                f"heading id '#{hid}' is defined twice by {{#{hid}}}",
+                                path,
+                                src_line(tok),
+                                code="duplicate-id",
                             )
                         )
                     ids.put(hid)

@@ -17,14 +17,39 @@ if TYPE_CHECKING:  # only for the type checker: model stays a leaf
 Severity = Literal["error", "warning", "info"]
 
 
+#: Every diagnostic code, its default severity and what it means. Codes are stable:
+#: book.toml's ``[diagnostics]`` table and CI annotations refer to them.
+CODES: dict[str, tuple[Severity, str]] = {
+    "dangling-link": ("error", "a link whose target exists nowhere (it points at the website)"),
+    "redirect-anchor": ("error", "a firebase.json redirect to an anchor that exists on no page"),
+    "redirect-loop": ("error", "firebase.json redirects that lead back to themselves"),
+    "duplicate-short-link": ("error", "a short link defined twice with different targets"),
+    "duplicate-id": ("error", "a heading id given twice with {#id} on one page"),
+    "missing-image": ("error", "an image that is not in the site"),
+    "duplicate-permalink": ("warning", "a 'Permalink:' name used for two headings"),
+    "relative-short-link": ("warning", "a short link written relative (go/x/), which breaks on the website"),
+    "no-scheme": ("warning", "a link to a domain without http(s)://"),
+    "not-in-checkout": ("warning", "a site path that is neither a page nor a file of this checkout"),
+    "refused-url": ("warning", "a file:, javascript: or vbscript: URL, or a path leaving the site"),
+    "remote-image": ("warning", "an image on another host, shown as a link (see --allow-remote)"),
+    "remote-fetch": ("warning", "a remote image that could not be fetched with --allow-remote"),
+    "dropped-html": ("warning", "raw HTML that would embed or run something, dropped"),
+    "malformed-html": ("warning", "a malformed tag such as <br<a …>, repaired"),
+    "control-character": ("warning", "control characters in the text, removed"),
+    "unsupported-shortcode": ("warning", "a Hugo shortcode the book cannot render; its inner text is kept"),
+    "no-glyph": ("warning", "a character no shipped font can draw (it prints as a box)"),
+}
+
+
 @dataclass(frozen=True)
 class Diagnostic:
-    """A problem found in the content, located at ``path:line``."""
+    """A problem found in the content, located at ``path:line``, with a stable ``code`` (see CODES)."""
 
     severity: Severity
     message: str
     path: Path | None = None
     line: int | None = None
+    code: str = ""
 
     def __str__(self) -> str:
         where = ""

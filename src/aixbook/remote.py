@@ -37,7 +37,7 @@ def fetch_images(
                 if len(data) > max_bytes:
                     raise ValueError(f"larger than {max_bytes // (1024 * 1024)} MB")
         except Exception as exc:  # network errors of every kind end the same way
-            diags.append(Diagnostic("warning", f"remote image {url} not fetched: {exc}"))
+            diags.append(Diagnostic("warning", f"remote image {url} not fetched: {exc}", code="remote-fetch"))
             continue
         name = hashlib.sha256(url.encode()).hexdigest()[:20] + _TYPES.get(ctype, mimetypes.guess_extension(ctype) or "")
         folder.mkdir(parents=True, exist_ok=True)

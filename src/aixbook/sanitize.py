@@ -24,7 +24,7 @@ _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|file|data:text/html)", re.
 #: Raw HTML nested deeper than this is refused: layout engines recurse on it.
 MAX_DEPTH = 100
 
-Report = Callable[[str, str], None]  # (message, text to find the source line by)
+Report = Callable[[str, str, str], None]  # (message, text to find the source line by, code)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,10 @@ def clean(html: str, source: Source) -> Cleaned:
     diags: list[Diagnostic] = []
     check_depth(root, source, locator)
     sanitize(
-        root, lambda msg, needle: diags.append(Diagnostic("warning", msg, source.path, locator.line_of_text(needle)))
+        root,
+        lambda msg, needle, code: diags.append(
+            Diagnostic("warning", msg, source.path, locator.line_of_text(needle), code)
+        ),
     )
     return Cleaned(htmlfrag.serialize(root), frozenset(htmlfrag.ids_of(root)), tuple(diags))
 
@@ -61,7 +64,7 @@ def check_depth(root, source: Source, locator: Locator) -> None:
             raise SourceError(
                 f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); flatten it",
                 source.path,
-                locator.line_of_text(f"<{el.tag}"),
+                locator.line_of_text(f"<{el.tag}", "malformed-html"),
             )
         stack.extend((c, depth + 1) for c in el if isinstance(c.tag, str))
 
@@ -90,7 +93,9 @@ def repair_run_on_tags(root, report: Report) -> None:
     for el in list(root.iter(etree.Element)):
         if isinstance(el.tag, str) and "<" in el.tag:
             parts = [p for p in el.tag.split("<") if p]
-            report(f"malformed tag <{el.tag}> read as " + "".join(f"<{p}>" for p in parts), f"<{el.tag}")
+            report(
+                f"malformed tag <{el.tag}> read as " + "".join(f"<{p}>" for p in parts), f"<{el.tag}", "malformed-html"
+            )
             if not parts or not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", p) for p in parts):
                 el.tag = "span"
                 continue
@@ -109,29 +114,33 @@ def sanitize(root, report: Report) -> None:
             continue
         tag = el.tag.lower()
         if tag in UNSAFE:
-            report(f"<{tag}> dropped (a book does not embed or run other content)", f"<{tag}")
+            report(f"<{tag}> dropped (a book does not embed or run other content)", f"<{tag}", "dropped-html")
             remove_keep_tail(el)
             continue
         if tag == "link":
-            report(f'<link rel="{el.get("rel", "")}"> dropped (a book does not pull in other files)', "<link")
+            report(
+                f'<link rel="{el.get("rel", "")}"> dropped (a book does not pull in other files)',
+                "<link",
+                "dropped-html",
+            )
             remove_keep_tail(el)
             continue
-        if tag == "meta" and el.get("http-equiv") is not None:
-            report("<meta http-equiv> dropped", "http-equiv")
+        if tag == "meta" and el.get("http-equiv", "dropped-html") is not None:
+            report("<meta http-equiv> dropped", "http-equiv", "dropped-html")
             remove_keep_tail(el)
             continue
         for name in list(el.attrib):
             low = name.lower()
             if low.startswith("on"):
-                report(f"event-handler attribute {name}= dropped from <{tag}>", f"{name}=")
+                report(f"event-handler attribute {name}= dropped from <{tag}>", f"{name}=", "dropped-html")
                 del el.attrib[name]
             elif low in URL_ATTRS and _BAD_SCHEME.match(el.get(name) or ""):
                 value = el.get(name)
                 scheme = value.split(":", 1)[0].strip().lower()
-                report(f"{scheme}: URL refused in <{tag} {name}=…>", f'{name}="{value}')
+                report(f"{scheme}: URL refused in <{tag} {name}=…>", f'{name}="{value}', "refused-url")
                 del el.attrib[name]
             elif low == "style" and re.search(r"url\s*\(|@import|expression\s*\(", el.get(name) or "", re.I):
-                report(f"style attribute with url()/@import dropped from <{tag}>", "url(")
+                report(f"style attribute with url()/@import dropped from <{tag}>", "url(", "dropped-html")
                 del el.attrib[name]
             elif low == "srcset":
                 del el.attrib[name]  # a second image source the resolver never checked

@@ -70,6 +70,7 @@ def uncovered_characters(book) -> list[Diagnostic]:
                         f"{unicodedata.name(ch, 'unnamed')}); it will print as a box",
                         src.path,
                         no,
+                        "no-glyph",
                     )
                 )
     return diags
