@@ -64,7 +64,7 @@ def check_depth(root, source: Source, locator: Locator) -> None:
             raise SourceError(
                 f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); flatten it",
                 source.path,
-                locator.line_of_text(f"<{el.tag}", "malformed-html"),
+                locator.line_of_text(f"<{el.tag}"),
             )
         stack.extend((c, depth + 1) for c in el if isinstance(c.tag, str))
 
