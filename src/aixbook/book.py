@@ -10,7 +10,7 @@ from . import markdown, sanitize
 from .config import BookConfig, load_config, slugify
 from .errors import SourceError
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
-from .model import Book, Chapter, Diagnostic, LinkStats, Source
+from .model import Book, Chapter, Diagnostic, LinkStats, Source, with_severities
 from .site import Site, chapter_files, load_site, read_source
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,17 @@ def load_sources(site: Site, config: BookConfig) -> list[Source]:
     """The chapters' sources in book order."""
     files = chapter_files(site, list(config.chapters) or None)
     return [read_source(site, path, title=name) for path, name in files]
+
+
+def list_chapters(site_dir: Path | str = "book", config_path: Path | None = None) -> list[Source]:
+    """The chapters of the site at ``site_dir`` in book order, read but not parsed.
+
+    Raises:
+        ConfigError: the site or book configuration cannot be used.
+        SourceError: a chapter cannot be read.
+    """
+    site = load_site(Path(site_dir))
+    return load_sources(site, load_config(config_path, site.root, site.project_root))
 
 
 def parse_source(source: Source, key: str) -> Chapter:
@@ -81,7 +92,7 @@ def gather(site_dir: Path | str = "book", config_path: Path | None = None,
         if progress:
             progress("parse", i + 1, len(sources))
     table, table_diags = build_table(site, chapters, config.allow_remote)
-    return Gathered(site, config, tuple(chapters), table, (*site.diagnostics, *table_diags))
+    return Gathered(site, config, tuple(chapters), table, tuple(table_diags))
 
 
 def load_book(site_dir: Path | str = "book", config_path: Path | None = None,
@@ -116,7 +127,7 @@ def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnosti
         diags.extend(rc.chapter.diagnostics)
     diags.extend(link_diags)
     return Book(config=g.config, site=g.site, chapters=tuple(resolved), anchors=anchors, stats=stats,
-                diagnostics=tuple(diags))
+                diagnostics=with_severities(diags, g.config.diagnostics))
 
 
 def _fill_defaults(config: BookConfig, site: Site) -> BookConfig:

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import output
 from .book import load_book
 from .errors import BuildError
-from .model import Book, Diagnostic
+from .model import Book, Diagnostic, with_severities
 from .render import FORMATS, RenderOptions, RenderResult, RenderWarning, get_renderer
 
 log = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def build(
     for fmt in formats:
         if progress:
             progress(f"render {fmt}", 0, 1)
-        found = get_renderer(fmt).check(book)
+        found = with_severities(get_renderer(fmt).check(book), book.config.diagnostics)
         if found:
             book = replace(book, diagnostics=book.diagnostics + tuple(found))
             result.book = book

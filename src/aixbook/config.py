@@ -33,6 +33,8 @@ class BookConfig:
     allow_remote: bool = False  # fetch http(s) images (with a timeout and size cap)
     pdf_variant: str = "pdf/ua-1"  # tagged, accessible PDF; "none" for a plain PDF
     keywords: tuple[str, ...] = ()
+    # [diagnostics]: code → "error" | "warning" | "ignore" (a linter's rule table)
+    diagnostics: tuple[tuple[str, str], ...] = ()
     base_dir: Path | None = None  # folder of book.toml, for relative paths
 
     def with_overrides(self, **values) -> BookConfig:
@@ -95,7 +97,27 @@ def load_config(path: Path | None, site_root: Path | None = None, project_root: 
     return BookConfig(base_dir=path.parent.resolve(), **out)
 
 
+SEVERITIES = ("error", "warning", "ignore")
+
+
+def _severities(value) -> tuple[tuple[str, str], ...]:
+    from .model import CODES
+
+    if not isinstance(value, dict):
+        raise ValueError('must be a table: [diagnostics] with code = "error" | "warning" | "ignore"')
+    out = []
+    for code, severity in value.items():
+        if code not in CODES:
+            raise ValueError(f"unknown diagnostic code '{code}' (known: {', '.join(sorted(CODES))})")
+        if severity not in SEVERITIES:
+            raise ValueError(f"'{code}' must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        out.append((code, severity))
+    return tuple(out)
+
+
 def _coerce(name: str, value):
+    if name == "diagnostics":
+        return _severities(value)
     if name in ("authors", "chapters", "keywords"):
         if isinstance(value, str):
             return (value,)

@@ -6,7 +6,7 @@ mutates what it was given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -56,6 +56,20 @@ class Diagnostic:
         if self.path is not None:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         return f"{where}{self.severity}: {self.message}"
+
+
+def with_severities(
+    diagnostics: tuple[Diagnostic, ...] | list[Diagnostic], table: tuple[tuple[str, str], ...]
+) -> tuple[Diagnostic, ...]:
+    """``diagnostics`` with book.toml's ``[diagnostics]`` severities applied: "ignore" drops a code."""
+    wanted = dict(table)
+    out = []
+    for d in diagnostics:
+        severity = wanted.get(d.code)
+        if severity == "ignore":
+            continue
+        out.append(replace(d, severity=severity) if severity and severity != d.severity else d)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
