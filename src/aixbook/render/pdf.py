@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..assemble import Document, assemble
+from ..doctor import weasyprint
 from ..model import Book, Diagnostic
 from ..resources import FONTS_DIR, STYLES_DIR
 from . import RenderOptions, RenderResult, capture_warnings
@@ -123,6 +124,7 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     Returns the page count and what WeasyPrint warned about (missing resources,
     unknown anchors); raises nothing for those: a strict build decides.
     """
+    weasyprint()  # a missing system library is one clear line, not a traceback
     if options.preview:
         doc = assemble(book, front=False, toc=False, body_class="book preview")
         variant = None

@@ -1,0 +1,167 @@
+"""Diagnostics and summaries for people and for machines: text, GitHub Actions, JSON.
+
+- ``text``: ``file:line: severity: message`` lines (paths relative to the current folder);
+- ``github``: one workflow command per diagnostic (``::error file=…,line=…,title=…::…``),
+  paths relative to the repository root so annotations land on the pull request's diff,
+  and a Markdown summary appended to ``$GITHUB_STEP_SUMMARY`` when it is set;
+- ``json``: one document (``REPORT_VERSION``) with the summary figures and every diagnostic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import Book, Diagnostic
+
+REPORT_VERSION = 1
+FORMATS = ("text", "github", "json")
+
+
+def default_format() -> str:
+    """``github`` inside GitHub Actions, else ``text``."""
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+@dataclass
+class Summary:
+    """The figures a build or check ends with."""
+
+    command: str
+    chapters: int
+    headings: int = 0
+    pages: int = 0
+    links: dict[str, int] = field(default_factory=dict)
+    images: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        command: str,
+        book: Book,
+        *,
+        extra_warnings: int = 0,
+        pages: int = 0,
+        seconds: float = 0.0,
+        outputs: dict[str, Path] | None = None,
+    ) -> Summary:
+        s = book.stats
+        return cls(
+            command=command,
+            chapters=len(book.chapters),
+            headings=sum(len(rc.headings) for rc in book.chapters),
+            pages=pages,
+            links={"resolved": s.internal, "website": s.site, "external": s.external, "dangling": s.dangling},
+            images={"shown": s.images, "missing": s.missing_images},
+            errors=len(book.errors),
+            warnings=len(book.warnings) + extra_warnings,
+            seconds=round(seconds, 2),
+            outputs={fmt: str(p) for fmt, p in (outputs or {}).items()},
+        )
+
+
+def relative(path: Path | None, root: Path | None) -> str:
+    """``path`` relative to ``root`` (the repository), else to the current folder, else as it is."""
+    if path is None:
+        return ""
+    for base in (root, Path.cwd()):
+        if base is None:
+            continue
+        try:
+            return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
+        except ValueError:
+            continue
+    return str(path)
+
+
+def text_line(d: Diagnostic, root: Path | None = None) -> str:
+    """``file:line: severity: message`` (no colour)."""
+    where = ""
+    if d.path is not None:
+        rel = relative(d.path, None) if root is None else relative(d.path, root)
+        where = f"{rel}:{d.line}: " if d.line else f"{rel}: "
+    return f"{where}{d.severity}: {d.message}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(d: Diagnostic, root: Path | None) -> str:
+    """One GitHub Actions workflow command for ``d``."""
+    command = {"error": "error", "warning": "warning"}.get(d.severity, "notice")
+    props = []
+    if d.path is not None:
+        props.append(f"file={_escape_property(relative(d.path, root))}")
+        if d.line:
+            props.append(f"line={d.line}")
+    title = (d.code or d.severity).replace("-", " ")
+    props.append(f"title={_escape_property(title)}")
+    return f"::{command} {','.join(props)}::{_escape_data(d.message)}"
+
+
+def as_json(summary: Summary, diagnostics: list[Diagnostic], root: Path | None) -> str:
+    """The whole report as one JSON document."""
+    doc: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "summary": summary.__dict__,
+        "diagnostics": [
+            {
+                "severity": d.severity,
+                "code": d.code,
+                "path": relative(d.path, root) if d.path is not None else None,
+                "line": d.line,
+                "message": d.message,
+                "suggestion": _suggestion(d.message),
+            }
+            for d in diagnostics
+        ],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def _suggestion(message: str) -> str | None:
+    marker = "Did you mean "
+    if marker not in message:
+        return None
+    return message.split(marker, 1)[1].rstrip("?").strip().strip("'")
+
+
+def step_summary(summary: Summary) -> str:
+    """A short Markdown summary for ``$GITHUB_STEP_SUMMARY``."""
+    links = summary.links
+    rows = [
+        ("chapters", summary.chapters),
+        ("pages", summary.pages or "–"),
+        ("links resolved", links.get("resolved", 0)),
+        ("links to the website", links.get("website", 0)),
+        ("dangling links", links.get("dangling", 0)),
+        ("missing images", summary.images.get("missing", 0)),
+        ("errors", summary.errors),
+        ("warnings", summary.warnings),
+    ]
+    out = [f"### aixbook {summary.command}", "", "| | |", "|---|---:|"]
+    out += [f"| {name} | {value} |" for name, value in rows]
+    if summary.outputs:
+        out += ["", "Outputs: " + ", ".join(f"`{p}`" for p in summary.outputs.values())]
+    return "\n".join(out) + "\n"
+
+
+def write_step_summary(summary: Summary) -> None:
+    """Append the Markdown summary to the file ``$GITHUB_STEP_SUMMARY`` names, if any."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    with open(target, "a", encoding="utf-8") as fh:
+        fh.write(step_summary(summary))
