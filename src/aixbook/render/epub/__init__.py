@@ -1,0 +1,161 @@
+"""Book → EPUB 3 (ebooklib): one XHTML file per chapter (large ones split at h2),
+a nested nav with landmarks, an NCX, a cover, accessibility metadata.
+
+- ``xhtml``: the chapters' HTML made into EPUB's XHTML, links pointed at files;
+- ``split``: large chapters in several files, and the package's file names;
+- ``package``: images and cover, metadata, nav and landmarks, the reproducible zip.
+
+Here they run in order: every chapter is made and split first, so that each
+``href="#uid"`` can then be pointed at the file that holds ``uid``.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from ebooklib import epub
+
+from ...assemble import build_date, front_page, is_index_chapter, toc_html
+from ...errors import BuildError
+from ...model import Book, Diagnostic
+from ...resources import STYLES_DIR
+from .. import RenderOptions, RenderResult, capture_warnings
+from . import package as pkg
+from .split import SPLIT_BYTES, Part, item_id, split, unique_name
+from .xhtml import STYLESHEET, chapter_section, cover_page, fragment, index_ids, page, rewrite, sanitize, wrap
+
+__all__ = ["SPLIT_BYTES", "SUFFIX", "check", "render", "render_epub"]
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".epub"
+
+
+def check(book: Book) -> list[Diagnostic]:
+    """Nothing beyond the book's own diagnostics: e-readers bring their own fonts."""
+    return []
+
+
+def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -> RenderResult:
+    """Write ``book`` as an EPUB 3 file to ``target``; warnings are the links it could not place."""
+    with capture_warnings(__name__, "epub") as warnings:
+        render_epub(book, target)
+    return RenderResult(warnings=warnings)
+
+
+def render_epub(book: Book, path: Path | str) -> Path:
+    """Write ``book`` as an EPUB 3 file to ``path``.
+
+    Args:
+        book: a Book from ``load_book``.
+        path: the file to write (the caller renames it into place).
+
+    Returns:
+        ``path``.
+
+    Raises:
+        BuildError: a page could not be made well-formed, or the file could not be written.
+    """
+    start = time.perf_counter()
+    path = Path(path)
+    cfg = book.config
+    lang = cfg.language or "en"
+    title = cfg.title or "Untitled"
+    stamp = build_date()
+
+    # Chapters first: split them, then learn which file holds every id.
+    resources: dict[str, Path] = {}
+    parts, first_file, generated_alt = _chapter_parts(book, resources)
+    file_of: dict[str, str] = {}
+    for part in parts:
+        index_ids(part.section, part.name, file_of)
+    file_of.update(first_file)            # a chapter's own id: its first file
+
+    front_resources: dict[str, Path] = {}
+    front = fragment(front_page(book, front_resources))
+    sanitize(front, book)
+    for img in front.iter("img"):
+        if not (img.get("alt") or "").strip():
+            img.set("alt", "")
+            img.set("role", "presentation")     # title artwork: the cover page shows it already
+    index_ids(front, "front.xhtml", {})
+    toc_root = fragment(toc_html(book, list(book.chapters), cfg.toc_depth))
+    sanitize(toc_root, book)
+
+    images = pkg.Package()
+    for url, file in {**resources, **front_resources}.items():
+        images.add(url, file)
+    cover_name, cover_alt = pkg.cover_image(book, front, front_resources, images)
+
+    # Links and images, now that every file is known.
+    unresolved: list[str] = []
+    for root, name in [*((p.section, p.name) for p in parts), (front, "front.xhtml"), (toc_root, "toc.xhtml")]:
+        rewrite(root, name, file_of, book, images.names, unresolved)
+    for uid in unresolved:
+        log.warning("EPUB: link to #%s has no target in the book; written as plain text", uid)
+
+    eb = epub.EpubBook()
+    eb.FOLDER_NAME = "EPUB"
+    pkg.metadata(eb, book, title, lang, stamp)
+    pkg.accessibility(eb, has_images=bool(images.files) or cover_name is not None, all_alt=generated_alt == 0)
+    eb.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
+                              content=(STYLES_DIR / "epub.css").read_bytes()))
+    for name, file in images.files.items():
+        data = pkg.image_bytes(file, name in images.convert)
+        if name == cover_name:
+            eb.set_cover(name, data, create_page=False)
+        else:
+            eb.add_item(epub.EpubImage(uid=item_id("img", name), file_name=name, content=data))
+    if cover_name is None:
+        cover_name = unique_name("images/cover.svg", images.taken)
+        cover_alt = f"Cover of {title}"
+        eb.set_cover(cover_name, pkg.svg_cover(book).encode("utf-8"), create_page=False)
+
+    spine = [
+        pkg.Page("cover", "cover.xhtml", "Cover", cover_page(title, lang, cover_name, cover_alt)),
+        pkg.Page("front", "front.xhtml", title, page(
+            title, lang, wrap("section", front, cls="front-page", etype="titlepage", id_="front-page"),
+            body_class="front")),
+        pkg.Page("toc-page", "toc.xhtml", "Contents", page(
+            "Contents", lang, wrap("section", toc_root, cls="toc-page"), body_class="toc")),
+    ]
+    for part in parts:
+        body_class = "index" if is_index_chapter(part.chapter) else "chapter"
+        spine.append(pkg.Page(item_id("x", part.name), part.name, part.title,
+                              page(part.title, lang, part.section, body_class=body_class)))
+    for item in spine:
+        eb.add_item(item)
+    eb.spine = spine
+
+    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
+    nav.add_link(href=STYLESHEET, rel="stylesheet", type="text/css")
+    eb.add_item(nav)
+    eb.add_item(epub.EpubNcx())
+    entries = pkg.nav_tree(book, file_of, first_file) or [pkg.NavEntry("front.xhtml", title, "nav-front")]
+    eb.toc = pkg.ebooklib_toc(entries)
+    eb.guide = pkg.landmarks(book, parts, first_file)
+
+    data = pkg.write(eb, stamp)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise BuildError(f"cannot write {path}: {exc}") from exc
+    log.info("EPUB: %d pages, %d images, %.0f KB in %.2f s", len(spine), len(images.files),
+             len(data) / 1024, time.perf_counter() - start)
+    return path
+
+
+def _chapter_parts(book: Book, resources: dict[str, Path]) -> tuple[list[Part], dict[str, str], int]:
+    """Every chapter as one or more files; {chapter key: first file}; how many alt texts were made up."""
+    taken: set[str] = {"cover.xhtml", "front.xhtml", "toc.xhtml", "nav.xhtml"}
+    parts: list[Part] = []
+    first_file: dict[str, str] = {}
+    made_up = 0
+    for rc in book.chapters:
+        section, n_alt = chapter_section(book, rc, resources)
+        made_up += n_alt
+        chapter_parts = split(rc, section, taken)
+        first_file[rc.chapter.key] = chapter_parts[0].name
+        parts.extend(chapter_parts)
+    return parts, first_file, made_up
