@@ -17,7 +17,8 @@ from pathlib import Path
 from lxml import etree
 
 from . import __version__, htmlfrag
-from .htmlfrag import add_class, placeholder, text_of
+from .a11y import fill_alt_texts
+from .htmlfrag import add_class, placeholder
 from .links import image_file
 from .model import Book, ResolvedChapter
 
@@ -73,7 +74,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
         elif "remote" in (img.get("class") or "").split():
             _remote_placeholder(img, src)  # --allow-remote, but the fetch failed
         _figure(img)
-    _alt_texts(root, rc)
+    fill_alt_texts(root, rc.chapter.source.title)
     for table in root.iter("table"):
         cols = _column_count(table)
         classes = (table.get("class") or "").split()
@@ -118,27 +119,6 @@ def _break_long_words(root) -> None:
             el.text = fix(el.text)
         if el.tail and len(el.tail) >= 120:
             el.tail = fix(el.tail)
-
-
-def _alt_texts(root, rc: ResolvedChapter) -> None:
-    """Give images without alt text a short one (screen readers, PDF/UA, EPUB): their caption,
-    else the section they illustrate. Marked ``data-alt-generated`` so no renderer claims
-    an author wrote it."""
-    heading = rc.chapter.source.title
-    for el in root.iter():
-        if el.tag in ("h2", "h3", "h4", "h5", "h6"):
-            heading = " ".join(text_of(el).split()) or heading
-        elif el.tag == "img" and not (el.get("alt") or "").strip():
-            if el.get("role") == "presentation":
-                el.set("alt", "")
-                continue
-            caption = (el.get("title") or "").strip()
-            fig = next((a for a in el.iterancestors() if a.tag == "figure"), None)
-            cap = fig.find("figcaption") if fig is not None else None
-            if not caption and cap is not None:
-                caption = " ".join(text_of(cap).split())
-            el.set("alt", caption or f"Figure in “{heading}”")
-            el.set("data-alt-generated", "1")
 
 
 def _remote_placeholder(img, src: str) -> None:

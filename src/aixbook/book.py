@@ -1,4 +1,5 @@
 """Gather, then resolve: a Hugo site → a Book with every link resolved."""
+
 from __future__ import annotations
 
 import logging
@@ -6,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import markdown, sanitize
+from . import a11y, markdown, sanitize
 from .config import BookConfig, load_config, slugify
 from .errors import SourceError
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
@@ -41,8 +42,16 @@ def parse_source(source: Source, key: str) -> Chapter:
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
     r = markdown.render(source.body, source.path, source.body_line)
     cleaned = sanitize.clean(r.html, source)
-    return Chapter(source=source, key=key, html=cleaned.html, headings=r.headings, ids=cleaned.ids,
-                   permalinks=r.permalinks, diagnostics=r.diagnostics + cleaned.diagnostics)
+    access = a11y.author_checks(cleaned.tree, source, r.headings)
+    return Chapter(
+        source=source,
+        key=key,
+        html=cleaned.html,
+        headings=r.headings,
+        ids=cleaned.ids,
+        permalinks=r.permalinks,
+        diagnostics=(*r.diagnostics, *cleaned.diagnostics, *access),
+    )
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,13 @@ class Gathered:
         return cached
 
 
-def gather(site_dir: Path | str = "book", config_path: Path | None = None,
-           progress: Progress | None = None, cache=None, **overrides) -> Gathered:
+def gather(
+    site_dir: Path | str = "book",
+    config_path: Path | None = None,
+    progress: Progress | None = None,
+    cache=None,
+    **overrides,
+) -> Gathered:
     """Read the site and parse every chapter (from ``cache`` where unchanged)."""
     site = load_site(Path(site_dir))
     config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
@@ -95,8 +109,13 @@ def gather(site_dir: Path | str = "book", config_path: Path | None = None,
     return Gathered(site, config, tuple(chapters), table, tuple(table_diags))
 
 
-def load_book(site_dir: Path | str = "book", config_path: Path | None = None,
-              progress: Progress | None = None, cache=None, **overrides) -> Book:
+def load_book(
+    site_dir: Path | str = "book",
+    config_path: Path | None = None,
+    progress: Progress | None = None,
+    cache=None,
+    **overrides,
+) -> Book:
     """Read the site at ``site_dir`` and return the Book with every link resolved.
 
     Args:
@@ -126,8 +145,14 @@ def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnosti
     for rc in resolved:
         diags.extend(rc.chapter.diagnostics)
     diags.extend(link_diags)
-    return Book(config=g.config, site=g.site, chapters=tuple(resolved), anchors=anchors, stats=stats,
-                diagnostics=with_severities(diags, g.config.diagnostics))
+    return Book(
+        config=g.config,
+        site=g.site,
+        chapters=tuple(resolved),
+        anchors=anchors,
+        stats=stats,
+        diagnostics=with_severities(diags, g.config.diagnostics),
+    )
 
 
 def _fill_defaults(config: BookConfig, site: Site) -> BookConfig:

@@ -19,6 +19,7 @@ from lxml import etree
 from . import htmlfrag
 from .htmlfrag import add_class
 from .locate import Locator
+from .markdown import is_permalink_line
 from .model import Chapter, Diagnostic, Heading, LinkStats, LinkTarget, ResolvedChapter
 from .site import Redirect, Site
 
@@ -428,7 +429,7 @@ def resolve_chapter(
         href = a.get("href")
         if href is None:
             continue
-        if _is_permalink_line(a):
+        if is_permalink_line(a):
             parts = split_url(href) if _is_site_url(table.site, href) else None
             a.set("href", table.web(parts.path) if parts is not None else href)
             a.set("class", "permalink")
@@ -521,16 +522,6 @@ def resolve_chapter(
         missing_images=tuple(missing),
         remote_images=tuple(remote),
     ), diags
-
-
-def _is_permalink_line(a) -> bool:
-    parent = a.getparent()
-    while parent is not None and parent.tag != "blockquote":
-        parent = parent.getparent()
-    if parent is None or "meta" not in (parent.get("class") or "").split():
-        return False
-    prev = (a.getprevious().tail if a.getprevious() is not None else a.getparent().text) or ""
-    return bool(re.search(r"Permalink:\s*$", prev, re.I))
 
 
 def _wraps_only_image(a) -> bool:

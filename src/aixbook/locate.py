@@ -27,6 +27,14 @@ class Locator:
         hits = [i for i, text in enumerate(self.lines) if low in text.lower()]
         return self.first + hits[min(n, len(hits) - 1)] if hits else self.first
 
+    def line_of_row(self, cells: list[str]) -> int:
+        """The line of the n-th table row (a line with "|") holding every text in ``cells``."""
+        key = "\0row\0" + "\0".join(cells)
+        n = self.seen.get(key, 0)
+        self.seen[key] = n + 1
+        hits = [i for i, text in enumerate(self.lines) if "|" in text and all(c in text for c in cells)]
+        return self.first + hits[min(n, len(hits) - 1)] if hits else self.first
+
     def line(self, url: str) -> int:
         """The line of the n-th occurrence of ``url`` as a link or image target."""
         n = self.seen.get(url, 0)

@@ -351,3 +351,14 @@ def _id_text(inline: Token) -> str:
 @lru_cache(maxsize=1)
 def _plain_parser() -> MarkdownIt:
     return MarkdownIt("gfm-like", {"typographer": False, "linkify": False, "html": True})
+
+
+def is_permalink_line(a) -> bool:
+    """Whether link ``a`` is the URL of a section's "Permalink:" line (in its metadata quote)."""
+    parent = a.getparent()
+    while parent is not None and parent.tag != "blockquote":
+        parent = parent.getparent()
+    if parent is None or "meta" not in (parent.get("class") or "").split():
+        return False
+    prev = (a.getprevious().tail if a.getprevious() is not None else a.getparent().text) or ""
+    return bool(re.search(r"Permalink:\s*$", prev, re.I))

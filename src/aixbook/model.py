@@ -38,6 +38,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "control-character": ("warning", "control characters in the text, removed"),
     "unsupported-shortcode": ("warning", "a Hugo shortcode the book cannot render; its inner text is kept"),
     "no-glyph": ("warning", "a character no shipped font can draw (it prints as a box)"),
+    "heading-skip": ("warning", "a heading that skips a level (#### right under ##)"),
+    "empty-table-header": ("warning", "a table header cell with no text"),
+    "missing-alt": ("warning", "an image without alt text (the message names the alt the book uses)"),
+    "vague-link-text": ("warning", "a link whose text is only a URL or “here”"),
 }
 
 

@@ -34,6 +34,7 @@ class Cleaned:
     html: str
     ids: frozenset[str]
     diagnostics: tuple[Diagnostic, ...]
+    tree: etree._Element  # the cleaned tree, for the checks that follow (not kept in the cache)
 
 
 def clean(html: str, source: Source) -> Cleaned:
@@ -52,7 +53,7 @@ def clean(html: str, source: Source) -> Cleaned:
             Diagnostic("warning", msg, source.path, locator.line_of_text(needle), code)
         ),
     )
-    return Cleaned(htmlfrag.serialize(root), frozenset(htmlfrag.ids_of(root)), tuple(diags))
+    return Cleaned(htmlfrag.serialize(root), frozenset(htmlfrag.ids_of(root)), tuple(diags), root)
 
 
 def check_depth(root, source: Source, locator: Locator) -> None:

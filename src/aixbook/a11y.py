@@ -1,0 +1,136 @@
+"""Accessibility: the alt texts the book makes up, and what authors should fix.
+
+``fill_alt_texts`` gives images without alt text a short one in the outputs.
+``author_checks`` reports, with file and line, what makes the content harder
+to use with a screen reader: skipped heading levels, empty table headers,
+images without alt text (naming the alt the book will use), and links whose
+text is only a URL or "here". They are warnings: ``check --strict`` counts them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from .htmlfrag import text_of
+from .locate import Locator
+from .markdown import is_permalink_line
+from .model import Diagnostic, Heading, Source
+
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+# Link texts that say nothing about where the link goes.
+_VAGUE = {"here", "click here", "this", "this link", "link", "read more", "more", "see here", "this page"}
+_URL_TEXT = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def alt_for(img: etree._Element, heading: str) -> str:
+    """The alt text the book gives an image that has none: its title, its figure's caption,
+    else the section it illustrates."""
+    caption = (img.get("title") or "").strip()
+    fig = next((a for a in img.iterancestors() if a.tag == "figure"), None)
+    cap = fig.find("figcaption") if fig is not None else None
+    if not caption and cap is not None:
+        caption = _squash(text_of(cap))
+    return caption or f"Figure in “{heading}”"
+
+
+def _images_without_alt(root: etree._Element, title: str):
+    """(image, the section heading it is under) for each image without alt text."""
+    heading = title
+    for el in root.iter(etree.Element):
+        if el.tag in _HEADINGS:
+            heading = _squash(text_of(el)) or heading
+        elif el.tag == "img" and not (el.get("alt") or "").strip():
+            yield el, heading
+
+
+def fill_alt_texts(root: etree._Element, title: str) -> None:
+    """Give images without alt text one (screen readers, PDF/UA, EPUB), marked
+    ``data-alt-generated`` so no renderer claims an author wrote it; decorative images
+    (``role="presentation"``) get an empty alt."""
+    for img, heading in list(_images_without_alt(root, title)):
+        if img.get("role") == "presentation":
+            img.set("alt", "")
+            continue
+        img.set("alt", alt_for(img, heading))
+        img.set("data-alt-generated", "1")
+
+
+def skipped_levels(headings: tuple[Heading, ...]) -> list[tuple[Heading, int]]:
+    """Each heading that skips a level, with the level it should have. The page's title is
+    the level-1 heading every chapter starts with."""
+    out = []
+    prev = 1
+    for h in headings:
+        if h.level > prev + 1:
+            out.append((h, prev + 1))
+        prev = h.level
+    return out
+
+
+def author_checks(root: etree._Element, source: Source, headings: tuple[Heading, ...]) -> list[Diagnostic]:
+    """Accessibility warnings for one chapter (its sanitized tree, before links are resolved)."""
+    path = source.path
+    diags = [
+        Diagnostic(
+            "warning",
+            f"heading '{h.text}' is level {h.level} right under a level-{want - 1} heading: "
+            f"it skips level {want} (screen readers navigate by level)",
+            path,
+            h.line,
+            "heading-skip",
+        )
+        for h, want in skipped_levels(headings)
+    ]
+    locator = Locator(source)
+    for row in root.iter("tr"):
+        cells = [c for c in row if c.tag == "th"]
+        empty = [i for i, c in enumerate(row) if c.tag == "th" and not text_of(c).strip()]
+        if cells and empty:
+            texts = [_squash(text_of(c)) for c in cells if text_of(c).strip()]
+            diags.append(
+                Diagnostic(
+                    "warning",
+                    f"table header cell {empty[0] + 1} is empty"
+                    + (f" (the row: {' | '.join(texts)})" if texts else "")
+                    + "; a screen reader announces nothing for its column",
+                    path,
+                    locator.line_of_row(texts),
+                    "empty-table-header",
+                )
+            )
+    for img, heading in _images_without_alt(root, source.title):
+        if img.get("role") == "presentation":
+            continue
+        src = img.get("src") or ""
+        diags.append(
+            Diagnostic(
+                "warning",
+                f"image {src} has no alt text; the book uses '{alt_for(img, heading)}'",
+                path,
+                locator.line(src),
+                "missing-alt",
+            )
+        )
+    for a in root.iter("a"):
+        text = _squash(text_of(a))
+        href = a.get("href") or ""
+        if not href or (not text and len(a)) or is_permalink_line(a):
+            continue  # a section's "Permalink:" line shows its address on purpose
+        if _URL_TEXT.match(text) or text.lower().strip(".:!") in _VAGUE:
+            what = "a URL" if _URL_TEXT.match(text) else f"“{text}”"
+            diags.append(
+                Diagnostic(
+                    "warning",
+                    f"link text is only {what}; say where it goes (listed out of context, it means nothing)",
+                    path,
+                    locator.line(href),
+                    "vague-link-text",
+                )
+            )
+    return diags
