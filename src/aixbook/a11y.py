@@ -10,10 +10,11 @@ text is only a URL or "here". They are warnings: ``check --strict`` counts them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 
-from .htmlfrag import text_of
+from .htmlfrag import add_class, text_of
 from .locate import Locator
 from .markdown import is_permalink_line
 from .model import Diagnostic, Heading, Source
@@ -134,3 +135,82 @@ def author_checks(root: etree._Element, source: Source, headings: tuple[Heading,
                 )
             )
     return diags
+
+
+def lift_headings(root: etree._Element) -> None:
+    """Renumber headings that skip a level (``####`` right under ``##``) so the outline has
+    no gaps for screen readers, PDF/UA and EPUB checkers. The author's level stays as the
+    class ``level-N``, which the stylesheets use to keep the heading's look. The chapter's
+    own title is the level-1 heading above them all."""
+    stack: list[tuple[int, int]] = []  # (author's level, output level)
+    for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        author = int(el.tag[1])
+        while stack and stack[-1][0] >= author:
+            stack.pop()
+        out = min(author, (stack[-1][1] if stack else 1) + 1)
+        stack.append((author, out))
+        if out != author:
+            el.tag = f"h{out}"
+            add_class(el, f"level-{author}")
+
+
+def label_checkboxes(root: etree._Element) -> None:
+    """Task-list checkboxes get their item's text as accessible name (a bare checkbox is
+    announced as "checkbox, not checked" and nothing else)."""
+    for box in root.iter("input"):
+        if box.get("type") != "checkbox" or box.get("aria-label"):
+            continue
+        item = next((a for a in box.iterancestors() if a.tag == "li"), None)
+        if item is None:
+            continue
+        parts = [item.text or ""]
+        for child in item:
+            if child.tag in ("ul", "ol"):
+                break
+            parts.append(text_of(child) if child is not box else "")
+            parts.append(child.tail or "")
+        box.set("aria-label", _squash("".join(parts)) or "task")
+
+
+def fill_empty_headers(root: etree._Element) -> None:
+    """An empty header cell names no column: it becomes an ordinary cell."""
+    for th in root.iter("th"):
+        if not text_of(th).strip() and not any(img.get("alt") for img in th.iter("img")):
+            th.tag = "td"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a book's output makes true, measured on it: the accessibility metadata may
+    claim only these."""
+
+    headings_in_order: bool  # no heading skips a level, in any chapter
+    tables_headed: bool  # every table has header cells, and none is empty
+    images_described: bool  # every image has alt text (or is marked decorative)
+    inputs_labelled: bool  # every form control has an accessible name
+
+    @property
+    def all_true(self) -> bool:
+        return self.headings_in_order and self.tables_headed and self.images_described and self.inputs_labelled
+
+
+def measure(chapters: list[list[etree._Element]]) -> Facts:
+    """Facts about the output, each chapter given as the trees it was written in (in order)."""
+    ordered = headed = described = labelled = True
+    for trees in chapters:
+        prev = 0
+        for tree in trees:
+            for el in tree.iter(etree.Element):
+                tag = el.tag if isinstance(el.tag, str) else ""
+                if re.fullmatch(r"h[1-6]", tag):
+                    level = int(tag[1])
+                    ordered &= level <= prev + 1
+                    prev = level
+                elif tag == "table":
+                    ths = list(el.iter("th"))
+                    headed &= bool(ths) and all(text_of(th).strip() for th in ths)
+                elif tag == "img":
+                    described &= bool((el.get("alt") or "").strip()) or el.get("role") == "presentation"
+                elif tag == "input":
+                    labelled &= bool(el.get("aria-label") or el.get("title"))
+    return Facts(ordered, headed, described, labelled)

@@ -72,7 +72,9 @@ def with_severities(
         severity = wanted.get(d.code)
         if severity == "ignore":
             continue
-        out.append(replace(d, severity=severity) if severity and severity != d.severity else d)
+        if severity in ("error", "warning") and severity != d.severity:
+            d = replace(d, severity="error" if severity == "error" else "warning")
+        out.append(d)
     return tuple(out)
 
 

@@ -8,6 +8,7 @@ a nested nav with landmarks, an NCX, a cover, accessibility metadata.
 Here they run in order: every chapter is made and split first, so that each
 ``href="#uid"`` can then be pointed at the file that holds ``uid``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from ebooklib import epub
 
+from ...a11y import measure
 from ...assemble import build_date, front_page, is_index_chapter, toc_html
 from ...errors import BuildError
 from ...model import Book, Diagnostic
@@ -70,7 +72,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
     file_of: dict[str, str] = {}
     for part in parts:
         index_ids(part.section, part.name, file_of)
-    file_of.update(first_file)            # a chapter's own id: its first file
+    file_of.update(first_file)  # a chapter's own id: its first file
 
     front_resources: dict[str, Path] = {}
     front = fragment(front_page(book, front_resources))
@@ -78,7 +80,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
     for img in front.iter("img"):
         if not (img.get("alt") or "").strip():
             img.set("alt", "")
-            img.set("role", "presentation")     # title artwork: the cover page shows it already
+            img.set("role", "presentation")  # title artwork: the cover page shows it already
     index_ids(front, "front.xhtml", {})
     toc_root = fragment(toc_html(book, list(book.chapters), cfg.toc_depth))
     sanitize(toc_root, book)
@@ -98,9 +100,18 @@ def render_epub(book: Book, path: Path | str) -> Path:
     eb = epub.EpubBook()
     eb.FOLDER_NAME = "EPUB"
     pkg.metadata(eb, book, title, lang, stamp)
-    pkg.accessibility(eb, has_images=bool(images.files) or cover_name is not None, all_alt=generated_alt == 0)
-    eb.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
-                              content=(STYLES_DIR / "epub.css").read_bytes()))
+    by_chapter: dict[str, list] = {}
+    for part in parts:
+        by_chapter.setdefault(part.chapter.chapter.key, []).append(part.section)
+    facts = measure([[front], [toc_root], *by_chapter.values()])
+    pkg.accessibility(
+        eb, has_images=bool(images.files) or cover_name is not None, authored_alt=generated_alt == 0, facts=facts
+    )
+    eb.add_item(
+        epub.EpubItem(
+            uid="style", file_name=STYLESHEET, media_type="text/css", content=(STYLES_DIR / "epub.css").read_bytes()
+        )
+    )
     for name, file in images.files.items():
         data = pkg.image_bytes(file, name in images.convert)
         if name == cover_name:
@@ -114,16 +125,34 @@ def render_epub(book: Book, path: Path | str) -> Path:
 
     spine = [
         pkg.Page("cover", "cover.xhtml", "Cover", cover_page(title, lang, cover_name, cover_alt)),
-        pkg.Page("front", "front.xhtml", title, page(
-            title, lang, wrap("section", front, cls="front-page", etype="titlepage", id_="front-page"),
-            body_class="front")),
-        pkg.Page("toc-page", "toc.xhtml", "Contents", page(
-            "Contents", lang, wrap("section", toc_root, cls="toc-page"), body_class="toc")),
+        pkg.Page(
+            "front",
+            "front.xhtml",
+            title,
+            page(
+                title,
+                lang,
+                wrap("section", front, cls="front-page", etype="titlepage", id_="front-page"),
+                body_class="front",
+            ),
+        ),
+        pkg.Page(
+            "toc-page",
+            "toc.xhtml",
+            "Contents",
+            page("Contents", lang, wrap("section", toc_root, cls="toc-page"), body_class="toc"),
+        ),
     ]
     for part in parts:
         body_class = "index" if is_index_chapter(part.chapter) else "chapter"
-        spine.append(pkg.Page(item_id("x", part.name), part.name, part.title,
-                              page(part.title, lang, part.section, body_class=body_class)))
+        spine.append(
+            pkg.Page(
+                item_id("x", part.name),
+                part.name,
+                part.title,
+                page(part.title, lang, part.section, body_class=body_class),
+            )
+        )
     for item in spine:
         eb.add_item(item)
     eb.spine = spine
@@ -136,13 +165,18 @@ def render_epub(book: Book, path: Path | str) -> Path:
     eb.toc = pkg.ebooklib_toc(entries)
     eb.guide = pkg.landmarks(book, parts, first_file)
 
-    data = pkg.write(eb, stamp)
+    data = pkg.write(eb, stamp, lang)
     try:
         path.write_bytes(data)
     except OSError as exc:
         raise BuildError(f"cannot write {path}: {exc}") from exc
-    log.info("EPUB: %d pages, %d images, %.0f KB in %.2f s", len(spine), len(images.files),
-             len(data) / 1024, time.perf_counter() - start)
+    log.info(
+        "EPUB: %d pages, %d images, %.0f KB in %.2f s",
+        len(spine),
+        len(images.files),
+        len(data) / 1024,
+        time.perf_counter() - start,
+    )
     return path
 
 

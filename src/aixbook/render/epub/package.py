@@ -5,6 +5,7 @@ ebooklib writes the package; its zip entries carry the current time, so the
 archive is rewritten afterwards with fixed dates (``SOURCE_DATE_EPOCH``), the
 ``mimetype`` entry first and stored.
 """
+
 from __future__ import annotations
 
 import html as htmllib
@@ -20,6 +21,7 @@ from ebooklib import epub
 from lxml import etree
 
 from ... import __version__
+from ...a11y import Facts
 from ...assemble import is_index_chapter
 from ...errors import BuildError
 from ...model import Book, Heading
@@ -31,14 +33,15 @@ CORE_IMAGE_TYPES = {"image/gif", "image/jpeg", "image/png", "image/svg+xml", "im
 
 # ------------------------------------------------------------ images
 
+
 @dataclass
 class Package:
     """What the pages refer to: image files by the URL the HTML uses."""
 
-    names: dict[str, str] = field(default_factory=dict)        # HTML url → package file name
-    files: dict[str, Path] = field(default_factory=dict)       # package file name → file on disk
-    convert: set[str] = field(default_factory=set)             # package names to convert to PNG
-    taken: set[str] = field(default_factory=set)               # lower-cased names in use
+    names: dict[str, str] = field(default_factory=dict)  # HTML url → package file name
+    files: dict[str, Path] = field(default_factory=dict)  # package file name → file on disk
+    convert: set[str] = field(default_factory=set)  # package names to convert to PNG
+    taken: set[str] = field(default_factory=set)  # lower-cased names in use
     by_file: dict[Path, str] = field(default_factory=dict)
 
     def add(self, url: str, path: Path, *, name: str | None = None) -> str:
@@ -66,12 +69,13 @@ def _package_name(url: str) -> str:
     return "/".join(segs)
 
 
-def cover_image(book: Book, front: etree._Element, front_resources: dict[str, Path],
-                package: Package) -> tuple[str | None, str]:
+def cover_image(
+    book: Book, front: etree._Element, front_resources: dict[str, Path], package: Package
+) -> tuple[str | None, str]:
     """(package name, alt text) of the cover image, or (None, "") to generate one."""
     cfg = book.config
     if cfg.cover_image:
-        file = Path(cfg.base_dir or book.site.root) / cfg.cover_image    # an absolute path stays as it is
+        file = Path(cfg.base_dir or book.site.root) / cfg.cover_image  # an absolute path stays as it is
         if not file.is_file():
             raise BuildError(f"cover_image {file} does not exist")
         name = package.add(f"cover:{file}", file, name="images/cover" + file.suffix.lower())
@@ -89,6 +93,7 @@ def image_bytes(file: Path, to_png: bool) -> bytes:
     if not to_png:
         return file.read_bytes()
     from PIL import Image  # only for the rare image that needs converting
+
     buf = io.BytesIO()
     with Image.open(file) as im:
         im.save(buf, format="PNG")
@@ -101,28 +106,35 @@ def svg_cover(book: Book) -> str:
     esc = htmllib.escape
     lines = _wrap_words(cfg.title or "Untitled", 16)
     size = 64 if len(lines) <= 3 else 48
-    out = ['<?xml version="1.0" encoding="utf-8"?>',
-           '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 600 900" '
-           'width="600" height="900" role="img">',
-           f"<title>{esc(cfg.title or '')}</title>",
-           '<rect width="600" height="900" fill="#1f4e79"/>',
-           '<rect x="40" y="40" width="520" height="820" fill="none" stroke="#ffffff" '
-           'stroke-width="2" opacity="0.6"/>']
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 600 900" '
+        'width="600" height="900" role="img">',
+        f"<title>{esc(cfg.title or '')}</title>",
+        '<rect width="600" height="900" fill="#1f4e79"/>',
+        '<rect x="40" y="40" width="520" height="820" fill="none" stroke="#ffffff" stroke-width="2" opacity="0.6"/>',
+    ]
     y = 260
     for line in lines:
-        out.append(f'<text x="300" y="{y}" text-anchor="middle" font-family="sans-serif" '
-                   f'font-weight="bold" font-size="{size}" fill="#ffffff">{esc(line)}</text>')
+        out.append(
+            f'<text x="300" y="{y}" text-anchor="middle" font-family="sans-serif" '
+            f'font-weight="bold" font-size="{size}" fill="#ffffff">{esc(line)}</text>'
+        )
         y += int(size * 1.2)
     if cfg.subtitle:
         y += 30
         for line in _wrap_words(cfg.subtitle, 32):
-            out.append(f'<text x="300" y="{y}" text-anchor="middle" font-family="serif" '
-                       f'font-size="28" fill="#ffffff">{esc(line)}</text>')
+            out.append(
+                f'<text x="300" y="{y}" text-anchor="middle" font-family="serif" '
+                f'font-size="28" fill="#ffffff">{esc(line)}</text>'
+            )
             y += 36
     authors = ", ".join(cfg.authors)
     for i, line in enumerate(_wrap_words(authors, 36)):
-        out.append(f'<text x="300" y="{780 + 34 * i}" text-anchor="middle" font-family="sans-serif" '
-                   f'font-size="26" fill="#ffffff">{esc(line)}</text>')
+        out.append(
+            f'<text x="300" y="{780 + 34 * i}" text-anchor="middle" font-family="sans-serif" '
+            f'font-size="26" fill="#ffffff">{esc(line)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -139,6 +151,7 @@ def _wrap_words(text: str, width: int) -> list[str]:
 
 # ------------------------------------------------------------ pages
 
+
 class Page(epub.EpubHtml):
     """An XHTML document written exactly as made here (ebooklib would re-parse it as HTML)."""
 
@@ -152,6 +165,7 @@ class Page(epub.EpubHtml):
 
 
 # ------------------------------------------------------------ metadata
+
 
 def metadata(eb: epub.EpubBook, book: Book, title: str, lang: str, stamp: datetime) -> None:
     """Dublin Core metadata from the book's config."""
@@ -172,9 +186,14 @@ def metadata(eb: epub.EpubBook, book: Book, title: str, lang: str, stamp: dateti
     eb.add_metadata(None, "meta", "", {"name": "generator", "content": f"aixbook {__version__}"})
 
 
-def accessibility(eb: epub.EpubBook, *, has_images: bool, all_alt: bool) -> None:
-    """schema.org accessibility metadata (EPUB Accessibility 1.1). ``all_alt``: no image's
-    alt text was made up."""
+#: What a book that passes every check states it conforms to (EPUB Accessibility 1.1, 2.1).
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+
+
+def accessibility(eb: epub.EpubBook, *, has_images: bool, authored_alt: bool, facts: Facts) -> None:
+    """schema.org accessibility metadata (EPUB Accessibility 1.1), claiming only what ``facts``
+    (measured on the output) make true. ``authored_alt``: no image's alt text was made up."""
+
     def meta(prop: str, value: str) -> None:
         eb.add_metadata(None, "meta", value, {"property": prop})
 
@@ -182,25 +201,36 @@ def accessibility(eb: epub.EpubBook, *, has_images: bool, all_alt: bool) -> None
     if has_images:
         meta("schema:accessMode", "visual")
         meta("schema:accessModeSufficient", "textual,visual")
-    if all_alt or not has_images:
+    if (authored_alt and facts.images_described) or not has_images:
         meta("schema:accessModeSufficient", "textual")
     features = ["tableOfContents", "readingOrder", "structuralNavigation", "displayTransformability"]
-    if has_images and all_alt:
+    if has_images and authored_alt and facts.images_described:
         features.append("alternativeText")
     for f in features:
         meta("schema:accessibilityFeature", f)
     meta("schema:accessibilityHazard", "none")
-    summary = ("Reflowable text with a table of contents, a navigation document listing every chapter "
-               "and section, headings in order and a reading order that follows the book. "
-               "No fixed layout, colours or fonts are imposed, so the reader's settings apply.")
-    if has_images:
-        summary += (" Every image has alternative text." if all_alt else
-                    " Images without an author's description have a short alternative text naming "
-                    "their caption or the section they illustrate; the surrounding text explains them.")
-    meta("schema:accessibilitySummary", summary)
+    summary = [
+        "Reflowable text with a table of contents, a navigation document listing every chapter "
+        "and section, and a reading order that follows the book.",
+        "Headings are in order, without skipped levels." if facts.headings_in_order else "",
+        "Data tables have header cells." if facts.tables_headed else "",
+        "No fixed layout, colours or fonts are imposed, so the reader's settings apply.",
+    ]
+    if has_images and facts.images_described:
+        summary.append(
+            "Every image has alternative text."
+            if authored_alt
+            else "Images without an author's description have a short alternative text naming "
+            "their caption or the section they illustrate; the surrounding text explains them."
+        )
+    meta("schema:accessibilitySummary", " ".join(s for s in summary if s))
+    if facts.all_true and (authored_alt or not has_images):
+        meta("dcterms:conformsTo", CONFORMS_TO)
+        meta("a11y:certifiedBy", f"aixbook {__version__} (automated checks of this file)")
 
 
 # ------------------------------------------------------------ navigation
+
 
 @dataclass(frozen=True)
 class NavEntry:
@@ -208,7 +238,7 @@ class NavEntry:
 
     href: str
     title: str
-    uid: str                              # the NCX navPoint id (ebooklib uses it for leaves only)
+    uid: str  # the NCX navPoint id (ebooklib uses it for leaves only)
     children: tuple[NavEntry, ...] = ()
 
 
@@ -219,8 +249,9 @@ def nav_tree(book: Book, file_of: dict[str, str], first_file: dict[str, str]) ->
     for rc in book.chapters:
         key = rc.chapter.key
         heads = [h for h in rc.headings if 2 <= h.level <= depth and h.uid in file_of]
-        entries.append(NavEntry(first_file[key], rc.chapter.source.title or key, f"nav-{key}",
-                                _nav_children(heads, file_of)))
+        entries.append(
+            NavEntry(first_file[key], rc.chapter.source.title or key, f"nav-{key}", _nav_children(heads, file_of))
+        )
     return entries
 
 
@@ -233,57 +264,89 @@ def _nav_children(heads: Sequence[Heading], file_of: dict[str, str]) -> tuple[Na
         end = i + 1
         while end < len(heads) and heads[end].level > h.level:
             end += 1
-        out.append(NavEntry(f"{file_of[h.uid]}#{h.uid}", h.text.strip() or h.id, f"nav-{h.uid}",
-                            _nav_children(heads[i + 1:end], file_of)))
+        out.append(
+            NavEntry(
+                f"{file_of[h.uid]}#{h.uid}",
+                h.text.strip() or h.id,
+                f"nav-{h.uid}",
+                _nav_children(heads[i + 1 : end], file_of),
+            )
+        )
         i = end
     return tuple(out)
 
 
 def ebooklib_toc(entries: Sequence[NavEntry]) -> list:
     """``entries`` as ebooklib's ``book.toc``: a Link per leaf, (Section, children) otherwise."""
-    return [(epub.Section(e.title, href=e.href), ebooklib_toc(e.children)) if e.children
-            else epub.Link(e.href, e.title, e.uid) for e in entries]
+    return [
+        (epub.Section(e.title, href=e.href), ebooklib_toc(e.children))
+        if e.children
+        else epub.Link(e.href, e.title, e.uid)
+        for e in entries
+    ]
 
 
 def landmarks(book: Book, parts: list[Part], first_file: dict[str, str]) -> list[dict]:
     """ebooklib's guide: written as EPUB 3 landmarks and the EPUB 2 guide ("text" → bodymatter)."""
-    marks = [{"href": "cover.xhtml", "title": "Cover", "type": "cover"},
-             {"href": "toc.xhtml", "title": "Contents", "type": "toc"}]
+    marks = [
+        {"href": "cover.xhtml", "title": "Cover", "type": "cover"},
+        {"href": "toc.xhtml", "title": "Contents", "type": "toc"},
+    ]
     if parts:
         marks.append({"href": parts[0].name, "title": "Start of content", "type": "text"})
     index = next((rc for rc in book.chapters if is_index_chapter(rc)), None)
     if index is not None:
-        marks.append({"href": first_file[index.chapter.key], "title": index.chapter.source.title,
-                      "type": "index"})
+        marks.append({"href": first_file[index.chapter.key], "title": index.chapter.source.title, "type": "index"})
     return marks
 
 
 # ------------------------------------------------------------ the zip
 
-def write(eb: epub.EpubBook, stamp: datetime) -> bytes:
-    """The package as the bytes of a reproducible EPUB file."""
+
+def write(eb: epub.EpubBook, stamp: datetime, lang: str) -> bytes:
+    """The package as the bytes of a reproducible EPUB file, its OPF in language ``lang``."""
     buf = io.BytesIO()
     try:
-        epub.write_epub(buf, eb, {"raise_exceptions": True, "epub3_pages": False, "mtime": stamp,
-                                  # stored: the archive is rewritten below anyway
-                                  "compresslevel": 0, "landmark_title": "Landmarks"})
+        epub.write_epub(
+            buf,
+            eb,
+            {
+                "raise_exceptions": True,
+                "epub3_pages": False,
+                "mtime": stamp,
+                # stored: the archive is rewritten below anyway
+                "compresslevel": 0,
+                "landmark_title": "Landmarks",
+            },
+        )
     except Exception as exc:  # ebooklib raises bare Exceptions for bad input
         raise BuildError(f"EPUB could not be written: {exc}") from exc
-    return _reproducible_zip(buf.getvalue(), stamp)
+    return _reproducible_zip(buf.getvalue(), stamp, lang)
 
 
-def _reproducible_zip(data: bytes, stamp: datetime) -> bytes:
+def _opf_with_lang(content: bytes, lang: str) -> bytes:
+    """ebooklib writes no ``xml:lang`` on <package>; reading systems and Ace want the
+    package's language there too, not only in dc:language."""
+    root = etree.fromstring(content)
+    root.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def _reproducible_zip(data: bytes, stamp: datetime, lang: str) -> bytes:
     """The same archive with fixed entry dates and modes: mimetype first and stored, the rest deflated
     (images that are already compressed are stored)."""
-    when = max(stamp.timetuple()[:6], (1980, 1, 1, 0, 0, 0))     # the earliest date zip can hold
+    when = max(stamp.timetuple()[:6], (1980, 1, 1, 0, 0, 0))  # the earliest date zip can hold
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         infos = src.infolist()
-        infos.sort(key=lambda i: i.filename != "mimetype")     # stable: keeps ebooklib's order
+        infos.sort(key=lambda i: i.filename != "mimetype")  # stable: keeps ebooklib's order
         for info in infos:
             content = src.read(info)
+            if info.filename.endswith(".opf"):
+                content = _opf_with_lang(content, lang)
             stored = info.filename == "mimetype" or info.filename.lower().endswith(
-                (".png", ".jpg", ".jpeg", ".gif", ".webp"))
+                (".png", ".jpg", ".jpeg", ".gif", ".webp")
+            )
             zi = zipfile.ZipInfo(info.filename, date_time=when)
             zi.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16

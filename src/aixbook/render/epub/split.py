@@ -5,6 +5,7 @@ Small reading systems slow down on big XHTML files, so a chapter larger than
 into files of about that size. The first file keeps the chapter's id and title;
 the others are ``chapter-continued`` sections labelled with the chapter's title.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,7 @@ class Part:
 
     name: str
     chapter: ResolvedChapter
-    section: etree._Element           # lxml element (no namespace yet)
+    section: etree._Element  # lxml element (no namespace yet)
     title: str
 
 
@@ -49,7 +50,7 @@ def split(rc: ResolvedChapter, section: etree._Element, taken: set[str]) -> list
     for i, group in enumerate(groups):
         name = unique_name(f"{file_stem(key)}-{i + 1:02d}.xhtml", taken)
         if i == 0:
-            sec = section      # keeps id, title, epub:type; the rest moves out
+            sec = section  # keeps id, title, epub:type; the rest moves out
         else:
             sec = etree.Element("section")
             sec.set("class", section.get("class") + " chapter-continued")
@@ -59,8 +60,7 @@ def split(rc: ResolvedChapter, section: etree._Element, taken: set[str]) -> list
             for child in group:
                 sec.append(child)
         first_heading = next((c for c in group if c.tag in ("h2", "h3")), None)
-        part_title = title if i == 0 or first_heading is None else \
-            f"{title} — {text_of(first_heading).strip()}"
+        part_title = title if i == 0 or first_heading is None else f"{title} — {text_of(first_heading).strip()}"
         parts.append(Part(name, rc, sec, part_title))
     return parts
 
@@ -104,6 +104,7 @@ def _runs(items: Iterable[tuple[etree._Element, int]], tag: str) -> list[tuple[l
 
 
 # ------------------------------------------------------------ file names
+
 
 def safe_name(text: str) -> str:
     """``text`` with every character that is not safe in a file name or id made ``_``."""

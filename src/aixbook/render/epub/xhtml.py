@@ -10,6 +10,7 @@ to the file that holds ``uid`` once all files are known.
 Trees here are plain lxml elements without a namespace; ``page`` puts them into
 the XHTML namespace when it writes a document.
 """
+
 from __future__ import annotations
 
 import re
@@ -65,6 +66,7 @@ def fragment(html: str) -> etree._Element:
 
 # ------------------------------------------------------------ chapters
 
+
 def chapter_section(book: Book, rc: ResolvedChapter, resources: dict[str, Path]) -> tuple[etree._Element, int]:
     """The chapter as a <section> (title and content), sanitised; and how many of its
     images have an alt text that assemble made up (``data-alt-generated``)."""
@@ -84,8 +86,9 @@ def chapter_section(book: Book, rc: ResolvedChapter, resources: dict[str, Path])
     return section, made_up
 
 
-def wrap(tag: str, root: etree._Element, *, cls: str, etype: str | None = None,
-         id_: str | None = None) -> etree._Element:
+def wrap(
+    tag: str, root: etree._Element, *, cls: str, etype: str | None = None, id_: str | None = None
+) -> etree._Element:
     """``root``'s content in a new ``tag`` element (``root`` is a parsed fragment's parent)."""
     el = etree.Element(tag)
     el.set("class", cls)
@@ -99,11 +102,12 @@ def wrap(tag: str, root: etree._Element, *, cls: str, etype: str | None = None,
 
 # ------------------------------------------------------------ sanitising
 
+
 def sanitize(root: etree._Element, book: Book) -> None:
     """Make a parsed HTML fragment fit EPUB's XHTML, keeping every piece of text."""
     for node in list(root.iter()):
         tag = node.tag
-        if not isinstance(tag, str):          # comments and processing instructions
+        if not isinstance(tag, str):  # comments and processing instructions
             remove_keep_tail(node)
             continue
         if node is root:
@@ -119,7 +123,7 @@ def sanitize(root: etree._Element, book: Book) -> None:
             if new is None:
                 new = "div" if any(isinstance(c.tag, str) and c.tag in EPUB_BLOCK for c in node) else "span"
             node.tag = new
-            if tag == "center":               # its one meaning, which a plain div loses
+            if tag == "center":  # its one meaning, which a plain div loses
                 style = "text-align: center"
                 node.set("style", f"{style}; {node.get('style')}" if node.get("style") else style)
             tag = new
@@ -137,7 +141,7 @@ def _embed_to_link(node: etree._Element) -> None:
         box = placeholder(node, node.get("title") or src, href=src)
     else:
         box = placeholder(node, text_of(node).strip())
-    del box.attrib["class"]                   # plain content: no missing image is shown
+    del box.attrib["class"]  # plain content: no missing image is shown
 
 
 def _attributes(node: etree._Element, tag: str) -> None:
@@ -163,8 +167,11 @@ def _attributes(node: etree._Element, tag: str) -> None:
         # Presentational attributes EPUB dropped: kept as the CSS they stood for.
         v = value.strip().lower()
         if name == "align" and v in _ALIGN:
-            styles.append(f"text-align: {v}" if tag not in ("img", "table") else
-                          ("float: " + v if v in ("left", "right") else "margin: 0 auto"))
+            styles.append(
+                f"text-align: {v}"
+                if tag not in ("img", "table")
+                else ("float: " + v if v in ("left", "right") else "margin: 0 auto")
+            )
         elif name == "valign" and v in _VALIGN:
             styles.append(f"vertical-align: {v}")
         elif name == "name" and tag == "a" and not node.get("id") and _NCNAME.match(value):
@@ -195,6 +202,7 @@ def _link(a: etree._Element, book: Book) -> None:
 
 # ------------------------------------------------------------ links between files
 
+
 def index_ids(root: etree._Element, name: str, file_of: dict[str, str]) -> None:
     """Record where each id is; drop repeated ids within one file (links go to the first)."""
     seen: set[str] = set()
@@ -209,8 +217,14 @@ def index_ids(root: etree._Element, name: str, file_of: dict[str, str]) -> None:
         file_of.setdefault(el_id, name)
 
 
-def rewrite(root: etree._Element, name: str, file_of: Mapping[str, str], book: Book,
-            images: Mapping[str, str], unresolved: list[str]) -> None:
+def rewrite(
+    root: etree._Element,
+    name: str,
+    file_of: Mapping[str, str],
+    book: Book,
+    images: Mapping[str, str],
+    unresolved: list[str],
+) -> None:
     """Point the links of file ``name`` at the files that hold their targets and the images at
     their package files (``images``: HTML url → package name); ids found nowhere go to
     ``unresolved`` and their links become plain text."""
@@ -237,12 +251,13 @@ def rewrite(root: etree._Element, name: str, file_of: Mapping[str, str], book: B
                 continue
             el.set("href", target)
         elif uid in book.anchors and book.anchors[uid] == uid and target != name:
-            el.set("href", target)                       # a chapter's start: its first file
+            el.set("href", target)  # a chapter's start: its first file
         elif target != name:
             el.set("href", f"{target}#{uid}")
 
 
 # ------------------------------------------------------------ documents
+
 
 def page(title: str, lang: str, section: etree._Element, body_class: str) -> bytes:
     """A complete XHTML document around ``section`` (an lxml element without namespace)."""
@@ -257,13 +272,13 @@ def page(title: str, lang: str, section: etree._Element, body_class: str) -> byt
     body.set("class", body_class)
     for el in section.iter():
         el.tag = _X + el.tag
-        if el.text is None and len(el) == 0 and el.tag[len(_X):] not in VOID:
-            el.text = ""          # <p></p>, not <p/>: safe for readers that parse HTML
+        if el.text is None and len(el) == 0 and el.tag[len(_X) :] not in VOID:
+            el.text = ""  # <p></p>, not <p/>: safe for readers that parse HTML
     body.append(section)
     data = etree.tostring(root, encoding="utf-8", xml_declaration=True, doctype="<!DOCTYPE html>")
     try:
         etree.fromstring(data)
-    except etree.XMLSyntaxError as exc:   # a bug here, never the content's fault
+    except etree.XMLSyntaxError as exc:  # a bug here, never the content's fault
         raise BuildError(f"EPUB page '{title}' is not well-formed XHTML: {exc}") from exc
     return data
 
