@@ -1,7 +1,8 @@
 """Errors that aixbook raises on purpose.
 
 An expected failure prints as ``category: message`` (or ``file:line: message``
-for a content problem) with no traceback; anything else is a bug.
+for a content problem) with no traceback; anything else is a bug. Only the CLI
+turns them into an exit status (``exit_code``); the library just raises.
 """
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from pathlib import Path
 class AixbookError(Exception):
     """Base class of every expected failure. ``exit_code`` is what the CLI returns."""
 
-    category = "error"
-    exit_code = 1
+    category, exit_code = "error", 1
+    path: Path | None = None
 
+    def one_line(self) -> str:
+        """The error as printed: ``file:line: message`` when it has a place, else ``category: message``."""
+        return str(self) if self.path is not None else f"{self.category}: {self}"
 
 
 class LocatedError(AixbookError):
@@ -28,23 +32,17 @@ class LocatedError(AixbookError):
 
 class ConfigError(LocatedError):
     """The site or book configuration cannot be used (exit status 2)."""
-
-    category = "config error"
-    exit_code = 2
+    category, exit_code = "config error", 2
 
 
 class SourceError(LocatedError):
     """A content file cannot be read or parsed (exit status 1)."""
-
-    category = "source error"
-    exit_code = 1
+    category, exit_code = "source error", 1
 
 
 class BuildError(AixbookError):
-    """Rendering or writing an output failed, or a strict build found problems."""
-
-    category = "build error"
-    exit_code = 1
+    """Rendering or writing an output failed, or a strict build found problems (exit status 1)."""
+    category, exit_code = "build error", 1
 
 
 def _located(message: str, path: Path | None, line: int | None) -> str:

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
-from . import htmlfrag
+from . import htmlfrag, output
 from .book import Gathered, book_from, gather
 from .errors import AixbookError
-from .links import make_uid, resolve_chapter, resolve_href
+from .links import make_uid, resolve_chapter, resolve_href, short_name
 from .model import Book, Chapter, Heading, LinkStats, ResolvedChapter
-from .site import short_name
 
 
 class SelectionError(AixbookError):
@@ -160,6 +159,7 @@ def render_preview(site_dir, query: str, output_dir: Path, *, cache=None, fmt: s
     from .build import render_to
     from .render import RenderOptions, output_path
 
+    output.reset_interrupt()   # an earlier interrupted build in this process must not stop this one
     g = gather(site_dir, config_path, cache=cache)
     sel = select(g, query)
     book = preview_book(g, sel)
