@@ -48,10 +48,16 @@ def test_checkboxes_are_named_by_their_item():
     assert root.find(".//input").get("aria-label") == "Clean the lens"
 
 
-def test_empty_header_cells_become_data_cells():
-    root = htmlfrag.parse("<table><tr><th>Tool</th><th> </th></tr><tr><td>a</td><td>b</td></tr></table>")
+@pytest.mark.parametrize("row, cells", [
+    ("<th>Tool</th><th> </th>", [("th", "2")]),              # a title row: the title spans both columns
+    ("<th>Tool</th><th></th><th></th>", [("th", "3")]),
+    ("<th></th><th>Name</th>", [("td", None), ("th", None)]),  # nothing to merge into: a data cell
+    ("<th>A</th><th>B</th>", [("th", None), ("th", None)]),
+])
+def test_empty_header_cells(row, cells):
+    root = htmlfrag.parse(f"<table><tr>{row}</tr><tr><td>a</td><td>b</td></tr></table>")
     fill_empty_headers(root)
-    assert [c.tag for c in root.find(".//tr")] == ["th", "td"]
+    assert [(c.tag, c.get("colspan")) for c in root.find(".//tr")] == cells
 
 
 # ------------------------------------------------------------ what check tells authors

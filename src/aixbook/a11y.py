@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .htmlfrag import add_class, text_of
+from .htmlfrag import add_class, remove_keep_tail, text_of
 from .locate import Locator
 from .markdown import is_permalink_line
 from .model import Diagnostic, Heading, Source
@@ -173,9 +173,18 @@ def label_checkboxes(root: etree._Element) -> None:
 
 
 def fill_empty_headers(root: etree._Element) -> None:
-    """An empty header cell names no column: it becomes an ordinary cell."""
-    for th in root.iter("th"):
-        if not text_of(th).strip() and not any(img.get("alt") for img in th.iter("img")):
+    """An empty header cell names no column. Right after another header cell (a title row
+    such as "| **Tool: X** | |") it is merged into that cell, which then spans both columns;
+    anywhere else it becomes an ordinary cell."""
+    for th in list(root.iter("th")):
+        if text_of(th).strip() or any(img.get("alt") for img in th.iter("img")):
+            continue
+        prev = th.getprevious()
+        if prev is not None and prev.tag == "th" and text_of(prev).strip():
+            span = int(prev.get("colspan", "1")) if (prev.get("colspan") or "1").isdigit() else 1
+            prev.set("colspan", str(span + 1))
+            remove_keep_tail(th)
+        else:
             th.tag = "td"
 
 
