@@ -4,6 +4,7 @@ Only this module knows click. The library raises ``AixbookError``; ``AixbookGrou
 turns it (and Ctrl-C) into a ``CliError`` in one place: one line on stderr and the
 error's exit status.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,6 +29,7 @@ CHECK_HELP = "Read the site and resolve every link without rendering; exit 1 on 
 CHAPTERS_HELP = "List the chapters in book order: number, title, source file."
 PREVIEW_HELP = 'Preview one chapter or section: a number ("2", "2.2"), file stem, short link name or title words.'
 SERVE_HELP = "Serve the one-page HTML of the book on 127.0.0.1; rebuild and reload on change."
+DOCTOR_HELP = "Print what this machine gives aixbook: versions, Pango, HarfBuzz, fonts (paste it into bug reports)."
 
 CONFIG_HELP = "book.toml to use (default: book.toml in the site or project root)."
 OUTPUT_HELP = "Folder for the outputs (default: output/ in the current folder)."
@@ -42,6 +44,11 @@ OPEN_HELP = "Open the result with the system's viewer."
 WATCH_HELP = "Rebuild whenever the chapter, its images, the config or styles change."
 SERVE_FLAG_HELP = "Serve it as HTML on 127.0.0.1 and reload the browser on change."
 PORT_HELP = "Port on 127.0.0.1."
+NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
+REPORT_HELP = (
+    "How to report diagnostics: text, github (workflow commands and a step summary) or json "
+    "(one document on stdout). Default: github inside GitHub Actions, else text."
+)
 
 INTERRUPTED_MESSAGE = "interrupted; previous outputs are untouched"
 
@@ -49,13 +56,16 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 site_argument = click.argument("site", required=False, default="book", type=click.Path(path_type=Path))
-config_option = click.option("-c", "--config", "config_path", type=click.Path(path_type=Path), default=None,
-                             help=CONFIG_HELP)
-output_option = click.option("-o", "--output-dir", type=click.Path(path_type=Path), default="output",
-                             help=OUTPUT_HELP)
+config_option = click.option(
+    "-c", "--config", "config_path", type=click.Path(path_type=Path), default=None, help=CONFIG_HELP
+)
+output_option = click.option("-o", "--output-dir", type=click.Path(path_type=Path), default="output", help=OUTPUT_HELP)
 strict_option = click.option("--strict", is_flag=True, default=False, help=STRICT_HELP)
 port_option = click.option("--port", type=int, default=8000, show_default=True, help=PORT_HELP)
 open_option = click.option("--open", "open_", is_flag=True, help=OPEN_HELP)
+report_option = click.option(
+    "--report", "report_format", type=click.Choice(["text", "github", "json"]), default=None, help=REPORT_HELP
+)
 
 
 @dataclass
@@ -143,8 +153,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 @main.command(help=BUILD_HELP)
 @site_argument
-@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["pdf", "epub", "html"]),
-              help=FORMAT_HELP)
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(["pdf", "epub", "html"]), help=FORMAT_HELP)
 @output_option
 @config_option
 @strict_option
@@ -152,29 +161,68 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--xref-pages/--no-xref-pages", default=None, help=XREF_HELP)
 @click.option("--toc-depth", type=click.IntRange(1, 4), default=None, help=TOC_HELP)
 @click.option("--allow-remote", is_flag=True, default=None, help=REMOTE_HELP)
+@click.option("--name", "output_name", default=None, help=NAME_HELP)
+@report_option
 @click.pass_obj
-def build(v: Verbosity, site, formats, output_dir, config_path, strict, paper, xref_pages, toc_depth, allow_remote):
+def build(
+    v: Verbosity,
+    site,
+    formats,
+    output_dir,
+    config_path,
+    strict,
+    paper,
+    xref_pages,
+    toc_depth,
+    allow_remote,
+    output_name,
+    report_format,
+):
     from . import build as builder
 
     with _progress(v) as progress:
-        result = builder.build(site, formats or builder.DEFAULT_FORMATS, output_dir, config_path, strict,
-                               progress=progress, paper=paper, xref_pages=xref_pages, toc_depth=toc_depth,
-                               allow_remote=allow_remote)
-    _print_build(v, result)
+        result = builder.build(
+            site,
+            formats or builder.DEFAULT_FORMATS,
+            output_dir,
+            config_path,
+            strict,
+            progress=progress,
+            paper=paper,
+            xref_pages=xref_pages,
+            toc_depth=toc_depth,
+            allow_remote=allow_remote,
+            output_name=output_name,
+        )
+    _print_build(v, result, report_format)
 
 
 @main.command(help=CHECK_HELP)
 @site_argument
 @config_option
 @strict_option
+@output_option
+@report_option
 @click.pass_obj
-def check(v: Verbosity, site, config_path, strict):
+def check(v: Verbosity, site, config_path, strict, output_dir, report_format):
     from .book import load_book
+    from .cache import ChapterCache
 
     start = time.perf_counter()
-    book = load_book(site, config_path)
-    _print_check(v, book, time.perf_counter() - start)
+    book = load_book(site, config_path, cache=ChapterCache(Path(output_dir) / ".cache"))
+    _print_check(v, book, time.perf_counter() - start, report_format)
     if book.errors or (strict and book.warnings):
+        raise click.exceptions.Exit(1)
+
+
+@main.command(help=DOCTOR_HELP)
+def doctor():
+    from .doctor import report
+
+    lines, ok = report()
+    for label, value in lines:
+        out.print(f"{label + ':':<22}{value}", markup=False)
+    if not ok:
         raise click.exceptions.Exit(1)
 
 
@@ -202,8 +250,18 @@ def chapters(site, config_path):
 def preview(v: Verbosity, chapter, site, output_dir, config_path, as_html, open_, watch, serve, port):
     from .serve import preview_session
 
-    preview_session(site, chapter, output_dir, fmt="html" if as_html else "pdf", config_path=config_path,
-                    watch=watch, serve=serve, port=port, open_=open_, report=_report(v))
+    preview_session(
+        site,
+        chapter,
+        output_dir,
+        fmt="html" if as_html else "pdf",
+        config_path=config_path,
+        watch=watch,
+        serve=serve,
+        port=port,
+        open_=open_,
+        report=_report(v),
+    )
 
 
 @main.command(help=SERVE_HELP)
@@ -220,6 +278,7 @@ def serve(v: Verbosity, site, output_dir, config_path, port, open_):
 
 
 # What the commands print.
+
 
 def _rel(path) -> str:
     try:
@@ -245,50 +304,97 @@ def _progress(v: Verbosity):
         yield None
         return
     from rich.progress import Progress
+
     tasks: dict[str, object] = {}
     with Progress(console=err, transient=True) as prog:
+
         def update(step: str, done: int, total: int) -> None:
             if step not in tasks:
                 tasks[step] = prog.add_task(step, total=total)
             prog.update(tasks[step], completed=done, total=total)  # type: ignore[arg-type]
+
         yield update
 
 
-def _print_build(v: Verbosity, result) -> None:
-    print_diagnostics(result.book.diagnostics, quiet=v.quiet)
+def _print_build(v: Verbosity, result, report_format: str | None = None) -> None:
+    from .report import Summary
+
+    warnings = [str(w) for w in result.render_warnings]
+    summary = Summary.of(
+        "build",
+        result.book,
+        extra_warnings=len(warnings),
+        pages=result.pages,
+        seconds=result.seconds,
+        outputs=result.outputs,
+    )
+    if _machine_report(v, result.book, summary, report_format, warnings):
+        return
     if v.quiet:
         return
-    for w in result.render_warnings:
-        click.echo(str(w), err=True)
+    for w in warnings:
+        click.echo(w, err=True)
     s = result.book.stats
-    warnings = len(result.book.warnings) + len(result.render_warnings)
     for path in result.outputs.values():
         out.print(f"wrote {_rel(path)}", markup=False)
     pages = f"{result.pages} pages, " if result.pages else ""
-    out.print(f"{len(result.book.chapters)} chapters, {pages}links: {s.internal} resolved, {s.site} to the "
-              f"website, {s.external} external, {s.dangling} dangling; images: {s.images} shown, "
-              f"{s.missing_images} missing; {len(result.book.errors)} errors, {warnings} warnings; "
-              f"{result.seconds:.1f} s")
+    out.print(
+        f"{len(result.book.chapters)} chapters, {pages}links: {s.internal} resolved, {s.site} to the "
+        f"website, {s.external} external, {s.dangling} dangling; images: {s.images} shown, "
+        f"{s.missing_images} missing; {summary.errors} errors, {summary.warnings} warnings; "
+        f"{result.seconds:.1f} s"
+    )
 
 
-def _print_check(v: Verbosity, book, seconds: float) -> None:
-    print_diagnostics(book.diagnostics)
+def _print_check(v: Verbosity, book, seconds: float, report_format: str | None = None) -> None:
+    from .report import Summary
+
+    summary = Summary.of("check", book, seconds=seconds)
+    if _machine_report(v, book, summary, report_format, []):
+        return
     if v.quiet:
         return
     s = book.stats
-    heads = sum(len(rc.headings) for rc in book.chapters)
-    out.print(f"{len(book.chapters)} chapters, {heads} headings; links: {s.internal} resolved, "
-              f"{s.site} to the website, {s.external} external, {s.dangling} dangling; images: "
-              f"{s.images} found, {s.missing_images} missing; {len(book.errors)} errors, "
-              f"{len(book.warnings)} warnings ({seconds:.2f} s)")
+    out.print(
+        f"{summary.chapters} chapters, {summary.headings} headings; links: {s.internal} resolved, "
+        f"{s.site} to the website, {s.external} external, {s.dangling} dangling; images: "
+        f"{s.images} found, {s.missing_images} missing; {summary.errors} errors, "
+        f"{summary.warnings} warnings ({seconds:.2f} s)"
+    )
+
+
+def _machine_report(v: Verbosity, book, summary, report_format: str | None, render_warnings: list[str]) -> bool:
+    """Print the diagnostics as ``report_format`` asks; True when that was the whole report (JSON)."""
+    from . import report
+
+    fmt = report_format or report.default_format()
+    root = report.repository_root(book.site.project_root)
+    if fmt == "json":
+        click.echo(report.as_json(summary, list(book.diagnostics), root, render_warnings))
+        for path in summary.outputs.values():
+            click.echo(f"wrote {_rel(path)}", err=True)  # people's text: stderr
+        return True
+    if fmt == "github":
+        for d in book.diagnostics:
+            click.echo(report.github_line(d, root))
+        for w in render_warnings:
+            click.echo(f"::warning title=renderer::{w}")
+        report.write_step_summary(summary)
+        return False
+    print_diagnostics(book.diagnostics, quiet=v.quiet)
+    return False
 
 
 def _report(v: Verbosity):
     """A preview or serve session (``serve.Report``), printed."""
     from .serve import Report
-    return Report(built=partial(_print_built, v), failed=_print_failed,
-                  status=partial(click.echo, err=True),
-                  serving=lambda url: out.print(f"serving {url}  (Ctrl-C stops)", markup=False))
+
+    return Report(
+        built=partial(_print_built, v),
+        failed=_print_failed,
+        status=partial(click.echo, err=True),
+        serving=lambda url: out.print(f"serving {url}  (Ctrl-C stops)", markup=False),
+    )
 
 
 def _print_built(v: Verbosity, path: Path, book, seconds: float, rebuilt: bool) -> None:

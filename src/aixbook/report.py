@@ -111,11 +111,25 @@ def github_line(d: Diagnostic, root: Path | None) -> str:
     return f"::{command} {','.join(props)}::{_escape_data(d.message)}"
 
 
-def as_json(summary: Summary, diagnostics: list[Diagnostic], root: Path | None) -> str:
+def repository_root(project_root: Path) -> Path:
+    """What report paths are relative to: the GitHub workspace when the site is inside it
+    (annotations must name files from the repository root), else the folder the user named."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        ws = Path(workspace).resolve()
+        if Path(project_root).resolve().is_relative_to(ws):
+            return ws
+    return Path(project_root)
+
+
+def as_json(
+    summary: Summary, diagnostics: list[Diagnostic], root: Path | None, render_warnings: list[str] | None = None
+) -> str:
     """The whole report as one JSON document."""
     doc: dict[str, Any] = {
         "version": REPORT_VERSION,
         "summary": summary.__dict__,
+        "render_warnings": list(render_warnings or []),
         "diagnostics": [
             {
                 "severity": d.severity,
