@@ -109,27 +109,22 @@ def gather(
     return Gathered(site, config, tuple(chapters), table, tuple(table_diags))
 
 
-def load_book(
-    site_dir: Path | str = "book",
-    config_path: Path | None = None,
-    progress: Progress | None = None,
-    cache=None,
-    **overrides,
-) -> Book:
+def load_book(site_dir: Path | str = "book", config_path: Path | None = None, **options) -> Book:
     """Read the site at ``site_dir`` and return the Book with every link resolved.
 
     Args:
         site_dir: a Hugo site folder, or a repository root that holds one.
         config_path: a book.toml; default: book.toml in the site or project root.
-        progress: called as ``progress(step, done, total)`` while chapters are parsed.
-        cache: a ``aixbook.cache.ChapterCache`` (parsed chapters kept between runs).
-        overrides: BookConfig fields given on the command line (None = not given).
+        options: as ``gather`` takes them: ``progress`` (called as ``progress(step, done,
+            total)`` while chapters are parsed), ``cache`` (an ``aixbook.cache.ChapterCache``,
+            parsed chapters kept between runs) and BookConfig fields given on the command
+            line (None = not given).
 
     Raises:
         ConfigError: the site or book configuration cannot be used.
         SourceError: a chapter cannot be read or parsed.
     """
-    g = gather(site_dir, config_path, progress, cache, **overrides)
+    g = gather(site_dir, config_path, **options)
     resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
     return book_from(g, resolved, stats, link_diags)
 

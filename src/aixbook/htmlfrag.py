@@ -44,79 +44,56 @@ class Element:
     attrs: frozenset[str] = frozenset()  # attributes the EPUB keeps besides the global ones
 
 
-def _attrs(names: str) -> frozenset[str]:
+def _words(names: str) -> frozenset[str]:
     return frozenset(names.split())
 
 
-_E = Element
-_EPUB = _E(epub=True)
-_EPUB_BLOCK = _E(epub=True, block=True)
+# The table is written as one word list per property; ``ELEMENTS`` joins them.
+_EPUB_OK = _words("""a abbr address article aside b bdi bdo blockquote br caption cite code col colgroup data
+    dd del details dfn div dl dt em figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr i img input
+    ins kbd li main mark nav ol p pre q rp rt ruby s samp section small span strong sub summary sup table
+    tbody td tfoot th thead time tr u ul var wbr""")
+_BLOCKS = _words("""address article aside blockquote details div dl figure footer h1 h2 h3 h4 h5 h6 header
+    hr main nav ol p pre section table ul""")
+_VOIDS = _words("area base br col embed hr img input link meta param source track wbr")
+_UNSAFE = _words("script noscript base iframe object embed frame frameset applet portal")
+_HIDDEN = _words("script noscript base link meta style template head title")
+_EMBEDS = _words("iframe object embed frame frameset applet video audio source track")
+_RENAMED = {"center": "div", "font": "span", "tt": "code", "strike": "s", "menu": "ul"}
+_OTHERS = _words("""body html button canvas datalist dialog fieldset form label legend map math meter
+    optgroup option output picture progress select svg textarea""")
+_KEPT_ATTRS = {
+    "a": "href hreflang",
+    "img": "src alt width height",
+    "input": "type checked disabled value name",
+    "col": "span",
+    "colgroup": "span",
+    "td": "colspan rowspan headers",
+    "th": "colspan rowspan headers scope abbr",
+    "ol": "start reversed type",
+    "li": "value",
+    "blockquote": "cite",
+    "q": "cite",
+    "del": "cite datetime",
+    "ins": "cite datetime",
+    "time": "datetime",
+    "data": "value",
+    "details": "open",
+}
 
 #: Every element a browser knows, and what each stage does with it.
 ELEMENTS: dict[str, Element] = {
-    **{
-        t: _EPUB
-        for t in """abbr bdi bdo b br cite code data dfn em i kbd mark q rp rt ruby s samp small
-       span strong sub sup time u var wbr caption dd dt figcaption li summary tbody td tfoot th thead tr
-       col colgroup del ins img input hgroup""".split()
-    },
-    **{
-        t: _EPUB_BLOCK
-        for t in """address article aside blockquote details div dl figure footer h1 h2 h3
-       h4 h5 h6 header hr main nav ol p pre section table ul""".split()
-    },
-    "a": _E(epub=True, attrs=_attrs("href hreflang")),
-    "br": _E(epub=True, void=True),
-    "wbr": _E(epub=True, void=True),
-    "hr": _E(epub=True, void=True, block=True),
-    "img": _E(epub=True, void=True, attrs=_attrs("src alt width height")),
-    "input": _E(epub=True, void=True, attrs=_attrs("type checked disabled value name")),
-    "col": _E(epub=True, void=True, attrs=_attrs("span")),
-    "colgroup": _E(epub=True, attrs=_attrs("span")),
-    "td": _E(epub=True, attrs=_attrs("colspan rowspan headers")),
-    "th": _E(epub=True, attrs=_attrs("colspan rowspan headers scope abbr")),
-    "ol": _E(epub=True, block=True, attrs=_attrs("start reversed type")),
-    "li": _E(epub=True, attrs=_attrs("value")),
-    "blockquote": _E(epub=True, block=True, attrs=_attrs("cite")),
-    "q": _E(epub=True, attrs=_attrs("cite")),
-    "del": _E(epub=True, attrs=_attrs("cite datetime")),
-    "ins": _E(epub=True, attrs=_attrs("cite datetime")),
-    "time": _E(epub=True, attrs=_attrs("datetime")),
-    "data": _E(epub=True, attrs=_attrs("value")),
-    "details": _E(epub=True, block=True, attrs=_attrs("open")),
-    # Known to browsers, not allowed in EPUB XHTML as they are.
-    "center": _E(obsolete="div"),
-    "font": _E(obsolete="span"),
-    "tt": _E(obsolete="code"),
-    "strike": _E(obsolete="s"),
-    "menu": _E(obsolete="ul"),
-    "area": _E(void=True),
-    "param": _E(void=True),
-    "script": _E(unsafe=True, hidden=True),
-    "noscript": _E(unsafe=True, hidden=True),
-    "base": _E(unsafe=True, void=True, hidden=True),
-    "iframe": _E(unsafe=True, embed=True),
-    "object": _E(unsafe=True, embed=True),
-    "embed": _E(unsafe=True, void=True, embed=True),
-    "frame": _E(unsafe=True, embed=True),
-    "frameset": _E(unsafe=True, embed=True),
-    "applet": _E(unsafe=True, embed=True),
-    "portal": _E(unsafe=True),
-    "link": _E(void=True, hidden=True),
-    "meta": _E(void=True, hidden=True),
-    "style": _E(hidden=True),
-    "template": _E(hidden=True),
-    "head": _E(hidden=True),
-    "title": _E(hidden=True),
-    "video": _E(embed=True),
-    "audio": _E(embed=True),
-    "source": _E(void=True, embed=True),
-    "track": _E(void=True, embed=True),
-    **{
-        t: _E()
-        for t in """body html button canvas datalist dialog fieldset form label legend map math
-       meter optgroup option output picture progress select svg textarea""".split()
-    },
+    tag: Element(
+        epub=tag in _EPUB_OK,
+        void=tag in _VOIDS,
+        block=tag in _BLOCKS,
+        unsafe=tag in _UNSAFE,
+        hidden=tag in _HIDDEN,
+        embed=tag in _EMBEDS,
+        obsolete=_RENAMED.get(tag, ""),
+        attrs=_words(_KEPT_ATTRS.get(tag, "")),
+    )
+    for tag in sorted(_EPUB_OK | _VOIDS | _UNSAFE | _HIDDEN | _EMBEDS | _RENAMED.keys() | _OTHERS)
 }
 
 #: Obsolete elements browsers still render, renamed for the EPUB.
@@ -141,11 +118,11 @@ EPUB_HIDDEN = frozenset(t for t, e in ELEMENTS.items() if e.hidden)
 EPUB_EMBEDS = frozenset(t for t, e in ELEMENTS.items() if e.embed)
 EPUB_RENAME = {**{t: e.obsolete for t, e in ELEMENTS.items() if e.obsolete}, **OBSOLETE_EXTRA}
 EPUB_ATTRS = {t: e.attrs for t, e in ELEMENTS.items() if e.attrs}
-GLOBAL_ATTRS = _attrs("id class style title lang dir hidden role tabindex translate")
+GLOBAL_ATTRS = _words("id class style title lang dir hidden role tabindex translate")
 #: Attributes whose value names another resource (what sanitizing checks for schemes).
 URL_ATTRS = ("href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset")
-INT_ATTRS = _attrs("width height colspan rowspan start span value")
-BOOL_ATTRS = _attrs("checked disabled reversed open hidden")
+INT_ATTRS = _words("width height colspan rowspan start span value")
+BOOL_ATTRS = _words("checked disabled reversed open hidden")
 
 
 # ------------------------------------------------------------ parse / serialise
