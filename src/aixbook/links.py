@@ -250,13 +250,9 @@ def resolve_chapter(
     missing: list[str] = []
     remote: list[str] = []
     for el in root.iter(etree.Element):
-        el_id = el.get("id")
-        if el_id:
+        if el_id := el.get("id"):
             el.set("id", make_uid(key, el_id))
-    for a in list(root.iter("a")):
-        href = a.get("href")
-        if href is None:
-            continue
+    for a, href in _with(root, "a", "href"):
         if is_permalink_line(a):
             parts = split_url(href) if _is_site_url(table.site, href) else None
             a.set("href", table.web(parts.path) if parts is not None else href)
@@ -302,10 +298,7 @@ def resolve_chapter(
             elif t.reason:
                 diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(href), "not-in-checkout"))
             a.set("href", t.url)
-    for img in list(root.iter("img")):
-        src = img.get("src")
-        if src is None:
-            continue
+    for img, src in _with(root, "img", "src"):
         t = resolve_src(table, src, key)
         if t.kind == "image":
             counts["image"] = counts.get("image", 0) + 1
@@ -344,6 +337,12 @@ def resolve_chapter(
     headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
     # chapter, html, headings, images shown, missing images, remote images
     return ResolvedChapter(ch, html, headings, tuple(images), tuple(missing), tuple(remote)), diags
+
+
+def _with(root, tag: str, attr: str) -> list[tuple[etree._Element, str]]:
+    """Each ``tag`` element under ``root`` that has ``attr``, with its value (listed first:
+    the caller replaces some of them)."""
+    return [(el, value) for el in root.iter(tag) if (value := el.get(attr)) is not None]
 
 
 def _wraps_only_image(a) -> bool:
