@@ -246,6 +246,10 @@ def resolve_chapter(
     root = htmlfrag.parse(ch.html)
     diags: list[Diagnostic] = []
     locator = Locator(ch.source)
+
+    def report(severity, message: str, url: str, code: str) -> None:
+        diags.append(Diagnostic(severity, message, ch.source.path, locator.line(url), code))
+
     images: list[str] = []
     missing: list[str] = []
     remote: list[str] = []
@@ -262,41 +266,25 @@ def resolve_chapter(
         t = res.target
         counts[t.kind] = counts.get(t.kind, 0) + 1
         if res.warning:
-            diags.append(Diagnostic("warning", res.warning, ch.source.path, locator.line(href), res.code))
+            report("warning", res.warning, href, res.code)
         if t.kind == "refused":
-            diags.append(
-                Diagnostic(
-                    "warning", f"link {href[:60]}: {t.reason}", ch.source.path, locator.line(href), "refused-url"
-                )
-            )
+            report("warning", f"link {href[:60]}: {t.reason}", href, "refused-url")
             del a.attrib["href"]
             continue
         if t.kind == "internal":
             a.set("href", "#" + t.uid)
         elif t.kind == "dangling":
-            diags.append(
-                Diagnostic(
-                    "error", f"dangling link {href}: {t.reason}", ch.source.path, locator.line(href), "dangling-link"
-                )
-            )
+            report("error", f"dangling link {href}: {t.reason}", href, "dangling-link")
             a.set("href", t.url)
             add_class(a, "dangling")
         elif t.kind == "site" and t.path and _wraps_only_image(a):
             _unwrap(a)
         else:
             if t.kind == "missing-image":
-                diags.append(
-                    Diagnostic(
-                        "error",
-                        f"missing image {href}: {t.reason}",
-                        ch.source.path,
-                        locator.line(href),
-                        "missing-image",
-                    )
-                )
+                report("error", f"missing image {href}: {t.reason}", href, "missing-image")
                 missing.append(t.path)
             elif t.reason:
-                diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(href), "not-in-checkout"))
+                report("warning", t.reason, href, "not-in-checkout")
             a.set("href", t.url)
     for img, src in _with(root, "img", "src"):
         t = resolve_src(table, src, key)
@@ -306,7 +294,7 @@ def resolve_chapter(
             if t.path and t.path not in images:
                 images.append(t.path)
         elif t.kind == "refused":
-            diags.append(Diagnostic("warning", t.reason, ch.source.path, locator.line(src), "refused-url"))
+            report("warning", t.reason, src, "refused-url")
             _replace_with_placeholder(img, src, f"image not shown: {posixpath.basename(src) or src}")
         elif t.kind == "external" and table.allow_remote:
             counts["image"] = counts.get("image", 0) + 1
@@ -315,23 +303,16 @@ def resolve_chapter(
         elif t.kind == "external":
             counts["external"] = counts.get("external", 0) + 1
             _replace_with_placeholder(img, src, f"remote image not embedded: {src}", link=src)
-            diags.append(
-                Diagnostic(
-                    "warning",
-                    f"remote image {src} is not fetched (shown as a link; --allow-remote fetches it)",
-                    ch.source.path,
-                    locator.line(src),
-                    "remote-image",
-                )
+            report(
+                "warning",
+                f"remote image {src} is not fetched (shown as a link; --allow-remote fetches it)",
+                src,
+                "remote-image",
             )
         else:
             counts["missing-image"] = counts.get("missing-image", 0) + 1
             missing.append(t.path)
-            diags.append(
-                Diagnostic(
-                    "error", f"missing image {src}: {t.reason}", ch.source.path, locator.line(src), "missing-image"
-                )
-            )
+            report("error", f"missing image {src}: {t.reason}", src, "missing-image")
             _replace_with_placeholder(img, src, f"missing image: {posixpath.basename(t.path) or src}")
     html = htmlfrag.serialize(root)
     headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
