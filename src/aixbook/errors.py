@@ -4,6 +4,7 @@ An expected failure prints as ``category: message`` (or ``file:line: message``
 for a content problem) with no traceback; anything else is a bug. Only the CLI
 turns them into an exit status (``exit_code``); the library just raises.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,16 +33,19 @@ class LocatedError(AixbookError):
 
 class ConfigError(LocatedError):
     """The site or book configuration cannot be used (exit status 2)."""
+
     category, exit_code = "config error", 2
 
 
 class SourceError(LocatedError):
     """A content file cannot be read or parsed (exit status 1)."""
+
     category, exit_code = "source error", 1
 
 
 class BuildError(AixbookError):
     """Rendering or writing an output failed, or a strict build found problems (exit status 1)."""
+
     category, exit_code = "build error", 1
 
 

@@ -3,6 +3,7 @@
 Every chapter is still read (links need all anchors) but from the on-disk
 cache where unchanged; only the previewed part is resolved and rendered.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ class SelectionError(AixbookError):
 @dataclass(frozen=True)
 class Selection:
     chapter: Chapter
-    heading: Heading | None = None     # a section; None = the whole chapter
+    heading: Heading | None = None  # a section; None = the whole chapter
 
     @property
     def slug(self) -> str:
@@ -65,10 +66,17 @@ def select(g: Gathered, query: str) -> Selection:
         if len(sections) == 1:
             return sections[0]
         if not sections:
-            raise SelectionError(f"no section is numbered {want}; numbered sections of chapter "
-                                 f"{want.split('.')[0]}: " + ", ".join(
-                                     n for c in chapters if _number(c.source.title) == want.split(".")[0]
-                                     for h in c.headings if (n := _number(h.text))))
+            raise SelectionError(
+                f"no section is numbered {want}; numbered sections of chapter "
+                f"{want.split('.')[0]}: "
+                + ", ".join(
+                    n
+                    for c in chapters
+                    if _number(c.source.title) == want.split(".")[0]
+                    for h in c.headings
+                    if (n := _number(h.text))
+                )
+            )
         _fail(query, sections, "sections")
     hits = [c for c in chapters if c.source.stem.lower() == q.lower()]
     if hits:
@@ -116,7 +124,7 @@ def section_html(rc: ResolvedChapter, heading: Heading) -> tuple[str, tuple[Head
     html = "".join(htmlfrag.to_html(e) for e in keep)
     i = next(i for i, h in enumerate(rc.headings) if h.uid == heading.uid)
     heads = [rc.headings[i]]
-    for h in rc.headings[i + 1:]:
+    for h in rc.headings[i + 1 :]:
         if h.level <= heading.level:
             break
         heads.append(h)
@@ -153,13 +161,14 @@ def _external_anchors(html: str, key: str, g: Gathered) -> str:
     return htmlfrag.serialize(root)
 
 
-def render_preview(site_dir, query: str, output_dir: Path, *, cache=None, fmt: str = "pdf",
-                   config_path=None) -> tuple[Path, Book]:
+def render_preview(
+    site_dir, query: str, output_dir: Path, *, cache=None, fmt: str = "pdf", config_path=None
+) -> tuple[Path, Book]:
     """Write ``output_dir/preview/<chapter>.pdf`` (or .html) for the chapter/section ``query``."""
     from .build import render_to
     from .render import RenderOptions, output_path
 
-    output.reset_interrupt()   # an earlier interrupted build in this process must not stop this one
+    output.reset_interrupt()  # an earlier interrupted build in this process must not stop this one
     g = gather(site_dir, config_path, cache=cache)
     sel = select(g, query)
     book = preview_book(g, sel)

@@ -6,6 +6,7 @@ the CLI implements by printing. Ctrl-C (``KeyboardInterrupt``) ends a session
 wherever it lands, waiting for changes or in the middle of a rebuild, and is
 re-raised for the caller; the previous output stays untouched (see ``output``).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -36,6 +37,7 @@ Build = Callable[[], tuple[Path, Book]]
 
 class ServeError(AixbookError):
     """The preview server cannot start (exit status 2)."""
+
     category, exit_code = "serve", 2
 
 
@@ -43,7 +45,8 @@ RELOAD_PATH = "/__aixbook/version"
 RELOAD_SCRIPT = (
     "<script>(function(){var v=null;setInterval(function(){fetch('" + RELOAD_PATH + "',{cache:'no-store'})"
     ".then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}v=t})"
-    ".catch(function(){})},700)})();</script>")
+    ".catch(function(){})},700)})();</script>"
+)
 
 
 def watched_files(g: Gathered, chapter_keys: Iterable[str] | None = None) -> set[Path]:
@@ -67,9 +70,13 @@ def watched_files(g: Gathered, chapter_keys: Iterable[str] | None = None) -> set
     return {p.resolve() for p in files}
 
 
-def watch_loop(files: Callable[[], set[Path]], rebuild: Callable[[], None],
-               stop: threading.Event, on_error: Callable[[Exception], None] | None = None,
-               debounce_ms: int = 150) -> None:
+def watch_loop(
+    files: Callable[[], set[Path]],
+    rebuild: Callable[[], None],
+    stop: threading.Event,
+    on_error: Callable[[Exception], None] | None = None,
+    debounce_ms: int = 150,
+) -> None:
     """Call ``rebuild()`` whenever one of ``files()`` changes, until ``stop`` is set.
 
     ``files`` is asked again after every rebuild (a chapter may start using a new image).
@@ -84,9 +91,15 @@ def watch_loop(files: Callable[[], set[Path]], rebuild: Callable[[], None],
         def is_wanted(_change, path: str, wanted: set[Path] = wanted) -> bool:
             return Path(path).resolve() in wanted
 
-        for changes in watch(*folders, watch_filter=is_wanted,
-                             stop_event=stop, debounce=debounce_ms, rust_timeout=500,
-                             yield_on_timeout=False, raise_interrupt=True):
+        for changes in watch(
+            *folders,
+            watch_filter=is_wanted,
+            stop_event=stop,
+            debounce=debounce_ms,
+            rust_timeout=500,
+            yield_on_timeout=False,
+            raise_interrupt=True,
+        ):
             if changes:
                 changed = True
                 break
@@ -180,9 +193,19 @@ class Report:
     serving: Callable[[str], None] = _silent
 
 
-def preview_session(site_dir: Path | str, query: str, output_dir: Path | str, *, fmt: str = "pdf",
-                    config_path: Path | None = None, watch: bool = False, serve: bool = False,
-                    port: int = 8000, open_: bool = False, report: Report | None = None) -> Path:
+def preview_session(
+    site_dir: Path | str,
+    query: str,
+    output_dir: Path | str,
+    *,
+    fmt: str = "pdf",
+    config_path: Path | None = None,
+    watch: bool = False,
+    serve: bool = False,
+    port: int = 8000,
+    open_: bool = False,
+    report: Report | None = None,
+) -> Path:
     """Write the preview of chapter or section ``query``; then, as asked, open it, serve it
     (as HTML) with live reload, and rebuild it on every change until Ctrl-C.
 
@@ -208,8 +231,15 @@ def preview_session(site_dir: Path | str, query: str, output_dir: Path | str, *,
     return path
 
 
-def serve_book(site_dir: Path | str, output_dir: Path | str, *, config_path: Path | None = None,
-               port: int = 8000, open_: bool = False, report: Report | None = None) -> None:
+def serve_book(
+    site_dir: Path | str,
+    output_dir: Path | str,
+    *,
+    config_path: Path | None = None,
+    port: int = 8000,
+    open_: bool = False,
+    report: Report | None = None,
+) -> None:
     """Serve the one-page HTML of the whole book (written to ``output_dir/serve``) on 127.0.0.1,
     rebuilt and reloaded in the browser on every change, until Ctrl-C.
 
@@ -229,10 +259,11 @@ def serve_book(site_dir: Path | str, output_dir: Path | str, *, config_path: Pat
     _keep_fresh(path, build, files, report, watch=True, serve=True, port=port, open_=open_)
 
 
-def build_page(site_dir: Path | str, folder: Path, config_path: Path | None = None,
-               cache: ChapterCache | None = None) -> tuple[Path, Book]:
+def build_page(
+    site_dir: Path | str, folder: Path, config_path: Path | None = None, cache: ChapterCache | None = None
+) -> tuple[Path, Book]:
     """Write the one-page HTML of the book into ``folder``; return its path and the book."""
-    output.reset_interrupt()          # an earlier interrupted build in this process must not stop this one
+    output.reset_interrupt()  # an earlier interrupted build in this process must not stop this one
     book = load_book(site_dir, config_path, cache=cache)
     final = output_file(folder, book, "html")
     render_to(book, "html", final)
@@ -295,8 +326,17 @@ def _dependencies(site_dir, config_path, cache, keys: list[str] | None) -> Calla
     return files
 
 
-def _keep_fresh(path: Path, build: Build, files: Callable[[], set[Path]], report: Report, *,
-                watch: bool, serve: bool, port: int, open_: bool) -> None:
+def _keep_fresh(
+    path: Path,
+    build: Build,
+    files: Callable[[], set[Path]],
+    report: Report,
+    *,
+    watch: bool,
+    serve: bool,
+    port: int,
+    open_: bool,
+) -> None:
     server = None
     if serve:
         try:
