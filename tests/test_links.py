@@ -18,7 +18,7 @@ REDIRECTS = {"/go/two/": "/docs/beta/#part-two", "/goto/one/": "/docs/beta/#part
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
-    from conftest import write_site
+    from helpers import write_site
     from aixbook.links import build_table
     from aixbook.book import load_sources, parse_source
     from aixbook.config import BookConfig

@@ -17,7 +17,7 @@ import lxml.html
 import pymupdf
 import pytest
 
-from conftest import EPOCH, SAMPLE, needs_corpus
+from helpers import EPOCH, SAMPLE, needs_corpus, write_site
 
 CHAPTERS = ["0. AI Security Overview", "1. General controls", "2. Input threats",
             "3. Development-time threats", "4. Runtime conventional security threats",
@@ -433,11 +433,12 @@ def test_metadata(pdf):
                                            .strftime("%Y%m%d"))
     cat = pdf.doc.pdf_catalog()
     assert pdf.doc.xref_get_key(cat, "Lang") == ("string", cfg.language)
-    variant = getattr(cfg, "pdf_variant", None)
-    if not variant:
-        pytest.skip("no pdf_variant configured: the PDF is not expected to be tagged")
-    assert pdf.doc.xref_get_key(cat, "StructTreeRoot")[0] == "xref"
-    assert "true" in pdf.doc.xref_get_key(cat, "MarkInfo")[1].lower()
+    # Tagged (structure tree, MarkInfo) exactly when a PDF variant is configured.
+    if cfg.pdf_variant == "none":
+        assert pdf.doc.xref_get_key(cat, "StructTreeRoot")[0] == "null"
+    else:
+        assert pdf.doc.xref_get_key(cat, "StructTreeRoot")[0] == "xref"
+        assert "true" in pdf.doc.xref_get_key(cat, "MarkInfo")[1].lower()
 
 
 # ---------------------------------------------------------------- sample book
@@ -467,3 +468,14 @@ def test_letter_paper_and_xref_pages(tmp_path):
     assert 2 in toc_levels
     toc_page = doc[1].get_text()
     assert "Examples" not in toc_page            # h3 are left out of the contents at depth 2
+
+
+@pytest.mark.parametrize("variant, tagged", [(None, True), ("none", False)])
+def test_pdf_is_tagged_unless_pdf_variant_is_none(tmp_path, variant, tagged):
+    from aixbook.build import build
+    files = {"book.toml": f'pdf_variant = "{variant}"\n'} if variant else None
+    site = write_site(tmp_path / "s", {"docs/a.md": "## A\n\ntext\n"}, files=files)
+    doc = pymupdf.open(build(site, ("pdf",), tmp_path / "out").outputs["pdf"])
+    cat = doc.pdf_catalog()
+    assert (doc.xref_get_key(cat, "StructTreeRoot")[0] == "xref") is tagged
+    assert ("true" in doc.xref_get_key(cat, "MarkInfo")[1].lower()) is tagged

@@ -8,7 +8,7 @@ from collections import Counter
 
 import lxml.html
 
-from conftest import CORPUS, SITE_DIR, needs_corpus
+from helpers import CORPUS, SITE_DIR, needs_corpus
 
 pytestmark = needs_corpus
 

@@ -1,0 +1,74 @@
+"""Shared test helpers and constants (no fixtures: those live in conftest.py).
+
+Test modules import these with ``from helpers import …``: pytest's default
+``prepend`` import mode puts tests/ (it has no __init__.py) on sys.path.
+"""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+CORPUS = ROOT.parent / "shared" / "corpus" / "ai-exchange"
+SAMPLE = ROOT / "book"
+SITE_DIR = CORPUS / "content" / "ai_exchange"
+# A fixed date makes the built files comparable between runs.
+EPOCH = "1764000000"
+
+
+def corpus_present() -> bool:
+    return (SITE_DIR / "hugo.yaml").is_file()
+
+
+needs_corpus = pytest.mark.skipif(
+    not corpus_present(),
+    reason=f"the AI Exchange corpus is not at {CORPUS} (tests read it from ../shared, never a copy)")
+
+
+HUGO_YAML = """\
+baseURL: https://example.org/
+title: Test Site
+languageCode: en-us
+markup:
+  goldmark:
+    renderer:
+      unsafe: true
+menu:
+  docs:
+{menu}
+"""
+
+
+def write_site(root: Path, pages: dict[str, str], *, menu: list[str] | None = None,
+               redirects: dict[str, str] | None = None, files: dict[str, str | bytes] | None = None) -> Path:
+    """Write a throwaway Hugo site: ``pages`` maps "docs/a.md" → Markdown (front matter added
+    when missing); ``menu`` lists docs stems in order (default: every docs page given);
+    ``redirects`` maps "/go/x/" → destination; ``files`` are written as they are."""
+    root.mkdir(parents=True, exist_ok=True)
+    stems = menu if menu is not None else [Path(p).stem for p in pages if p.startswith("docs/")]
+    menu_yaml = "\n".join(f"    - name: \"{s}\"\n      pageRef: /docs/{s}\n      weight: {i + 1}"
+                          for i, s in enumerate(stems)) or "    []"
+    if not (files and "hugo.yaml" in files):
+        (root / "hugo.yaml").write_text(HUGO_YAML.format(menu=menu_yaml), encoding="utf-8")
+    for rel, text in pages.items():
+        path = root / "content" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not text.startswith(("---", "+++")):
+            text = f"---\ntitle: {Path(rel).stem}\n---\n" + textwrap.dedent(text)
+        path.write_text(text, encoding="utf-8")
+    if redirects:
+        data = {"hosting": {"redirects": [{"source": s, "destination": d, "type": 302}
+                                          for s, d in redirects.items()]}}
+        (root / "firebase.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    for rel, content in (files or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
