@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import platform
 import sys
 from types import ModuleType
@@ -44,6 +45,29 @@ def harfbuzz_subset_available() -> bool:
     from weasyprint.text import ffi
 
     return getattr(ffi, "harfbuzz_subset", None) is not None
+
+
+#: The Debian/Ubuntu package that gives WeasyPrint fast font subsetting.
+SUBSET_PACKAGE = "libharfbuzz-subset0"
+SLOW_SUBSETTING = (
+    f"fonts are subset in pure Python (fontTools), which makes a PDF about twice as slow; "
+    f"install HarfBuzz's subsetter: sudo apt-get install {SUBSET_PACKAGE} (Debian/Ubuntu)"
+)
+_warned_subsetting = False
+
+
+def warn_slow_subsetting() -> None:
+    """Say once per process, in one line, that fonts are subset the slow way and which
+    package fixes it (WeasyPrint itself says so once per font, in three lines)."""
+    global _warned_subsetting
+    if not _warned_subsetting:
+        _warned_subsetting = True
+        logging.getLogger(__name__).warning(SLOW_SUBSETTING)
+
+
+def warn_if_subsetting_is_slow() -> None:
+    if not harfbuzz_subset_available():
+        warn_slow_subsetting()
 
 
 def _pango_version() -> str:
@@ -93,9 +117,8 @@ def report() -> tuple[list[tuple[str, str]], bool]:
                 "HarfBuzz subsetting",
                 "available"
                 if harfbuzz_subset_available()
-                else "missing: fonts are subset in pure Python, about twice as slow; install "
-                + INSTALL["Debian/Ubuntu"].split()[-2]
-                + " (Debian/Ubuntu)",
+                else f"missing: fonts are subset in pure Python, about twice as slow; install {SUBSET_PACKAGE}"
+                " (Debian/Ubuntu)",
             ),
         ]
     except BuildError as exc:

@@ -79,8 +79,12 @@ class _Collector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        # About this machine's libraries, not about the book.
+        # About this machine's libraries, not about the book (and repeated for every
+        # font): one line naming the package to install instead, not counted by --strict.
         if "HarfBuzz" in message:
+            from ..doctor import warn_slow_subsetting
+
+            warn_slow_subsetting()
             return
         self.into.append(RenderWarning(self.label, message))
 
