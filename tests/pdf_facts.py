@@ -95,6 +95,11 @@ def table_headers(path) -> dict:
         return {"th": th, "scoped": scoped, "refs": refs, "resolved": resolved, "ids": len(ids)}
 
 
+def link_pages(facts: Facts) -> list[list]:
+    """Per page, the sorted destination pages (or URIs) of its links, rectangles left out."""
+    return [sorted({(kind, str(to)) for kind, to, _, _ in page}) for page in facts.links]
+
+
 def norm(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()
 

@@ -117,7 +117,9 @@ def _progress():
 @click.option("--toc-depth", type=click.IntRange(1, 4), default=None, help="Heading levels in the contents.")
 @click.option("--allow-remote", is_flag=True, default=None,
               help="Fetch http(s) images (10 s timeout, 10 MB cap); default: show them as links.")
-def build(site, formats, output_dir, config_path, strict, paper, xref_pages, toc_depth, allow_remote):
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes laying out the PDF's chapters (default: every usable CPU, or book.toml).")
+def build(site, formats, output_dir, config_path, strict, paper, xref_pages, toc_depth, allow_remote, jobs):
     """Build the book: PDF, EPUB and one-page HTML into output/."""
     from .build import DEFAULT_FORMATS
     from .build import build as do_build
@@ -128,7 +130,7 @@ def build(site, formats, output_dir, config_path, strict, paper, xref_pages, toc
         try:
             return do_build(site or Path("book"), formats or DEFAULT_FORMATS, output_dir or Path("output"),
                             config_path, strict, progress=progress, paper=paper,
-                            xref_pages=xref_pages, toc_depth=toc_depth, allow_remote=allow_remote)
+                            xref_pages=xref_pages, toc_depth=toc_depth, allow_remote=allow_remote, jobs=jobs)
         finally:
             if progress:
                 progress.stop()

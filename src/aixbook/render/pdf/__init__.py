@@ -83,15 +83,27 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     """Write ``book`` as a PDF to ``target``: front page, contents and every chapter, tagged as
     the config's ``pdf_variant`` says; a preview has neither front page nor contents and is untagged.
 
+    The release PDF is laid out in parts (front matter, each chapter), ``options.jobs``
+    at a time, reusing parts kept in ``options.cache_dir`` (render/pdf/pipeline.py).
+
     Returns the page count and what WeasyPrint warned about (missing resources,
     unknown anchors); raises nothing for those: a strict build decides.
+
+    Raises:
+        BuildError: a part could not be laid out (one line naming it).
     """
     weasyprint()  # a missing system library is one clear line, not a traceback
     warn_if_subsetting_is_slow()
     if options.preview:
         doc = assemble(book, front=False, toc=False, body_class="book preview")
-        variant = None
-    else:
-        doc = assemble(book)
-        variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
-    return render_document(doc, target, paper=book.config.paper, pdf_variant=variant)
+        return render_document(doc, target, paper=book.config.paper, pdf_variant=None)
+    from .pipeline import render_parts
+
+    return render_parts(book, target, options)
+
+
+def render_single(book: Book, target: Path) -> RenderResult:
+    """The release PDF as one WeasyPrint document: what the parts must reproduce (tests
+    compare the two)."""
+    variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
+    return render_document(assemble(book), target, paper=book.config.paper, pdf_variant=variant)
