@@ -35,14 +35,19 @@ _NOT_DRAWN = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xFE0E, 0xFE0F, 0x00AD}
 
 @lru_cache(maxsize=1)
 def shipped_coverage() -> frozenset[int]:
-    """Every code point some shipped font has a glyph for."""
-    from fontTools.ttLib import TTFont
-
+    """Every code point some shipped font has a glyph for (read by HarfBuzz: fontTools
+    takes half a second over the CJK font's cmap, on every build)."""
     covered: set[int] = set()
     for font in sorted(FONTS_DIR.glob("*.[ot]tf")):
-        with TTFont(font, lazy=True, fontNumber=0) as tt:
-            cmap = tt.getBestCmap() or {}
-            covered.update(cmap)
+        try:
+            from .harfbuzz import code_points
+
+            covered.update(code_points(str(font)))
+        except Exception:  # an old HarfBuzz without hb_set_next_many
+            from fontTools.ttLib import TTFont
+
+            with TTFont(font, lazy=True, fontNumber=0) as tt:
+                covered.update(tt.getBestCmap() or {})
     return frozenset(covered)
 
 

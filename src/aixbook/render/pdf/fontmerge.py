@@ -12,7 +12,6 @@ Unicode map are shared.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from functools import lru_cache
@@ -23,6 +22,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from ...resources import FONTS_DIR
+from .harfbuzz import open_face
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +31,23 @@ _BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>")
 
 @lru_cache(maxsize=1)
 def _font_files() -> dict[str, str]:
-    return {hashlib.sha256(f.read_bytes()).hexdigest(): str(f) for f in sorted(FONTS_DIR.glob("*.[ot]tf"))}
+    from .layout import font_fingerprint
+
+    files = {}
+    for f in sorted(FONTS_DIR.glob("*.[ot]tf")):
+        data = f.read_bytes()
+        files[font_fingerprint(data, len(data))] = str(f)
+    return files
 
 
 def subset_font(path: str, index: int, glyphs: set[int]) -> bytes | None:
     """The font at ``path`` subset to ``glyphs`` (ids kept) by WeasyPrint's own code."""
     from weasyprint.pdf.fonts import Font
-    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+    from weasyprint.text.ffi import harfbuzz_subset
 
     if not harfbuzz_subset:
         return None
-    _declare(ffi)
-    blob = harfbuzz.hb_blob_create_from_file(path.encode())
-    face = ffi.gc(harfbuzz.hb_face_create(blob, index), harfbuzz.hb_face_destroy)
-    harfbuzz.hb_blob_destroy(blob)
+    face = open_face(path, index)
 
     class Face:  # what Font._harfbuzz_subset reads and writes
         def __init__(self) -> None:
@@ -56,19 +59,6 @@ def subset_font(path: str, index: int, glyphs: set[int]) -> bytes | None:
     subset = Face()
     Font._harfbuzz_subset(subset, dict.fromkeys(glyphs, ""), False)
     return subset.file_content or None
-
-
-_declared = False
-
-
-def _declare(ffi) -> None:
-    global _declared
-    if not _declared:
-        ffi.cdef(
-            "hb_blob_t * hb_blob_create_from_file (const char *file_name);"
-            "hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);"
-        )
-        _declared = True
 
 
 def parse_widths(w: Array) -> dict[int, object]:

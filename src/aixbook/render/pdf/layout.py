@@ -99,13 +99,27 @@ class FontFiles:
         self.found: dict[str, tuple[str, int]] = {}
 
     def __call__(self, document, pdf) -> None:
-        from weasyprint.text.fonts import get_hb_object_data
+        from weasyprint.text.ffi import ffi, harfbuzz
 
         for font in document.fonts.values():
             if font.hash in self.found or font.bitmap:
                 continue
-            data = get_hb_object_data(font.hb_face)
-            self.found[font.hash] = (hashlib.sha256(data).hexdigest(), int(font.index))
+            blob = harfbuzz.hb_face_reference_blob(font.hb_face)
+            try:
+                length = ffi.new("unsigned int *")
+                data = ffi.buffer(harfbuzz.hb_blob_get_data(blob, length), length[0])
+                self.found[font.hash] = (font_fingerprint(data, length[0]), int(font.index))
+            finally:
+                harfbuzz.hb_blob_destroy(blob)
+
+
+def font_fingerprint(data, size: int) -> str:
+    """A font file told apart by its size and its first and last 64 KiB (not all 4 MB of
+    the CJK font, once per part)."""
+    h = hashlib.sha256(str(size).encode())
+    h.update(bytes(data[:65536]))
+    h.update(bytes(data[max(0, size - 65536) : size]))
+    return h.hexdigest()
 
 
 def _page_name(page) -> str:

@@ -18,7 +18,13 @@ patched code that no longer fits).
   write, and splits an alpha channel into a soft mask even when it is fully opaque
   (all 29 images of the AI Exchange). The patch writes an 8-bit RGB or grey PNG's own
   compressed rows (the PNG predictors PDF understands), and an opaque RGBA PNG as RGB
-  without a mask; everything else goes to WeasyPrint's own code.
+  without a mask, compressed once; everything else goes to WeasyPrint's own code.
+- WeasyPrint ``draw_text`` draws each dot of a ``leader()`` as its own text box: about
+  15,000 in the contents and the index, each re-shaped by Pango, most of the time those
+  pages take. A text box identical to the one drawn just before it but for its x (same
+  Pango layout, text, style, line; what a leader is made of) is written as the same
+  operators with the new x, when the stream is in the state it was in for that one.
+  The bytes written are the same (tests/test_pdf_patches.py compares them).
 """
 
 from __future__ import annotations
@@ -45,10 +51,24 @@ PATCHES = (
     Patch("pydyf:PDF.page_references", "060bf90aad55931b", "page references rebuilt per structure element"),
     Patch("weasyprint.images:rotate_pillow_image", "5d81fb4d762fe502", "images with EXIF copied and re-encoded"),
     Patch("weasyprint.images:RasterImage.get_x_object", "1f590111444639aa", "PNGs re-encoded at every write"),
+    Patch("weasyprint.draw:draw_text", "ebaf96239c6ca363", "every leader dot shaped and drawn anew"),
     # Not replaced, but relied on: the tag builder keeps each table cell's structure
     # element as ``box.mark`` (weasy.TableHeaders reads it).
     Patch("weasyprint.pdf.tags:_build_box_tree", "f716251a83e7096e", "table cells keep their element as box.mark"),
+    # What the leader replay relies on: draw_first_line writes one Tm for the box's x, the
+    # stream's state is what begin_text/end_text/set_color/set_alpha/set_font_size keep.
+    Patch("weasyprint.draw.text:draw_first_line", "1bb8eae6d88e71b1", "one text matrix per text box"),
+    Patch("weasyprint.pdf.stream:Stream.begin_text", "bf5f18b4689d4512", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.end_text", "967bc1ae82320060", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.set_color", "d289ec41ef8285c2", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.set_alpha", "c9c74350fd9a8fb5", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.set_font_size", "34b9096d1555895d", "stream state"),
+    # fontmerge.py subsets fonts with it; combine.py nests the outline with it.
+    Patch("weasyprint.pdf.fonts:Font._harfbuzz_subset", "f80805663ede8080", "font subsetting"),
+    Patch("weasyprint.document:Document.make_bookmark_tree", "6af34e059bb862e2", "outline nesting"),
 )
+#: How many of ``PATCHES`` replace code (the rest are read or relied on).
+REPLACED = 4
 
 _applied: list[str] | None = None
 
@@ -126,7 +146,18 @@ def apply() -> list[str]:
 
     get_x_object.__aixbook_original__ = original_x_object  # type: ignore[attr-defined]
     images.RasterImage.get_x_object = get_x_object
-    _applied = [p.owner for p in PATCHES[:3]]
+
+    import weasyprint.draw as draw
+
+    original_draw_text = draw.draw_text
+
+    def draw_text(stream, textbox, offset_x, text_overflow, *args, **kwargs):
+        if not _replay(stream, textbox, text_overflow, args, kwargs):
+            _record(stream, textbox, text_overflow, args, kwargs, original_draw_text, offset_x)
+
+    draw_text.__aixbook_original__ = original_draw_text  # type: ignore[attr-defined]
+    draw.draw_text = draw_text
+    _applied = [p.owner for p in PATCHES[:REPLACED]]
     return _applied
 
 
@@ -140,6 +171,83 @@ def _page_references(self):
         refs = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
         cached = self.__dict__["_aixbook_page_refs"] = (len(kids), refs)
     return cached[1]
+
+
+# ---------------------------------------------------------------- leaders
+
+#: Off only in tests that compare with WeasyPrint's own drawing.
+REPLAY = True
+#: Text boxes written by replay in this process (tests check that it happens at all).
+replayed = 0
+
+
+def _replay_key(stream, textbox, text_overflow, args, kwargs):
+    style = textbox.style
+    if (
+        not REPLAY
+        or not textbox.text.isascii()
+        or style["visibility"] != "visible"
+        or style["text_decoration_line"] not in ("none", (), frozenset())
+    ):
+        return None
+    return (
+        id(textbox.pango_layout),
+        textbox.text,
+        id(style),
+        textbox.position_y,
+        textbox.baseline,
+        text_overflow,
+        args,
+        tuple(sorted(kwargs.items())),
+    )
+
+
+def _state(stream):
+    return (
+        stream._current_color,
+        stream._current_alpha,
+        stream._current_font,
+        stream._old_font,
+        bool(stream.stream) and stream.stream[-1] == b"ET",  # begin_text reopens it
+    )
+
+
+def _matrix(x: float, y: float) -> bytes:
+    from pydyf import _to_bytes
+
+    return b" ".join((_to_bytes(1), _to_bytes(0), _to_bytes(0), _to_bytes(-1), _to_bytes(x), _to_bytes(y), b"Tm"))
+
+
+def _replay(stream, textbox, text_overflow, args, kwargs) -> bool:
+    key = _replay_key(stream, textbox, text_overflow, args, kwargs)
+    last = getattr(stream, "_aixbook_last_text", None)
+    if key is None or last is None or last[0] != key or last[1] != _state(stream):
+        return False
+    _, _, ops, at, after = last
+    ops = list(ops)
+    ops[at] = _matrix(textbox.position_x, textbox.position_y + textbox.baseline)
+    stream.stream.extend(ops)
+    stream._current_color, stream._current_alpha, stream._current_font, stream._old_font = after
+    global replayed
+    replayed += 1
+    return True
+
+
+def _record(stream, textbox, text_overflow, args, kwargs, draw, offset_x) -> None:
+    key = _replay_key(stream, textbox, text_overflow, args, kwargs)
+    before = _state(stream) if key is not None else None
+    start = len(stream.stream)
+    draw(stream, textbox, offset_x, text_overflow, *args, **kwargs)
+    stream._aixbook_last_text = None
+    if key is None:
+        return
+    ops = stream.stream[start:]
+    tm = _matrix(textbox.position_x, textbox.position_y + textbox.baseline)
+    where = [i for i, op in enumerate(ops) if op == tm]
+    if len(where) != 1 or any(not isinstance(op, bytes) for op in ops):
+        return
+    after = (stream._current_color, stream._current_alpha, stream._current_font, stream._old_font)
+    stream._aixbook_last_text = (key, before, tuple(ops), where[0], after)
 
 
 # ---------------------------------------------------------------- images
@@ -158,10 +266,12 @@ def _upright(pillow_image) -> bool:
         return False
 
 
-def png_pixels(data: bytes) -> tuple[str, bytes] | None:
-    """(mode, zlib stream of PNG-filtered rows) of an 8-bit, non-interlaced PNG that PDF can
-    show as it is: RGB or grey as stored, RGBA only when fully opaque (then converted to
-    RGB). None for anything else."""
+def png_pixels(data: bytes) -> tuple[str, bytes, bool] | None:
+    """(mode, zlib stream, whether its rows are PNG-filtered) of an 8-bit, non-interlaced
+    PNG that PDF can show without a mask: RGB or grey as stored (the file's own compressed
+    rows), RGBA only when fully opaque (then its RGB, compressed without PNG filters:
+    half the time of Pillow's filtered PNG encoding, the same size on these images).
+    None for anything else."""
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         return None
     pos, idat, header, transparent = 8, [], None, False
@@ -188,19 +298,18 @@ def png_pixels(data: bytes) -> tuple[str, bytes] | None:
             zlib.decompressobj().decompress(stream[:64])  # a well-formed zlib stream
         except zlib.error:
             return None
-        return ("L" if colour == 0 else "RGB"), stream
+        return ("L" if colour == 0 else "RGB"), stream, True
     if colour == 6:
         from PIL import Image
-        from weasyprint.images import RasterImage
 
         image = Image.open(io.BytesIO(data))
         if image.mode != "RGBA" or image.getchannel("A").getextrema() != (255, 255):
             return None
-        return "RGB", RasterImage._get_png_data(image.convert("RGB"))
+        return "RGB", zlib.compress(image.convert("RGB").tobytes(), 6), False
     return None
 
 
-_pixels: dict[str, tuple[str, bytes] | None] = {}
+_pixels: dict[str, tuple[str, bytes, bool] | None] = {}
 
 
 def _png_x_object(image, interpolate, dpi_ratio):
@@ -215,7 +324,7 @@ def _png_x_object(image, interpolate, dpi_ratio):
     found = _pixels[key]
     if found is None:
         return None
-    mode, stream = found
+    mode, stream, predicted = found
     extra = pydyf.Dictionary(
         {
             "Type": "/XObject",
@@ -228,7 +337,8 @@ def _png_x_object(image, interpolate, dpi_ratio):
         }
     )
     extra["Filter"] = "/FlateDecode"
-    extra["DecodeParms"] = pydyf.Dictionary({"Predictor": 15, "Columns": image.width})
-    if mode == "RGB":
-        extra["DecodeParms"]["Colors"] = 3
+    if predicted:
+        extra["DecodeParms"] = pydyf.Dictionary({"Predictor": 15, "Columns": image.width})
+        if mode == "RGB":
+            extra["DecodeParms"]["Colors"] = 3
     return pydyf.Stream([image.cache_image_data(stream, slot="stream")], extra)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ...assemble import assemble_parts
 from ...errors import BuildError
@@ -41,32 +42,92 @@ class Settled:
 
     numbers: dict[str, str | None]  # target id → printed page number (None: no part has it)
     strings: list[dict[str, str]]  # per part: named strings it inherits
-    starts: list[int] = field(default_factory=list)
+    complete: bool = True  # every part was laid out
 
 
-def settle(sources: list[PartSource], layouts: list[PartLayout]) -> Settled:
-    starts, page = [], 0
-    for layout in layouts:
-        starts.append(page)
-        page += layout.pages
+def settle(sources: list[PartSource], layouts: list[PartLayout | None], guessed: list[dict[str, str]]) -> Settled:
+    """Page numbers and inherited strings from the layouts. A part not laid out yet (None)
+    starts where the parts before it end; its own id is then taken to be on its first
+    page, and nothing after it is known."""
     numbers: dict[str, str | None] = {}
-    for start, layout in zip(starts, layouts, strict=True):
+    page: int | None = 0
+    for src, layout in zip(sources, layouts, strict=True):
+        if page is None:
+            break
+        if layout is None:
+            numbers[src.key] = str(page + 1)
+            page = None
+            continue
         for anchor, index in layout.anchors.items():
-            numbers.setdefault(anchor, str(start + index + 1))
-    for src in sources:
-        for target in src.numbered:
-            numbers.setdefault(target, None)
+            numbers.setdefault(anchor, str(page + index + 1))
+        page += layout.pages
+    complete = all(layout is not None for layout in layouts)
+    if complete:
+        for src in sources:
+            for target in src.numbered:
+                numbers.setdefault(target, None)
     strings: list[dict[str, str]] = []
-    carried: dict[str, str] = {}
-    for layout in layouts:
+    carried: dict[str, str] | None = {}
+    for src, layout in zip(sources, layouts, strict=True):
+        if carried is None or layout is None:
+            strings.append(guessed[src.index])
+            carried = None
+            continue
         inherit = {k: v for k, v in carried.items() if k not in layout.assigned}
         strings.append(inherit)
         carried = {**inherit, **layout.assigned}
-    return Settled(numbers, strings, starts)
+    return Settled(numbers, strings, complete)
+
+
+def deferrable(sources: list[PartSource], owner: dict[str, int]) -> set[int]:
+    """Parts that can wait for their numbers: no page number printed anywhere lies after
+    them, so no one needs their page count (the Index)."""
+    last = max((owner[t] for src in sources for t in src.numbered if t in owner), default=-1)
+    return {src.index for src in sources if src.index >= last and src.numbered}
+
+
+def _work(job):
+    return lay_out_footers(job) if isinstance(job, FooterJob) else lay_out(job)
+
+
+class _Layouts:
+    """Layouts by key: from this build, else from the cache, else laid out (and kept)."""
+
+    def __init__(self, cache: PartCache | None, workers: int):
+        self.cache = cache
+        self.workers = workers
+        self.done: dict[str, Any] = {}
+        self.laid_out: list[str] = []
+        self.rounds: list[dict] = []
+
+    def get(self, key: str):
+        if key not in self.done and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.done[key] = hit
+        return self.done.get(key)
+
+    def run(self, batch: list) -> None:
+        """Lay out each (job, key) of ``batch`` not known yet, in parallel."""
+        todo: list[tuple[Any, str]] = []
+        for job, key in batch:
+            if self.get(key) is None and all(key != k for _, k in todo):
+                todo.append((job, key))
+        started = time.perf_counter()
+        for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], _work, self.workers), strict=True):
+            self.done[key] = layout
+            self.laid_out.append(job.key)
+            log.info("laid out %s: %d pages in %.2f s", job.label, layout.pages, layout.seconds)
+            if self.cache:
+                self.cache.put(key, layout)
+        self.rounds.append(
+            {"wall": time.perf_counter() - started, "parts": [[job.key, self.done[key].seconds] for job, key in todo]}
+        )
 
 
 def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResult:
     """Write the release PDF of ``book`` to ``target`` from separately laid-out parts."""
+    begin = time.perf_counter()
     cfg = book.config
     variant = None if cfg.pdf_variant == "none" else cfg.pdf_variant
     workers = options.jobs or pool.default_jobs()
@@ -85,11 +146,18 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     strings = [hinted.get(src.key, guessed[src.index]) for src in sources]
     weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
     key_salt = salt()
-    done: dict[str, PartLayout] = {}
-    laid_out: list[str] = []
+    store = _Layouts(cache, workers)
+    prepared = time.perf_counter() - begin
+
+    def footer_job(layouts) -> tuple[FooterJob, str]:
+        job = FooterJob(tuple(n for layout in layouts for n in layout.names), cfg.paper, cfg.language or "en")
+        return job, job.digest(key_salt)
+
+    # In one process, a part whose numbers are unknown and whose page count no one needs
+    # waits for the numbers instead of being laid out twice; with workers free, it fills a
+    # gap in the first round, and the footers are laid out beside the second.
+    waits = deferrable(sources, owner) if workers == 1 else set()
     layouts: list[PartLayout] = []
-    timings: dict = {"jobs": workers, "rounds": []}
-    clock = time.perf_counter()
     for round_no in range(1, MAX_ROUNDS + 1):
         jobs = [
             job_for(
@@ -104,54 +172,46 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
             for src in sources
         ]
         keys = [job.digest(key_salt) for job in jobs]
-        todo: list = []
-        for job, key in zip(jobs, keys, strict=True):
-            if key in done:
-                continue
-            hit = cache.get(key) if cache else None
-            if hit is not None:
-                done[key] = hit
-            elif key not in {k for _, k in todo}:
-                todo.append((job, key))
-        started = time.perf_counter()
-        for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], lay_out, workers), strict=True):
-            done[key] = layout
-            laid_out.append(job.key)
-            log.info("laid out %s: %d pages in %.2f s", job.label, layout.pages, layout.seconds)
-            if cache:
-                cache.put(key, layout)
-        timings["rounds"].append(
-            {"wall": time.perf_counter() - started, "parts": [[job.key, done[key].seconds] for job, key in todo]}
-        )
-        layouts = [done[key] for key in keys]
-        settled = settle(sources, layouts)
+        waiting = {i for i in waits if any(t not in numbers for t in sources[i].numbered)}
+        batch: list[tuple[Any, str]] = [
+            (job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting
+        ]
+        if layouts and workers > 1:
+            # The footers as the last layouts say the pages are named: laid out beside the
+            # parts that are laid out again, and used if those keep their page count.
+            batch.append(footer_job(layouts))
+        store.run(batch)
+        found = [store.done.get(key) for key in keys]
+        settled = settle(sources, found, guessed)
         wanted = [{t: settled.numbers.get(t) for t in src.numbered} for src in sources]
         given = [dict(job.numbers) for job in jobs]
-        if wanted == given and settled.strings == [dict(job.strings) for job in jobs]:
-            break
+        if settled.complete:
+            layouts = [layout for layout in found if layout is not None]
+            if wanted == given and settled.strings == [dict(job.strings) for job in jobs]:
+                break
         log.info("round %d: numbers or strings moved, laying out again where they did", round_no)
         numbers, strings = settled.numbers, settled.strings
     else:
         raise BuildError(f"the PDF's page numbers did not settle after {MAX_ROUNDS} layouts")
-    names = tuple(name for layout in layouts for name in layout.names)
-    footer_job = FooterJob(names, cfg.paper, cfg.language or "en")
-    footer_key = footer_job.digest(key_salt)
-    footers = cache.get(footer_key) if cache else None
-    if footers is None:
-        footers = pool.run([footer_job], lay_out_footers, 1)[0]
-        laid_out.append("footers")
-        timings["footers"] = footers.seconds
-        if cache:
-            cache.put(footer_key, footers)
+    job, footer_key = footer_job(layouts)
+    if store.get(footer_key) is None:
+        store.run([(job, footer_key)])
+    footers = store.done[footer_key]
     warnings = [RenderWarning("pdf", w) for layout in layouts for w in layout.warnings]
     warnings += [RenderWarning("pdf", w) for w in footers.warnings]
     started = time.perf_counter()
     warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target)]
-    timings["combine"] = time.perf_counter() - started
-    timings["render"] = time.perf_counter() - clock
-    timings["pages"] = {layout.key: layout.pages for layout in layouts}
     if cache:
-        cache.save_timings(timings)
+        cache.save_timings(
+            {
+                "jobs": workers,
+                "prepare": prepared,
+                "rounds": store.rounds,
+                "combine": time.perf_counter() - started,
+                "render": time.perf_counter() - begin,
+                "pages": {layout.key: layout.pages for layout in layouts},
+            }
+        )
         cache.save_hints(
             {
                 "numbers": {k: v for k, v in settled.numbers.items() if v is not None},
@@ -159,4 +219,4 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
             }
         )
         cache.prune(set(keys) | {footer_key})
-    return RenderResult(pages=sum(layout.pages for layout in layouts), warnings=warnings, laid_out=laid_out)
+    return RenderResult(pages=sum(layout.pages for layout in layouts), warnings=warnings, laid_out=store.laid_out)
