@@ -131,7 +131,7 @@ def test_cache_lays_out_only_what_changed(tmp_path, epoch):
     cache = out / ".cache"
     book = load_book(site)
     first = render(book, out / "a.pdf", jobs=2, cache=cache)
-    assert set(first.laid_out) == {"front", *(rc.chapter.key for rc in book.chapters), "footers"}
+    assert set(first.laid_out) == {"front", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
     assert render(load_book(site), out / "b.pdf", jobs=2, cache=cache).laid_out == []
     assert (out / "a.pdf").read_bytes() == (out / "b.pdf").read_bytes()
     page = site / "content/docs/b.md"
@@ -155,7 +155,7 @@ def test_cache_lays_out_everything_after_a_style_change(tmp_path, epoch, monkeyp
         fh.write("\np { color: #111112; }\n")
     monkeypatch.setattr(weasy, "STYLES_DIR", styles)
     again = render(book, tmp_path / "b.pdf", jobs=2, cache=cache)
-    assert set(again.laid_out) >= {"front", *(rc.chapter.key for rc in book.chapters)}
+    assert set(again.laid_out) >= {"front", "toc", *(rc.chapter.key for rc in book.chapters)}
 
 
 def test_damaged_cache_entries_are_laid_out_again(tmp_path, epoch):
@@ -170,7 +170,7 @@ def test_damaged_cache_entries_are_laid_out_again(tmp_path, epoch):
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2])
     again = render(book, tmp_path / "b.pdf", jobs=1, cache=cache)
-    assert set(again.laid_out) == {"front", *(rc.chapter.key for rc in book.chapters), "footers"}
+    assert set(again.laid_out) == {"front", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
 
 
@@ -244,7 +244,7 @@ def test_killed_worker_fails_the_build_in_one_line(tmp_path):
     lines = err.strip().splitlines()
     assert proc.returncode not in (0, 130)
     assert len(lines) == 1, err
-    assert "killed by SIGKILL" in lines[0] and ("chapter '" in lines[0] or "front matter" in lines[0])
+    assert "killed by SIGKILL" in lines[0] and ("chapter '" in lines[0] or "front page" in lines[0] or "contents" in lines[0])
     assert previous.read_bytes() == b"the previous PDF"
     assert sorted(p.name for p in out.iterdir()) == [".cache", "ai-exchange.pdf"]
     time.sleep(0.5)

@@ -311,10 +311,10 @@ def _toc_children(rc: ResolvedChapter, depth: int) -> str:
 
 @dataclass(frozen=True)
 class Chunk:
-    """One piece of the document's body that starts on a new page: the front matter (front
-    page and contents) or one chapter. The release PDF lays each out on its own."""
+    """One piece of the document's body that starts on a new page: the front page, the
+    contents, or one chapter. The release PDF lays each out on its own."""
 
-    key: str  # "front", or the chapter's key (its section id)
+    key: str  # "front", "toc", or the chapter's key (its section id)
     title: str
     html: str
     resources: dict[str, Path] = field(default_factory=dict)
@@ -372,7 +372,8 @@ def assemble_parts(
     inline_css: str = "",
     body_class: str = "book",
 ) -> Parts:
-    """``assemble``, cut where pages break anyway: the front matter, then each chapter."""
+    """``assemble``, cut where pages break anyway: the front page, the contents, then each
+    chapter."""
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
     date = build_date().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -396,14 +397,12 @@ def assemble_parts(
         head.append(f"<style>{inline_css}</style>")
     head.append("</head>")
     chunks: list[Chunk] = []
-    matter: list[str] = []
-    resources: dict[str, Path] = {}
     if front:
-        matter.append(f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>')
+        resources: dict[str, Path] = {}
+        cover = f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>'
+        chunks.append(Chunk("front", "front page", cover, resources))
     if toc:
-        matter.append(toc_html(book, chapters, cfg.toc_depth))
-    if matter:
-        chunks.append(Chunk("front", "front matter", "\n".join(matter), resources))
+        chunks.append(Chunk("toc", "contents", toc_html(book, chapters, cfg.toc_depth)))
     for rc in chapters:
         resources = {}
         cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
