@@ -63,8 +63,10 @@ def _pss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(args: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak MB of the process tree) of one command."""
+def run(args: list[str], memory: bool = False) -> tuple[float, float]:
+    """(wall seconds, peak MB of the process tree) of one command. Memory is sampled only
+    when asked: reading every process's page tables 20 times a second takes CPU from the
+    build on a 2-core machine, so timed runs are not sampled."""
     peak = [0.0]
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
@@ -76,11 +78,13 @@ def run(args: list[str]) -> tuple[float, float]:
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if memory:
+        sampler.start()
     _, err = proc.communicate()
     wall = time.perf_counter() - start
     done.set()
-    sampler.join()
+    if memory:
+        sampler.join()
     if proc.returncode != 0:
         sys.exit(f"failed: {' '.join(args)}\n{err.decode()}")
     return wall, peak[0]
@@ -168,6 +172,10 @@ def main() -> None:
             for name, step in steps.items():
                 results.setdefault(name, []).append(step(i))
                 print(f"  run {i + 1}: {name}: {results[name][-1][0]:.1f} s", file=sys.stderr)
+        memory = {
+            "bare": run([PY, "-c", BARE, str(dump), str(work / "bare.pdf")], memory=True)[1],
+            "cold -j 2": run(aix + [args.repo, "-f", "pdf", "-o", str(work / "mem"), "-j", "2"], memory=True)[1],
+        }
         for name, folder in (("cold -j 2", "j2"), ("cold -j 1", "j1")):
             best = min(range(args.runs), key=lambda i: results[name][i][0])
             timings[name] = json.loads((work / f"{folder}-timings-{best}" / "timings.json").read_text())
@@ -175,15 +183,15 @@ def main() -> None:
         sizes = {"bare": (work / "bare.pdf").stat().st_size, "aixbook": (work / "j2" / "ai-exchange.pdf").stat().st_size}
     finally:
         pass
-    bare, bare_mb = min(results["bare"])
-    print(f"\n{'step (real book, PDF/UA on)':<40}{'seconds':>9}{'× bare':>9}{'peak MB':>9}{'target':>10}")
+    bare, _ = min(results["bare"])
+    print(f"\n{'step (real book, PDF/UA on)':<40}{'seconds':>9}{'× bare':>9}{'target':>10}")
     targets = {"cold -j 2": "≤ 0.50", "cold -j 1": "≤ 0.80", "edit chapter 2, warm, -j 2": "≤ 0.20",
                "cold -j 4": "(0.40)"}
     for name in results:
-        secs, mb = min(results[name])
-        print(f"{name:<40}{secs:>9.2f}{secs / bare:>9.2f}{mb:>9.0f}{targets.get(name, ''):>10}")
-    j2, j2_mb = min(results["cold -j 2"])
-    print(f"\npeak memory, -j 2 / bare: {j2_mb / bare_mb:.2f} (target ≤ 1.5)")
+        secs, _ = min(results[name])
+        print(f"{name:<40}{secs:>9.2f}{secs / bare:>9.2f}{targets.get(name, ''):>10}")
+    print(f"\npeak memory of the process tree (PSS, a separate run): bare {memory['bare']:.0f} MB, cold -j 2 "
+          f"{memory['cold -j 2']:.0f} MB: {memory['cold -j 2'] / memory['bare']:.2f} × bare (target ≤ 1.5)")
     parts = {k: t for r in timings["cold -j 1"]["rounds"] for k, t in r["parts"]}
     slow = max(parts, key=parts.get)
     print(f"critical path (slowest part, -j 1 run): {slow} {parts[slow]:.2f} s = {parts[slow] / bare:.2f} × bare")

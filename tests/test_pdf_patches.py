@@ -168,3 +168,17 @@ def test_leader_dots_written_as_weasyprint_writes_them(monkeypatch):
         before = patches.replayed
         assert lay_out(job).pdf == theirs, src.key
         assert patches.replayed - before > 100, "the leader dots were not replayed"
+
+
+def test_stream_level_is_pydyf_s_unless_asked():
+    import pydyf
+
+    patches.apply()
+    stream = pydyf.Stream([b"BT /F1 12 Tf (hello) Tj ET"] * 200, compress=True)
+    original = pydyf.Stream.data.fget.__aixbook_original__
+    assert stream.data == original(stream)                  # level 9, byte for byte
+    with patches.zlib_level(1):
+        fast = stream.data
+    assert fast != original(stream)
+    body = fast.split(b"\nstream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
+    assert zlib.decompress(body) == b"\n".join([b"BT /F1 12 Tf (hello) Tj ET"] * 200)

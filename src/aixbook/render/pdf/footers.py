@@ -93,7 +93,8 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
         )
         out = io.BytesIO()
         fonts = FontFiles()
-        document.write_pdf(out, finisher=fonts)
+        with patches.zlib_level(1):  # drawn into the pages, compressed again
+            document.write_pdf(out, finisher=fonts)
     return FooterLayout(
         job.key,
         out.getvalue(),

@@ -55,7 +55,8 @@ def lay_out(job: PartJob) -> PartLayout:
         fonts = FontFiles()
         finish = Finish(TableHeaders(prefix=f"{job.key}-"), fonts) if job.pdf_variant else fonts
         out = io.BytesIO()
-        document.write_pdf(out, finisher=finish, **opts)
+        with patches.zlib_level(1):  # taken apart and compressed again when combined
+            document.write_pdf(out, finisher=finish, **opts)
     return PartLayout(
         key=job.key,
         pdf=out.getvalue(),
