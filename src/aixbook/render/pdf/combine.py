@@ -32,7 +32,7 @@ from .layout import PartLayout
 from .parts import SENTINEL
 
 
-def combine(parts: list[PartLayout], footers: FooterLayout | None, target: Path) -> list[str]:
+def combine(parts: list[PartLayout], footers: list[FooterLayout], target: Path) -> list[str]:
     """Write the parts, in order, as one PDF to ``target``; returns warnings (links whose
     target is in no part)."""
     out = pikepdf.new()
@@ -63,14 +63,16 @@ def combine(parts: list[PartLayout], footers: FooterLayout | None, target: Path)
     known = _dests(out, dests)
     found = _links(out, known)
     _outline(out, parts)
-    footer_src = None
-    if footers is not None:
-        footer_src, footer_fonts = _footer_fonts(out, footers)
+    footer_pages, footer_sources = [], []
+    for footer in footers:
+        footer_src, footer_fonts = _footer_fonts(out, footer)
+        footer_sources.append(footer_src)  # its pages live as long as it does
+        footer_pages.extend(footer_src.pages)
         if footer_fonts is not None:
-            font_dicts.append((footer_fonts, footers.fonts))
+            font_dicts.append((footer_fonts, footer.fonts))
     merge_fonts(out, font_dicts)
-    if footer_src is not None:
-        _draw_footers(out, footer_src)
+    if footer_pages:
+        _draw_footers(out, footer_pages)
     out.save(
         target,
         deterministic_id=True,
@@ -247,11 +249,10 @@ def _footer_fonts(out: pikepdf.Pdf, footers: FooterLayout):
     return src, copied
 
 
-def _draw_footers(out: pikepdf.Pdf, src: pikepdf.Pdf) -> None:
+def _draw_footers(out: pikepdf.Pdf, footers: list) -> None:
     """Each footer page drawn over its book page, inside a pagination artifact: its content
     appended to the page's own where the two use the same resources, else as a form."""
-    for number, page in enumerate(out.pages):
-        footer = src.pages[number]
+    for number, (page, footer) in enumerate(zip(out.pages, footers, strict=True)):
         content = b"\n".join(_contents(footer.obj))
         inline = _share_resources(out, page.obj, footer.obj)
         if inline:

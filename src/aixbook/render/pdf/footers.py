@@ -2,6 +2,12 @@
 one empty page for each page of the book, with the same named pages, drawing nothing but
 the stylesheet's ``@bottom-center`` box. The combining step draws each of its pages over
 the book's page as a pagination artifact.
+
+With workers free, the footers are laid out in chunks, side by side: a chunk starts its
+page counter where it starts in the book, and ``counter(pages)``, which would count the
+chunk's pages, is written as the book's page count. Only when the stylesheets cannot
+tell a chunk from the book otherwise: no ``:first``, ``:left``, ``:right``, ``:blank``
+or ``:nth()`` page, no ``counter(pages)`` in another style than decimal.
 """
 
 from __future__ import annotations
@@ -37,10 +43,12 @@ class FooterJob:
     names: tuple[str, ...]  # each page's named page type
     paper: str
     lang: str = "en"
+    first: int = 1  # the book's number of the first page (a chunk)
+    total: int = 0  # the book's page count, when a chunk
 
     @property
     def key(self) -> str:
-        return "footers"
+        return "footers" if not self.total else f"footers {self.first}-{self.first + len(self.names) - 1}"
 
     @property
     def label(self) -> str:
@@ -52,7 +60,7 @@ class FooterJob:
 
     def digest(self, salt: str) -> str:
         h = hashlib.sha256(salt.encode())
-        h.update("\0".join((self.paper, self.lang, *self.names)).encode())
+        h.update("\0".join((self.paper, self.lang, str(self.first), str(self.total), *self.names)).encode())
         return h.hexdigest()
 
     @property
@@ -88,9 +96,8 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
     from weasyprint import HTML
 
     with capture_warnings("weasyprint", "pdf") as warnings:
-        document = HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher({})).render(
-            stylesheets=weasy.stylesheets(job.paper, FOOTERS_ONLY)
-        )
+        sheets = chunk_stylesheets(job) if job.total else weasy.stylesheets(job.paper, FOOTERS_ONLY)
+        document = HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher({})).render(stylesheets=sheets)
         out = io.BytesIO()
         fonts = FontFiles()
         with patches.zlib_level(1):  # drawn into the pages, compressed again
@@ -103,3 +110,69 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
         fonts.found,
         time.perf_counter() - start,
     )
+
+
+def footer_jobs(names: tuple[str, ...], paper: str, lang: str, workers: int) -> list[FooterJob]:
+    """The footers as one job, or as ``workers`` chunks when the stylesheets allow it."""
+    chunks = min(workers, max(1, len(names) // 40))
+    if chunks < 2 or _print_css_with_total(len(names)) is None:
+        return [FooterJob(names, paper, lang)]
+    size = -(-len(names) // chunks)
+    return [
+        FooterJob(names[start : start + size], paper, lang, first=start + 1, total=len(names))
+        for start in range(0, len(names), size)
+    ]
+
+
+def chunk_stylesheets(job: FooterJob) -> list:
+    from weasyprint import CSS
+
+    text = _print_css_with_total(job.total)
+    assert text is not None
+    tail = "" if job.paper == "A4" else f"@page {{ size: {job.paper}; }}"
+    start = f"@page :first {{ counter-reset: page {job.first}; }}"
+    return [
+        CSS(string=text, base_url=weasy.STYLES_URL, url_fetcher=make_fetcher({})),
+        CSS(string=tail + FOOTERS_ONLY + start, base_url=weasy.STYLES_URL, url_fetcher=make_fetcher({})),
+    ]
+
+
+_PSEUDO_PAGES = {"first", "left", "right", "blank", "nth"}
+
+
+def _print_css_with_total(total: int) -> str | None:
+    """print.css with ``counter(pages)`` written as ``total``; None when a chunk of the
+    footers could not look like the book's (see the module's docstring)."""
+    import tinycss2
+
+    text = (weasy.STYLES_DIR / "print.css").read_text(encoding="utf-8")
+    rules = tinycss2.parse_stylesheet(text)
+    for rule in rules:
+        if rule.type == "at-rule" and rule.lower_at_keyword == "page":
+            prelude = tinycss2.serialize(rule.prelude).lower()
+            if any(f":{pseudo}" in prelude for pseudo in _PSEUDO_PAGES):
+                return None
+            if rule.content is not None and not _replace_pages(rule.content, str(total)):
+                return None
+    return tinycss2.serialize(rules)
+
+
+def _replace_pages(tokens: list, total: str) -> bool:
+    """Replace each ``counter(pages)`` by the string ``total`` in place; False where the
+    page count is asked for in another form."""
+    import tinycss2.ast as ast
+
+    for i, token in enumerate(tokens):
+        if isinstance(token, ast.FunctionBlock):
+            args = [a for a in token.arguments if a.type not in ("whitespace", "comment")]
+            names = [a.lower_value for a in args if a.type == "ident"]
+            if token.lower_name in ("counter", "counters") and "pages" in names:
+                if token.lower_name != "counter" or len(args) != 1:
+                    return False  # counters(), or a counter style
+                tokens[i] = ast.StringToken(token.source_line, token.source_column, total, f'"{total}"')
+                continue
+            if not _replace_pages(token.arguments, total):
+                return False
+        elif isinstance(getattr(token, "content", None), list) and not _replace_pages(token.content, total):
+            return False
+    return True

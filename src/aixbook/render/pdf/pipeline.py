@@ -24,7 +24,7 @@ from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
 from . import pool, weasy
 from .combine import combine
-from .footers import FooterJob, lay_out_footers
+from .footers import FooterJob, footer_jobs, lay_out_footers
 from .layout import PartLayout, lay_out
 from .partcache import PartCache, salt
 from .parts import PartSource, cut, guess_strings, job_for
@@ -149,14 +149,9 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     store = _Layouts(cache, workers)
     prepared = time.perf_counter() - begin
 
-    def footer_job(layouts) -> tuple[FooterJob, str]:
-        job = FooterJob(tuple(n for layout in layouts for n in layout.names), cfg.paper, cfg.language or "en")
-        return job, job.digest(key_salt)
-
-    # In one process, a part whose numbers are unknown and whose page count no one needs
-    # waits for the numbers instead of being laid out twice; with workers free, it fills a
-    # gap in the first round, and the footers are laid out beside the second.
-    waits = deferrable(sources, owner) if workers == 1 else set()
+    # A part whose numbers are unknown and whose page count no one needs (the Index)
+    # waits for the numbers instead of being laid out twice.
+    waits = deferrable(sources, owner)
     layouts: list[PartLayout] = []
     for round_no in range(1, MAX_ROUNDS + 1):
         jobs = [
@@ -173,14 +168,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
         ]
         keys = [job.digest(key_salt) for job in jobs]
         waiting = {i for i in waits if any(t not in numbers for t in sources[i].numbered)}
-        batch: list[tuple[Any, str]] = [
-            (job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting
-        ]
-        if layouts and workers > 1:
-            # The footers as the last layouts say the pages are named: laid out beside the
-            # parts that are laid out again, and used if those keep their page count.
-            batch.append(footer_job(layouts))
-        store.run(batch)
+        store.run([(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting])
         found = [store.done.get(key) for key in keys]
         settled = settle(sources, found, guessed)
         wanted = [{t: settled.numbers.get(t) for t in src.numbered} for src in sources]
@@ -193,12 +181,12 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
         numbers, strings = settled.numbers, settled.strings
     else:
         raise BuildError(f"the PDF's page numbers did not settle after {MAX_ROUNDS} layouts")
-    job, footer_key = footer_job(layouts)
-    if store.get(footer_key) is None:
-        store.run([(job, footer_key)])
-    footers = store.done[footer_key]
+    names = tuple(name for layout in layouts for name in layout.names)
+    footer_batch = [(job, job.digest(key_salt)) for job in footer_jobs(names, cfg.paper, cfg.language or "en", workers)]
+    store.run(footer_batch)
+    footers = [store.done[key] for _, key in footer_batch]
     warnings = [RenderWarning("pdf", w) for layout in layouts for w in layout.warnings]
-    warnings += [RenderWarning("pdf", w) for w in footers.warnings]
+    warnings += [RenderWarning("pdf", w) for footer in footers for w in footer.warnings]
     started = time.perf_counter()
     warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target)]
     if cache:
@@ -218,5 +206,5 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
                 "strings": {src.key: settled.strings[src.index] for src in sources},
             }
         )
-        cache.prune(set(keys) | {footer_key})
+        cache.prune(set(keys) | {key for _, key in footer_batch})
     return RenderResult(pages=sum(layout.pages for layout in layouts), warnings=warnings, laid_out=store.laid_out)
