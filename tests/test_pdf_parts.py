@@ -272,3 +272,31 @@ def test_interrupted_build_stops_every_worker(tmp_path, sig):
     assert sorted(p.name for p in out.iterdir()) == [".cache", "ai-exchange.pdf"]
     time.sleep(0.5)
     assert not [w for w in workers if _alive(w)]
+
+
+def test_untagged_pdf_also_reads_as_the_one_document_pdf(tmp_path, epoch):
+    from aixbook.book import load_book
+    from aixbook.render.pdf import render_single
+
+    book = load_book(small_site(tmp_path / "s"), pdf_variant="none")
+    render_single(book, tmp_path / "single.pdf")
+    render(book, tmp_path / "parts.pdf", jobs=2)
+    assert differences(Facts.read(tmp_path / "single.pdf"), Facts.read(tmp_path / "parts.pdf")) == []
+    with pikepdf.open(tmp_path / "parts.pdf") as pdf:
+        assert "/StructTreeRoot" not in pdf.Root
+
+
+def test_footers_are_chunked_only_where_a_chunk_looks_like_the_book(tmp_path, monkeypatch):
+    from aixbook.render.pdf import footers, weasy
+
+    names = ("front",) + ("",) * 199
+    jobs = footers.footer_jobs(names, "A4", "en", 2)
+    assert [(j.first, len(j.names), j.total) for j in jobs] == [(1, 100, 200), (101, 100, 200)]
+    assert 'counter(page) " / " "200"' in footers._print_css_with_total(200)
+    assert len(footers.footer_jobs(names, "A4", "en", 1)) == 1
+    styles = tmp_path / "styles"
+    shutil.copytree(weasy.STYLES_DIR, styles)
+    with (styles / "print.css").open("a", encoding="utf-8") as fh:
+        fh.write("\n@page :left { margin-left: 30mm; }\n")
+    monkeypatch.setattr(weasy, "STYLES_DIR", styles)
+    assert len(footers.footer_jobs(names, "A4", "en", 2)) == 1
