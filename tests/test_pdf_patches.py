@@ -182,3 +182,18 @@ def test_stream_level_is_pydyf_s_unless_asked():
     assert fast != original(stream)
     body = fast.split(b"\nstream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
     assert zlib.decompress(body) == b"\n".join([b"BT /F1 12 Tf (hello) Tj ET"] * 200)
+
+
+def test_library_lookup_while_importing_weasyprint_gives_ctypes_answers():
+    import ctypes.util
+    import sys
+
+    from aixbook.doctor import _one_library_listing
+
+    names = ["c", "m", "harfbuzz", "pango-1.0", "aixbook-no-such-library"]
+    want = {name: ctypes.util.find_library(name) for name in names}
+    with _one_library_listing():
+        got = {name: ctypes.util.find_library(name) for name in names}
+    if sys.platform.startswith("linux"):
+        assert got == want
+    assert ctypes.util.find_library("c") == want["c"]      # put back afterwards

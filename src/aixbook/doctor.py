@@ -28,7 +28,8 @@ def weasyprint() -> ModuleType:
         return sys.modules["weasyprint"]
     noise = io.StringIO()
     try:
-        with contextlib.redirect_stdout(noise):  # WeasyPrint prints a banner before it raises
+        # WeasyPrint prints a banner before it raises
+        with contextlib.redirect_stdout(noise), _one_library_listing():
             import weasyprint as wp
     except OSError as exc:
         lib = str(exc).split("'")[1] if str(exc).count("'") >= 2 else str(exc)
@@ -37,6 +38,51 @@ def weasyprint() -> ModuleType:
             + "; ".join(f"{where}: {cmd}" for where, cmd in INSTALL.items())
         ) from None
     return wp
+
+
+@contextlib.contextmanager
+def _one_library_listing():
+    """While WeasyPrint is imported, look libraries up in one ``ldconfig -p`` listing.
+
+    cffi asks ``ctypes.util.find_library`` for every bare name WeasyPrint tries (22 of
+    them), and each lookup runs ldconfig, then gcc and ld when ldconfig has no answer: a
+    fifth of a second before every PDF. The answer is the same (ctypes' own pattern on
+    the same listing); a name the listing lacks is not found, and WeasyPrint goes on to
+    the exact file names, which the dynamic loader finds wherever they are."""
+    import ctypes.util
+    import re
+    import struct
+    import subprocess
+
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    try:
+        listing = subprocess.run(
+            ["/sbin/ldconfig", "-p"], capture_output=True, env={"LC_ALL": "C", "LANG": "C"}, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        yield
+        return
+    machine = platform.machine() + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = {
+        "x86_64-64": "libc6,x86-64",
+        "ppc64-64": "libc6,64bit",
+        "sparc64-64": "libc6,64bit",
+        "s390x-64": "libc6,64bit",
+        "ia64-64": "libc6,IA-64",
+    }.get(machine, "libc6")
+
+    def find_library(name):
+        found = re.search(rb"\s+(lib%s\.[^\s]+)\s+\(%s" % (re.escape(name.encode()), abi.encode()), listing)
+        return found.group(1).decode() if found else None
+
+    original = ctypes.util.find_library
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
 
 
 def harfbuzz_subset_available() -> bool:
