@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Issue 10's targets on the real book, measured as ratios in one run on this machine.
 
-    python bench/bench_pdf.py [REPO] [--runs N]     (default: ../shared/corpus/ai-exchange, 2 runs)
+    python bench/bench_pdf.py [REPO] [--runs N] [--before SRC]
+        (default: ../shared/corpus/ai-exchange, 2 runs; --before: the src/ folder of an
+        older checkout, whose `aixbook build -f pdf` is timed in the same run)
 
 Every step runs in a fresh process; the steps are interleaved and each one's fastest run
 counts (a single run on a shared 2-core machine varies by more than what is measured).
@@ -123,6 +125,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("repo", nargs="?", default=str(ROOT.parent / "shared" / "corpus" / "ai-exchange"))
     ap.add_argument("--runs", type=int, default=2)
+    ap.add_argument("--before", help="src/ folder of an older aixbook to time alongside")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="aixbook-bench-pdf-"))
     aix = [PY, "-m", "aixbook", "-q", "build"]
@@ -161,6 +164,10 @@ def main() -> None:
             steps["cold -j 4"] = cold(4)
         steps["cold -j 2, no cache at all"] = lambda i: run(
             aix + [args.repo, "-f", "pdf", "-o", str(work / f"fresh-{i}"), "-j", "2"])
+        if args.before:
+            old = [f"PYTHONPATH={args.before}", PY, "-m", "aixbook", "-q", "build"]
+            steps["before: one document (--before)"] = lambda i: run(
+                ["env", *old, args.repo, "-f", "pdf", "-o", str(work / "before")])
 
         def edit(i):
             with chapter.open("a", encoding="utf-8") as fh:
