@@ -31,6 +31,27 @@ def real_build(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def real_single_pdf(tmp_path_factory):
+    """The real book as one WeasyPrint document (the PDF before it was laid out in parts):
+    what the release PDF must be equivalent to."""
+    if not (SITE_DIR / "hugo.yaml").is_file():
+        pytest.skip(f"the AI Exchange corpus is not at {CORPUS}")
+    from aixbook.book import load_book
+    from aixbook.render.pdf import render_single
+    target = tmp_path_factory.mktemp("single") / "single.pdf"
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        render_single(load_book(CORPUS), target)
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+    return target
+
+
+@pytest.fixture(scope="session")
 def sample_build(tmp_path_factory):
     """Our own sample book (book/) built once, all formats."""
     from aixbook.build import build

@@ -51,13 +51,13 @@ def test_failed_build_leaves_previous_output_intact(tmp_path):
 
 def test_strict_counts_weasyprint_warnings(tmp_path, monkeypatch):
     # A stylesheet problem the content cannot cause: WeasyPrint logs it, --strict refuses.
-    import aixbook.render.pdf as pdf
-    real = pdf.stylesheets
-    monkeypatch.setattr(pdf, "stylesheets", lambda paper="A4", extra_css="": real(
-        paper, "@import url(missing.css);"))
+    from aixbook.render.pdf import weasy
+    real = weasy.stylesheets
+    monkeypatch.setattr(weasy, "stylesheets", lambda paper="A4", extra_css="": real(
+        paper, extra_css + "@import url(missing.css);"))
     site = write_site(tmp_path / "s", {"docs/a.md": "## A\n"})
     from aixbook.errors import BuildError
-    with pytest.raises(BuildError, match="pdf renderer warned"):
+    with pytest.raises(BuildError, match="the pdf renderer warned"):
         build(site, ("pdf",), tmp_path / "out", strict=True)
     assert not list((tmp_path / "out").glob("*.pdf"))
     result = build(site, ("pdf",), tmp_path / "out2")

@@ -292,6 +292,38 @@ def _toc_children(rc: ResolvedChapter, depth: int) -> str:
 # ------------------------------------------------------------ document
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One piece of the document's body that starts on a new page: the front page, the
+    contents, or one chapter. The release PDF lays each out on its own."""
+
+    key: str  # "front", "toc", or the chapter's key (its section id)
+    title: str
+    html: str
+    resources: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A document cut into chunks: ``html(chunks)`` is the document of those chunks alone,
+    with the same head; ``html(all)`` is exactly what ``assemble`` returns."""
+
+    head: str
+    body_open: str
+    chunks: tuple[Chunk, ...]
+    title: str = ""
+
+    def html(self, chunks) -> str:
+        return "\n".join([self.head, self.body_open, *(c.html for c in chunks), "</body></html>"])
+
+    def document(self, chunks=None) -> Document:
+        chunks = self.chunks if chunks is None else tuple(chunks)
+        resources: dict[str, Path] = {}
+        for c in chunks:
+            resources.update(c.resources)
+        return Document(html=self.html(chunks), resources=resources, title=self.title)
+
+
 def assemble(
     book: Book,
     chapters: list[ResolvedChapter] | None = None,
@@ -309,9 +341,24 @@ def assemble(
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
     """
+    parts = assemble_parts(book, chapters, front=front, toc=toc, css=css, inline_css=inline_css, body_class=body_class)
+    return parts.document()
+
+
+def assemble_parts(
+    book: Book,
+    chapters: list[ResolvedChapter] | None = None,
+    *,
+    front: bool = True,
+    toc: bool = True,
+    css: tuple[str, ...] = (),
+    inline_css: str = "",
+    body_class: str = "book",
+) -> Parts:
+    """``assemble``, cut where pages break anyway: the front page, the contents, then each
+    chapter."""
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
-    resources: dict[str, Path] = {}
     date = build_date().strftime("%Y-%m-%dT%H:%M:%SZ")
     esc = htmllib.escape
     head = [
@@ -332,17 +379,24 @@ def assemble(
     if inline_css:
         head.append(f"<style>{inline_css}</style>")
     head.append("</head>")
-    body = [f'<body class="{body_class}">']
+    chunks: list[Chunk] = []
     if front:
-        body.append(f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>')
+        resources: dict[str, Path] = {}
+        cover = f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>'
+        chunks.append(Chunk("front", "front page", cover, resources))
     if toc:
-        body.append(toc_html(book, chapters, cfg.toc_depth))
+        chunks.append(Chunk("toc", "contents", toc_html(book, chapters, cfg.toc_depth)))
     for rc in chapters:
+        resources = {}
         cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
         src = rc.chapter.source
-        body.append(f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">')
-        body.append(f'<h1 class="chapter-title">{esc(src.title)}</h1>')
-        body.append(chapter_fragment(book, rc, resources))
-        body.append("</section>")
-    body.append("</body></html>")
-    return Document(html="\n".join(head + body), resources=resources, title=cfg.title or "")
+        html = "\n".join(
+            [
+                f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">',
+                f'<h1 class="chapter-title">{esc(src.title)}</h1>',
+                chapter_fragment(book, rc, resources),
+                "</section>",
+            ]
+        )
+        chunks.append(Chunk(rc.chapter.key, src.title, html, resources))
+    return Parts("\n".join(head), f'<body class="{body_class}">', tuple(chunks), cfg.title or "")

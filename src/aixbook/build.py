@@ -125,7 +125,8 @@ def build(
             if strict:
                 raise BuildError(f"--strict: {found[0]}")
         final = output_file(out_dir, book, fmt)
-        res = render_to(book, fmt, final, strict=strict)
+        options = RenderOptions(jobs=book.config.jobs, cache_dir=out_dir / ".cache")
+        res = render_to(book, fmt, final, options, strict=strict)
         result.render_warnings.extend(res.warnings)
         result.pages = res.pages or result.pages
         result.outputs[fmt] = final

@@ -44,6 +44,7 @@ OPEN_HELP = "Open the result with the system's viewer."
 WATCH_HELP = "Rebuild whenever the chapter, its images, the config or styles change."
 SERVE_FLAG_HELP = "Serve it as HTML on 127.0.0.1 and reload the browser on change."
 PORT_HELP = "Port on 127.0.0.1."
+JOBS_HELP = "Processes laying out the PDF's parts (default: every usable CPU, or book.toml's jobs)."
 NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
 REPORT_HELP = (
     "How to report diagnostics: text, github (workflow commands and a step summary) or json "
@@ -162,6 +163,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--toc-depth", type=click.IntRange(1, 4), default=None, help=TOC_HELP)
 @click.option("--allow-remote", is_flag=True, default=None, help=REMOTE_HELP)
 @click.option("--name", "output_name", default=None, help=NAME_HELP)
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @report_option
 @click.pass_obj
 def build(
@@ -176,6 +178,7 @@ def build(
     toc_depth,
     allow_remote,
     output_name,
+    jobs,
     report_format,
 ):
     from . import build as builder
@@ -193,6 +196,7 @@ def build(
             toc_depth=toc_depth,
             allow_remote=allow_remote,
             output_name=output_name,
+            jobs=jobs,
         )
     _print_build(v, result, report_format)
 

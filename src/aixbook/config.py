@@ -33,6 +33,7 @@ class BookConfig:
     allow_remote: bool = False  # fetch http(s) images (with a timeout and size cap)
     pdf_variant: str = "pdf/ua-1"  # tagged, accessible PDF; "none" for a plain PDF
     keywords: tuple[str, ...] = ()
+    jobs: int | None = None  # processes laying out the PDF's parts; None: every usable CPU
     # [diagnostics]: code → "error" | "warning" | "ignore" (a linter's rule table)
     diagnostics: tuple[tuple[str, str], ...] = ()
     base_dir: Path | None = None  # folder of book.toml, for relative paths
@@ -124,6 +125,10 @@ def _coerce(name: str, value):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError("must be a list of strings")
         return tuple(value)
+    if name == "jobs":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError("must be a whole number of processes, 1 or more")
+        return value
     if name == "toc_depth":
         if not isinstance(value, int) or not 1 <= value <= 4:
             raise ValueError("must be an integer from 1 to 4")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import platform
 import sys
 from types import ModuleType
@@ -27,7 +28,8 @@ def weasyprint() -> ModuleType:
         return sys.modules["weasyprint"]
     noise = io.StringIO()
     try:
-        with contextlib.redirect_stdout(noise):  # WeasyPrint prints a banner before it raises
+        # WeasyPrint prints a banner before it raises
+        with contextlib.redirect_stdout(noise), _one_library_listing():
             import weasyprint as wp
     except OSError as exc:
         lib = str(exc).split("'")[1] if str(exc).count("'") >= 2 else str(exc)
@@ -38,12 +40,80 @@ def weasyprint() -> ModuleType:
     return wp
 
 
+@contextlib.contextmanager
+def _one_library_listing():
+    """While WeasyPrint is imported, look libraries up in one ``ldconfig -p`` listing.
+
+    cffi asks ``ctypes.util.find_library`` for every bare name WeasyPrint tries (22 of
+    them), and each lookup runs ldconfig, then gcc and ld when ldconfig has no answer: a
+    fifth of a second before every PDF. The answer is the same (ctypes' own pattern on
+    the same listing); a name the listing lacks is not found, and WeasyPrint goes on to
+    the exact file names, which the dynamic loader finds wherever they are."""
+    import ctypes.util
+    import re
+    import struct
+    import subprocess
+
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    try:
+        listing = subprocess.run(
+            ["/sbin/ldconfig", "-p"], capture_output=True, env={"LC_ALL": "C", "LANG": "C"}, timeout=10, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        yield
+        return
+    machine = platform.machine() + ("-32" if struct.calcsize("l") == 4 else "-64")
+    abi = {
+        "x86_64-64": "libc6,x86-64",
+        "ppc64-64": "libc6,64bit",
+        "sparc64-64": "libc6,64bit",
+        "s390x-64": "libc6,64bit",
+        "ia64-64": "libc6,IA-64",
+    }.get(machine, "libc6")
+
+    def find_library(name):
+        found = re.search(rb"\s+(lib%s\.[^\s]+)\s+\(%s" % (re.escape(name.encode()), abi.encode()), listing)
+        return found.group(1).decode() if found else None
+
+    original = ctypes.util.find_library
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
+
+
 def harfbuzz_subset_available() -> bool:
     """Whether WeasyPrint subsets fonts with HarfBuzz (fast) rather than fontTools (slow)."""
     weasyprint()
     from weasyprint.text import ffi
 
     return getattr(ffi, "harfbuzz_subset", None) is not None
+
+
+#: The Debian/Ubuntu package that gives WeasyPrint fast font subsetting.
+SUBSET_PACKAGE = "libharfbuzz-subset0"
+SLOW_SUBSETTING = (
+    f"fonts are subset in pure Python (fontTools), which makes a PDF about twice as slow; "
+    f"install HarfBuzz's subsetter: sudo apt-get install {SUBSET_PACKAGE} (Debian/Ubuntu)"
+)
+_warned_subsetting = False
+
+
+def warn_slow_subsetting() -> None:
+    """Say once per process, in one line, that fonts are subset the slow way and which
+    package fixes it (WeasyPrint itself says so once per font, in three lines)."""
+    global _warned_subsetting
+    if not _warned_subsetting:
+        _warned_subsetting = True
+        logging.getLogger(__name__).warning(SLOW_SUBSETTING)
+
+
+def warn_if_subsetting_is_slow() -> None:
+    if not harfbuzz_subset_available():
+        warn_slow_subsetting()
 
 
 def _pango_version() -> str:
@@ -93,9 +163,8 @@ def report() -> tuple[list[tuple[str, str]], bool]:
                 "HarfBuzz subsetting",
                 "available"
                 if harfbuzz_subset_available()
-                else "missing: fonts are subset in pure Python, about twice as slow; install "
-                + INSTALL["Debian/Ubuntu"].split()[-2]
-                + " (Debian/Ubuntu)",
+                else f"missing: fonts are subset in pure Python, about twice as slow; install {SUBSET_PACKAGE}"
+                " (Debian/Ubuntu)",
             ),
         ]
     except BuildError as exc:

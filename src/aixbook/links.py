@@ -315,7 +315,14 @@ def resolve_chapter(
             report("error", f"missing image {src}: {t.reason}", src, "missing-image")
             _replace_with_placeholder(img, src, f"missing image: {posixpath.basename(t.path) or src}")
     html = htmlfrag.serialize(root)
-    headings = tuple(Heading(h.level, h.text, h.id, h.line, make_uid(key, h.id)) for h in ch.headings)
+    # A heading raw HTML swallowed (an unclosed <script> eats the rest of the page) is not
+    # in the chapter any more: the contents must not link to it.
+    present = htmlfrag.ids_of(root)
+    headings = tuple(
+        Heading(h.level, h.text, h.id, h.line, uid)
+        for h in ch.headings
+        if (uid := make_uid(key, h.id)) in present
+    )
     # chapter, html, headings, images shown, missing images, remote images
     return ResolvedChapter(ch, html, headings, tuple(images), tuple(missing), tuple(remote)), diags
 

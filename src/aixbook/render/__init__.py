@@ -37,9 +37,14 @@ class RenderOptions:
 
     preview: one chapter or section: no front page or contents, and a plain
         (untagged) PDF, which is faster.
+    jobs: how many processes lay out the PDF's parts (None: every usable CPU;
+        1: in this process).
+    cache_dir: where laid-out parts are kept between builds (None: nowhere).
     """
 
     preview: bool = False
+    jobs: int | None = None
+    cache_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,12 @@ class RenderWarning:
 
 @dataclass
 class RenderResult:
-    """What rendering one format gave: its page count (PDF) and warnings."""
+    """What rendering one format gave: its page count (PDF), warnings, and the parts it
+    laid out (those not taken from the cache, in the order they were laid out)."""
 
     pages: int = 0
     warnings: list[RenderWarning] = field(default_factory=list)
+    laid_out: list[str] = field(default_factory=list)
 
 
 def get_renderer(fmt: str) -> ModuleType:
@@ -79,8 +86,12 @@ class _Collector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        # About this machine's libraries, not about the book.
+        # About this machine's libraries, not about the book (and repeated for every
+        # font): one line naming the package to install instead, not counted by --strict.
         if "HarfBuzz" in message:
+            from ..doctor import warn_slow_subsetting
+
+            warn_slow_subsetting()
             return
         self.into.append(RenderWarning(self.label, message))
 

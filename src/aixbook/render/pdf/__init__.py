@@ -1,0 +1,114 @@
+"""The PDF renderer: the assembled HTML document + print styles → PDF with WeasyPrint,
+fetching only what the book names."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from ...assemble import assemble
+from ...doctor import warn_if_subsetting_is_slow, weasyprint
+from ...model import Book, Diagnostic
+from ...resources import FONTS_DIR
+from .. import RenderOptions, RenderResult
+from .weasy import BASE_URL, isolate_fontconfig, make_fetcher, render_document, stylesheets
+
+__all__ = [
+    "BASE_URL",
+    "SUFFIX",
+    "check",
+    "isolate_fontconfig",
+    "make_fetcher",
+    "render",
+    "render_document",
+    "stylesheets",
+]
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".pdf"
+
+_NOT_DRAWN = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xFE0E, 0xFE0F, 0x00AD}
+
+
+@lru_cache(maxsize=1)
+def shipped_coverage() -> frozenset[int]:
+    """Every code point some shipped font has a glyph for (read by HarfBuzz: fontTools
+    takes half a second over the CJK font's cmap, on every build)."""
+    covered: set[int] = set()
+    for font in sorted(FONTS_DIR.glob("*.[ot]tf")):
+        try:
+            from .harfbuzz import code_points
+
+            covered.update(code_points(str(font)))
+        except Exception:  # an old HarfBuzz without hb_set_next_many
+            from fontTools.ttLib import TTFont
+
+            with TTFont(font, lazy=True, fontNumber=0) as tt:
+                covered.update(tt.getBestCmap() or {})
+    return frozenset(covered)
+
+
+def uncovered_characters(book) -> list[Diagnostic]:
+    """A warning for each character no shipped font can draw, at its first occurrence."""
+    covered = shipped_coverage()
+    seen: set[str] = set()
+    diags: list[Diagnostic] = []
+    for rc in book.chapters:
+        src = rc.chapter.source
+        for no, line in enumerate(src.body.splitlines(), src.body_line):
+            for ch in line:
+                cp = ord(ch)
+                if cp < 0x80 or ch in seen or cp in covered or cp in _NOT_DRAWN or 0xE0100 <= cp <= 0xE01EF:
+                    continue
+                seen.add(ch)
+                if unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Mn"):
+                    continue
+                diags.append(
+                    Diagnostic(
+                        "warning",
+                        f"no shipped font has a glyph for {ch!r} (U+{cp:04X} "
+                        f"{unicodedata.name(ch, 'unnamed')}); it will print as a box",
+                        src.path,
+                        no,
+                        "no-glyph",
+                    )
+                )
+    return diags
+
+
+def check(book: Book) -> list[Diagnostic]:
+    """What only the PDF shows: characters no shipped font can draw."""
+    return uncovered_characters(book)
+
+
+def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -> RenderResult:
+    """Write ``book`` as a PDF to ``target``: front page, contents and every chapter, tagged as
+    the config's ``pdf_variant`` says; a preview has neither front page nor contents and is untagged.
+
+    The release PDF is laid out in parts (front matter, each chapter), ``options.jobs``
+    at a time, reusing parts kept in ``options.cache_dir`` (render/pdf/pipeline.py).
+
+    Returns the page count and what WeasyPrint warned about (missing resources,
+    unknown anchors); raises nothing for those: a strict build decides.
+
+    Raises:
+        BuildError: a part could not be laid out (one line naming it).
+    """
+    weasyprint()  # a missing system library is one clear line, not a traceback
+    warn_if_subsetting_is_slow()
+    if options.preview:
+        doc = assemble(book, front=False, toc=False, body_class="book preview")
+        return render_document(doc, target, paper=book.config.paper, pdf_variant=None)
+    from .pipeline import render_parts
+
+    return render_parts(book, target, options)
+
+
+def render_single(book: Book, target: Path) -> RenderResult:
+    """The release PDF as one WeasyPrint document: what the parts must reproduce (tests
+    compare the two)."""
+    variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
+    return render_document(assemble(book), target, paper=book.config.paper, pdf_variant=variant)

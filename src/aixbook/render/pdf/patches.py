@@ -1,0 +1,385 @@
+"""Fixes to costs inside WeasyPrint 70 and pydyf 0.13, each applied only to the exact code
+it was written against.
+
+Every patch names the function it replaces and a fingerprint of that function's source.
+When the installed library differs (another version, a distribution's own patch), the
+patch is not applied and ``check()`` says why; tests/test_pdf_patches.py fails loudly
+on it, so an upgrade is reviewed instead of silently running unpatched (or, worse,
+patched code that no longer fits).
+
+- pydyf ``PDF.page_references`` rebuilds a tuple of every page reference on each call;
+  WeasyPrint's tag builder calls it once per structure element (about 31,000 in the
+  AI Exchange): quadratic. The patched property caches the tuple until a page is added.
+- WeasyPrint ``rotate_pillow_image`` copies every image that has EXIF data even when
+  its orientation is "normal", which throws away the file's bytes and makes
+  ``RasterImage`` encode the image again as PNG. The patch returns the image itself
+  when there is nothing to rotate.
+- WeasyPrint ``RasterImage.get_x_object`` decodes and re-encodes every PNG at every
+  write, and splits an alpha channel into a soft mask even when it is fully opaque
+  (all 29 images of the AI Exchange). The patch writes an 8-bit RGB or grey PNG's own
+  compressed rows (the PNG predictors PDF understands), and an opaque RGBA PNG as RGB
+  without a mask, compressed once; everything else goes to WeasyPrint's own code.
+- pydyf ``Stream.data`` compresses every stream at zlib level 9, a tenth of a part's
+  time. The parts are intermediate: their content streams are rewritten, their fonts
+  and object streams rebuilt when they are combined. ``zlib_level(1)`` lets them be
+  written at level 1; everything else keeps level 9 (the same bytes).
+- WeasyPrint ``draw_text`` draws each dot of a ``leader()`` as its own text box: about
+  15,000 in the contents and the index, each re-shaped by Pango, most of the time those
+  pages take. A text box identical to the one drawn just before it but for its x (same
+  Pango layout, text, style, line; what a leader is made of) is written as the same
+  operators with the new x, when the stream is in the state it was in for that one.
+  The bytes written are the same (tests/test_pdf_patches.py compares them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import io
+import struct
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: The versions these patches were written for.
+SUPPORTED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
+
+
+@dataclass(frozen=True)
+class Patch:
+    owner: str  # "module:Class.attr" or "module:function"
+    fingerprint: str  # sha256 of the replaced function's source, first 16 hex digits
+    why: str
+
+
+PATCHES = (
+    Patch("pydyf:PDF.page_references", "060bf90aad55931b", "page references rebuilt per structure element"),
+    Patch("weasyprint.images:rotate_pillow_image", "5d81fb4d762fe502", "images with EXIF copied and re-encoded"),
+    Patch("weasyprint.images:RasterImage.get_x_object", "1f590111444639aa", "PNGs re-encoded at every write"),
+    Patch("weasyprint.draw:draw_text", "ebaf96239c6ca363", "every leader dot shaped and drawn anew"),
+    Patch("pydyf:Stream.data", "bdc2bc513f286de7", "zlib level 9 for intermediate streams"),
+    # Not replaced, but relied on: the tag builder keeps each table cell's structure
+    # element as ``box.mark`` (weasy.TableHeaders reads it).
+    Patch("weasyprint.pdf.tags:_build_box_tree", "f716251a83e7096e", "table cells keep their element as box.mark"),
+    # What the leader replay relies on: draw_first_line writes one Tm for the box's x, the
+    # stream's state is what begin_text/end_text/set_color/set_alpha/set_font_size keep.
+    Patch("weasyprint.draw.text:draw_first_line", "1bb8eae6d88e71b1", "one text matrix per text box"),
+    Patch("weasyprint.pdf.stream:Stream.begin_text", "bf5f18b4689d4512", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.end_text", "967bc1ae82320060", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.set_color", "d289ec41ef8285c2", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.set_alpha", "c9c74350fd9a8fb5", "stream state"),
+    Patch("weasyprint.pdf.stream:Stream.set_font_size", "34b9096d1555895d", "stream state"),
+    # fontmerge.py subsets fonts with it; combine.py nests the outline with it.
+    Patch("weasyprint.pdf.fonts:Font._harfbuzz_subset", "f80805663ede8080", "font subsetting"),
+    Patch("weasyprint.document:Document.make_bookmark_tree", "6af34e059bb862e2", "outline nesting"),
+)
+#: How many of ``PATCHES`` replace code (the rest are read or relied on).
+REPLACED = 5
+
+_applied: list[str] | None = None
+
+
+def _target(owner: str):
+    import importlib
+
+    module, _, path = owner.partition(":")
+    obj = importlib.import_module(module)
+    parent = None
+    for part in path.split("."):
+        parent, obj = obj, getattr(obj, part)
+    return parent, path.rsplit(".", 1)[-1], obj
+
+
+def fingerprint(fn) -> str:
+    fn = fn.fget if isinstance(fn, property) else fn
+    fn = getattr(fn, "__aixbook_original__", fn)
+    return hashlib.sha256(inspect.getsource(fn).encode()).hexdigest()[:16]
+
+
+def check() -> list[str]:
+    """Why the patches do not fit the installed libraries (empty when they do)."""
+    from importlib.metadata import version
+
+    problems = [
+        f"{dist} {version(dist)} is installed; the patches in {__name__} were written for {want}"
+        for dist, want in SUPPORTED.items()
+        if version(dist) != want
+    ]
+    for patch in PATCHES:
+        try:
+            parent, name, obj = _target(patch.owner)
+            raw = inspect.getattr_static(parent, name) if inspect.isclass(parent) else obj
+            got = fingerprint(raw)
+        except (AttributeError, ImportError, OSError, TypeError) as exc:
+            problems.append(f"{patch.owner}: cannot read it ({exc})")
+            continue
+        if got != patch.fingerprint:
+            problems.append(f"{patch.owner} changed (fingerprint {got}, patch written for {patch.fingerprint})")
+    return problems
+
+
+def apply() -> list[str]:
+    """Apply every patch once per process; returns the patched names (none when the
+    libraries are not the ones the patches fit)."""
+    global _applied
+    if _applied is not None:
+        return _applied
+    if check():
+        _applied = []
+        return _applied
+    import pydyf
+    import weasyprint.images as images
+
+    original_refs = pydyf.PDF.page_references
+    pydyf.PDF.page_references = property(_page_references)
+    pydyf.PDF.page_references.fget.__aixbook_original__ = original_refs.fget
+
+    original_rotate = images.rotate_pillow_image
+
+    def rotate_pillow_image(pillow_image, orientation):
+        if orientation == "from-image" and _upright(pillow_image):
+            return pillow_image
+        return original_rotate(pillow_image, orientation)
+
+    rotate_pillow_image.__aixbook_original__ = original_rotate  # type: ignore[attr-defined]
+    images.rotate_pillow_image = rotate_pillow_image
+
+    original_x_object = images.RasterImage.get_x_object
+
+    def get_x_object(self, interpolate, dpi_ratio):
+        fast = _png_x_object(self, interpolate, dpi_ratio)
+        return fast if fast is not None else original_x_object(self, interpolate, dpi_ratio)
+
+    get_x_object.__aixbook_original__ = original_x_object  # type: ignore[attr-defined]
+    images.RasterImage.get_x_object = get_x_object
+
+    import weasyprint.draw as draw
+
+    original_draw_text = draw.draw_text
+
+    def draw_text(stream, textbox, offset_x, text_overflow, *args, **kwargs):
+        if not _replay(stream, textbox, text_overflow, args, kwargs):
+            _record(stream, textbox, text_overflow, args, kwargs, original_draw_text, offset_x)
+
+    draw_text.__aixbook_original__ = original_draw_text  # type: ignore[attr-defined]
+    draw.draw_text = draw_text
+
+    original_data = pydyf.Stream.data
+    pydyf.Stream.data = property(_stream_data)
+    pydyf.Stream.data.fget.__aixbook_original__ = original_data.fget
+    _applied = [p.owner for p in PATCHES[:REPLACED]]
+    return _applied
+
+
+# ---------------------------------------------------------------- pydyf
+
+
+def _page_references(self):
+    kids = self.pages["Kids"]
+    cached = self.__dict__.get("_aixbook_page_refs")
+    if cached is None or cached[0] != len(kids):
+        refs = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
+        cached = self.__dict__["_aixbook_page_refs"] = (len(kids), refs)
+    return cached[1]
+
+
+# ---------------------------------------------------------------- pydyf streams
+
+_level = 9  # pydyf's own
+
+
+@contextlib.contextmanager
+def zlib_level(level: int) -> Iterator[None]:
+    """Compress the streams written inside at ``level`` (pydyf: always 9)."""
+    global _level
+    old, _level = _level, level
+    try:
+        yield
+    finally:
+        _level = old
+
+
+def _stream_data(self):
+    from pydyf import Dictionary, _to_bytes
+
+    stream = b"\n".join(_to_bytes(item) for item in self.stream)
+    extra = Dictionary(self.extra.copy())
+    if self.compress:
+        extra["Filter"] = "/FlateDecode"
+        compressobj = zlib.compressobj(level=_level)
+        stream = compressobj.compress(stream)
+        stream += compressobj.flush()
+    extra["Length"] = len(stream)
+    return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+
+
+# ---------------------------------------------------------------- leaders
+
+#: Off only in tests that compare with WeasyPrint's own drawing.
+REPLAY = True
+#: Text boxes written by replay in this process (tests check that it happens at all).
+replayed = 0
+
+
+def _replay_key(stream, textbox, text_overflow, args, kwargs):
+    style = textbox.style
+    if (
+        not REPLAY
+        or not textbox.text.isascii()
+        or style["visibility"] != "visible"
+        or style["text_decoration_line"] not in ("none", (), frozenset())
+    ):
+        return None
+    return (
+        id(textbox.pango_layout),
+        textbox.text,
+        id(style),
+        textbox.position_y,
+        textbox.baseline,
+        text_overflow,
+        args,
+        tuple(sorted(kwargs.items())),
+    )
+
+
+def _state(stream):
+    return (
+        stream._current_color,
+        stream._current_alpha,
+        stream._current_font,
+        stream._old_font,
+        bool(stream.stream) and stream.stream[-1] == b"ET",  # begin_text reopens it
+    )
+
+
+def _matrix(x: float, y: float) -> bytes:
+    from pydyf import _to_bytes
+
+    return b" ".join((_to_bytes(1), _to_bytes(0), _to_bytes(0), _to_bytes(-1), _to_bytes(x), _to_bytes(y), b"Tm"))
+
+
+def _replay(stream, textbox, text_overflow, args, kwargs) -> bool:
+    key = _replay_key(stream, textbox, text_overflow, args, kwargs)
+    last = getattr(stream, "_aixbook_last_text", None)
+    if key is None or last is None or last[0] != key or last[1] != _state(stream):
+        return False
+    _, _, ops, at, after = last
+    ops = list(ops)
+    ops[at] = _matrix(textbox.position_x, textbox.position_y + textbox.baseline)
+    stream.stream.extend(ops)
+    stream._current_color, stream._current_alpha, stream._current_font, stream._old_font = after
+    global replayed
+    replayed += 1
+    return True
+
+
+def _record(stream, textbox, text_overflow, args, kwargs, draw, offset_x) -> None:
+    key = _replay_key(stream, textbox, text_overflow, args, kwargs)
+    before = _state(stream) if key is not None else None
+    start = len(stream.stream)
+    draw(stream, textbox, offset_x, text_overflow, *args, **kwargs)
+    stream._aixbook_last_text = None
+    if key is None:
+        return
+    ops = stream.stream[start:]
+    tm = _matrix(textbox.position_x, textbox.position_y + textbox.baseline)
+    where = [i for i, op in enumerate(ops) if op == tm]
+    if len(where) != 1 or any(not isinstance(op, bytes) for op in ops):
+        return
+    after = (stream._current_color, stream._current_alpha, stream._current_font, stream._old_font)
+    stream._aixbook_last_text = (key, before, tuple(ops), where[0], after)
+
+
+# ---------------------------------------------------------------- images
+
+_ORIENTATION = 0x0112
+
+
+def _upright(pillow_image) -> bool:
+    """Whether ``pillow_image`` needs no EXIF transposition (what ``exif_transpose`` would
+    do nothing for but copy)."""
+    if "exif" not in pillow_image.info:
+        return False  # WeasyPrint's own code does nothing then either
+    try:
+        return pillow_image.getexif().get(_ORIENTATION, 1) == 1
+    except Exception:
+        return False
+
+
+def png_pixels(data: bytes) -> tuple[str, bytes, bool] | None:
+    """(mode, zlib stream, whether its rows are PNG-filtered) of an 8-bit, non-interlaced
+    PNG that PDF can show without a mask: RGB or grey as stored (the file's own compressed
+    rows), RGBA only when fully opaque (then its RGB, compressed without PNG filters:
+    half the time of Pillow's filtered PNG encoding, the same size on these images).
+    None for anything else."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    pos, idat, header, transparent = 8, [], None, False
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"tRNS":
+            transparent = True
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    if header is None or not idat:
+        return None
+    _, _, depth, colour, _, _, interlace = header
+    if depth != 8 or interlace != 0 or transparent:
+        return None
+    if colour in (0, 2):
+        stream = b"".join(idat)
+        try:
+            zlib.decompressobj().decompress(stream[:64])  # a well-formed zlib stream
+        except zlib.error:
+            return None
+        return ("L" if colour == 0 else "RGB"), stream, True
+    if colour == 6:
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(data))
+        if image.mode != "RGBA" or image.getchannel("A").getextrema() != (255, 255):
+            return None
+        return "RGB", zlib.compress(image.convert("RGB").tobytes(), 6), False
+    return None
+
+
+_pixels: dict[str, tuple[str, bytes, bool] | None] = {}
+
+
+def _png_x_object(image, interpolate, dpi_ratio):
+    import pydyf
+
+    if dpi_ratio != 1 or image.format != "PNG" or image.mode not in ("RGB", "RGBA", "L"):
+        return None
+    data = image.image_data.data
+    key = hashlib.sha256(data).hexdigest()
+    if key not in _pixels:
+        _pixels[key] = png_pixels(data)
+    found = _pixels[key]
+    if found is None:
+        return None
+    mode, stream, predicted = found
+    extra = pydyf.Dictionary(
+        {
+            "Type": "/XObject",
+            "Subtype": "/Image",
+            "Width": image.width,
+            "Height": image.height,
+            "ColorSpace": "/DeviceRGB" if mode == "RGB" else "/DeviceGray",
+            "BitsPerComponent": 8,
+            "Interpolate": "true" if interpolate else "false",
+        }
+    )
+    extra["Filter"] = "/FlateDecode"
+    if predicted:
+        extra["DecodeParms"] = pydyf.Dictionary({"Predictor": 15, "Columns": image.width})
+        if mode == "RGB":
+            extra["DecodeParms"]["Colors"] = 3
+    return pydyf.Stream([image.cache_image_data(stream, slot="stream")], extra)

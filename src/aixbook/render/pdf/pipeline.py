@@ -1,0 +1,210 @@
+"""The release PDF from parts: cut, lay out (in parallel, from the cache where unchanged),
+settle the numbers, draw the footers, combine.
+
+Numbers and strings settle by repetition, as WeasyPrint's own repagination does in one
+document: every part is laid out with the numbers and strings it is expected to need
+(the last build's, or a guess); then the real ones are read from the layouts, and each
+part that was given something else is laid out again, until nothing changes. A cold
+build lays out the contents and the index twice (their numbers were unknown); after a
+one-line edit, only the edited chapter is laid out, plus the parts whose printed numbers
+the edit moved.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ...assemble import assemble_parts
+from ...errors import BuildError
+from ...model import Book
+from .. import RenderOptions, RenderResult, RenderWarning
+from . import pool, weasy
+from .combine import combine
+from .footers import FooterJob, footer_jobs, lay_out_footers
+from .layout import PartLayout, lay_out
+from .partcache import PartCache, salt
+from .parts import PartSource, cut, guess_strings, job_for
+
+log = logging.getLogger(__name__)
+
+#: Layouts before giving up on numbers that keep moving (a number that wraps a line
+#: that moves a page that changes the number…).
+MAX_ROUNDS = 6
+
+
+@dataclass
+class Settled:
+    """What the parts' layouts say the parts need."""
+
+    numbers: dict[str, str | None]  # target id → printed page number (None: no part has it)
+    strings: list[dict[str, str]]  # per part: named strings it inherits
+    complete: bool = True  # every part was laid out
+
+
+def settle(sources: list[PartSource], layouts: list[PartLayout | None], guessed: list[dict[str, str]]) -> Settled:
+    """Page numbers and inherited strings from the layouts. A part not laid out yet (None)
+    starts where the parts before it end; its own id is then taken to be on its first
+    page, and nothing after it is known."""
+    numbers: dict[str, str | None] = {}
+    page: int | None = 0
+    for src, layout in zip(sources, layouts, strict=True):
+        if page is None:
+            break
+        if layout is None:
+            numbers[src.key] = str(page + 1)
+            page = None
+            continue
+        for anchor, index in layout.anchors.items():
+            numbers.setdefault(anchor, str(page + index + 1))
+        page += layout.pages
+    complete = all(layout is not None for layout in layouts)
+    if complete:
+        for src in sources:
+            for target in src.numbered:
+                numbers.setdefault(target, None)
+    strings: list[dict[str, str]] = []
+    carried: dict[str, str] | None = {}
+    for src, layout in zip(sources, layouts, strict=True):
+        if carried is None or layout is None:
+            strings.append(guessed[src.index])
+            carried = None
+            continue
+        inherit = {k: v for k, v in carried.items() if k not in layout.assigned}
+        strings.append(inherit)
+        carried = {**inherit, **layout.assigned}
+    return Settled(numbers, strings, complete)
+
+
+def deferrable(sources: list[PartSource], owner: dict[str, int]) -> set[int]:
+    """Parts that can wait for their numbers: no page number printed anywhere lies after
+    them, so no one needs their page count (the Index)."""
+    last = max((owner[t] for src in sources for t in src.numbered if t in owner), default=-1)
+    return {src.index for src in sources if src.index >= last and src.numbered}
+
+
+def _work(job):
+    return lay_out_footers(job) if isinstance(job, FooterJob) else lay_out(job)
+
+
+class _Layouts:
+    """Layouts by key: from this build, else from the cache, else laid out (and kept)."""
+
+    def __init__(self, cache: PartCache | None, workers: int):
+        self.cache = cache
+        self.workers = workers
+        self.done: dict[str, Any] = {}
+        self.laid_out: list[str] = []
+        self.rounds: list[dict] = []
+
+    def get(self, key: str):
+        if key not in self.done and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                self.done[key] = hit
+        return self.done.get(key)
+
+    def run(self, batch: list) -> None:
+        """Lay out each (job, key) of ``batch`` not known yet, in parallel."""
+        todo: list[tuple[Any, str]] = []
+        for job, key in batch:
+            if self.get(key) is None and all(key != k for _, k in todo):
+                todo.append((job, key))
+        started = time.perf_counter()
+        for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], _work, self.workers), strict=True):
+            self.done[key] = layout
+            self.laid_out.append(job.key)
+            log.info("laid out %s: %d pages in %.2f s", job.label, layout.pages, layout.seconds)
+            if self.cache:
+                self.cache.put(key, layout)
+        self.rounds.append(
+            {"wall": time.perf_counter() - started, "parts": [[job.key, self.done[key].seconds] for job, key in todo]}
+        )
+
+
+def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResult:
+    """Write the release PDF of ``book`` to ``target`` from separately laid-out parts."""
+    begin = time.perf_counter()
+    cfg = book.config
+    variant = None if cfg.pdf_variant == "none" else cfg.pdf_variant
+    workers = options.jobs or pool.default_jobs()
+    parts = assemble_parts(book)
+    sources = cut(parts)
+    owner: dict[str, int] = {}
+    for src in sources:
+        for anchor in src.ids:
+            owner.setdefault(anchor, src.index)
+    foreign = [frozenset(t for t in src.links if owner.get(t, src.index) != src.index) for src in sources]
+    cache = PartCache(options.cache_dir / "pdf") if options.cache_dir else None
+    hints = cache.hints() if cache else {}
+    numbers: dict[str, str | None] = {k: v for k, v in hints.get("numbers", {}).items() if isinstance(v, str)}
+    hinted = hints.get("strings", {})
+    guessed = guess_strings(sources)
+    strings = [hinted.get(src.key, guessed[src.index]) for src in sources]
+    weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
+    key_salt = salt()
+    store = _Layouts(cache, workers)
+    prepared = time.perf_counter() - begin
+
+    # A part whose numbers are unknown and whose page count no one needs (the Index)
+    # waits for the numbers instead of being laid out twice.
+    waits = deferrable(sources, owner)
+    layouts: list[PartLayout] = []
+    for round_no in range(1, MAX_ROUNDS + 1):
+        jobs = [
+            job_for(
+                parts,
+                src,
+                numbers=numbers,
+                strings=strings[src.index],
+                foreign=foreign[src.index],
+                paper=cfg.paper,
+                pdf_variant=variant,
+            )
+            for src in sources
+        ]
+        keys = [job.digest(key_salt) for job in jobs]
+        waiting = {i for i in waits if any(t not in numbers for t in sources[i].numbered)}
+        store.run([(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting])
+        found = [store.done.get(key) for key in keys]
+        settled = settle(sources, found, guessed)
+        wanted = [{t: settled.numbers.get(t) for t in src.numbered} for src in sources]
+        given = [dict(job.numbers) for job in jobs]
+        if settled.complete:
+            layouts = [layout for layout in found if layout is not None]
+            if wanted == given and settled.strings == [dict(job.strings) for job in jobs]:
+                break
+        log.info("round %d: numbers or strings moved, laying out again where they did", round_no)
+        numbers, strings = settled.numbers, settled.strings
+    else:
+        raise BuildError(f"the PDF's page numbers did not settle after {MAX_ROUNDS} layouts")
+    names = tuple(name for layout in layouts for name in layout.names)
+    footer_batch = [(job, job.digest(key_salt)) for job in footer_jobs(names, cfg.paper, cfg.language or "en", workers)]
+    store.run(footer_batch)
+    footers = [store.done[key] for _, key in footer_batch]
+    warnings = [RenderWarning("pdf", w) for layout in layouts for w in layout.warnings]
+    warnings += [RenderWarning("pdf", w) for footer in footers for w in footer.warnings]
+    started = time.perf_counter()
+    warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target)]
+    if cache:
+        cache.save_timings(
+            {
+                "jobs": workers,
+                "prepare": prepared,
+                "rounds": store.rounds,
+                "combine": time.perf_counter() - started,
+                "render": time.perf_counter() - begin,
+                "pages": {layout.key: layout.pages for layout in layouts},
+            }
+        )
+        cache.save_hints(
+            {
+                "numbers": {k: v for k, v in settled.numbers.items() if v is not None},
+                "strings": {src.key: settled.strings[src.index] for src in sources},
+            }
+        )
+        cache.prune(set(keys) | {key for _, key in footer_batch})
+    return RenderResult(pages=sum(layout.pages for layout in layouts), warnings=warnings, laid_out=store.laid_out)

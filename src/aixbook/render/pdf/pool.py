@@ -1,0 +1,149 @@
+"""Running layout jobs: in this process (``-j 1``), or each in a worker process of its own,
+at most N at a time, the longest first.
+
+A process per job (forked from this one, which has WeasyPrint imported and the print
+stylesheets parsed) means a crash, a kill or a Python error is always pinned on the one
+part it happened in. Workers ignore Ctrl-C (the terminal sends it to the whole process
+group): this process stops them, on any failure or interruption, and waits for them,
+so none is left behind; on Linux they are also killed if this process dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import wait
+from pathlib import Path
+
+from ...errors import BuildError
+
+log = logging.getLogger(__name__)
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def run(jobs: Sequence, work: Callable, workers: int) -> list:
+    """``[work(job) for job in jobs]``, in ``workers`` processes (this one when 1).
+
+    Raises:
+        BuildError: one line naming the part whose layout failed, and why.
+    """
+    if not jobs:
+        return []
+    if workers <= 1:
+        return [_in_process(work, job) for job in jobs]
+    return _in_workers(jobs, work, workers)
+
+
+def _in_process(work: Callable, job):
+    try:
+        return work(job)
+    except (BuildError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        log.debug("laying out %s failed", job.label, exc_info=True)
+        raise BuildError(f"laying out {job.label} failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _context():
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _in_workers(jobs: Sequence, work: Callable, workers: int) -> list:
+    results: list = [None] * len(jobs)
+    pending = sorted(range(len(jobs)), key=lambda i: -getattr(jobs[i], "weight", 0))
+    running: dict = {}
+    ctx = _context()
+    with tempfile.TemporaryDirectory(prefix="aixbook-pdf-") as tmp:
+        try:
+            while pending or running:
+                while pending and len(running) < workers:
+                    i = pending.pop(0)
+                    path = Path(tmp) / f"{i}.pickle"
+                    proc = ctx.Process(target=_worker, args=(work, jobs[i], str(path), os.getpid()), daemon=True)
+                    proc.start()
+                    running[proc.sentinel] = (proc, i, path)
+                for sentinel in wait(list(running)):
+                    proc, i, path = running.pop(sentinel)
+                    proc.join()
+                    results[i] = _outcome(jobs[i], proc.exitcode, path)
+        finally:
+            _stop([proc for proc, _, _ in running.values()])
+    return results
+
+
+def _outcome(job, exitcode: int | None, path: Path):
+    try:
+        with path.open("rb") as fh:
+            status, value, detail = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError):
+        raise BuildError(f"laying out {job.label} failed: its worker process {_died(exitcode)}") from None
+    if status == "ok":
+        return value
+    log.debug("laying out %s failed in a worker process:\n%s", job.label, detail)
+    raise BuildError(f"laying out {job.label} failed: {value}")
+
+
+def _died(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"was killed by {name}"
+    return f"exited with status {exitcode} without a result"
+
+
+def _stop(procs: list) -> None:
+    for proc in procs:
+        with contextlib.suppress(Exception):
+            proc.terminate()
+    for proc in procs:
+        proc.join(5)
+        if proc.is_alive():
+            with contextlib.suppress(Exception):
+                proc.kill()
+            proc.join()
+
+
+def _worker(work: Callable, job, path: str, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    try:
+        outcome = ("ok", work(job), "")
+    except BaseException as exc:  # reported to the parent, which decides
+        outcome = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: be killed when the build process dies, however it dies."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before prctl took effect
+        os._exit(1)
