@@ -319,9 +319,7 @@ def resolve_chapter(
     # in the chapter any more: the contents must not link to it.
     present = htmlfrag.ids_of(root)
     headings = tuple(
-        Heading(h.level, h.text, h.id, h.line, uid)
-        for h in ch.headings
-        if (uid := make_uid(key, h.id)) in present
+        Heading(h.level, h.text, h.id, h.line, uid) for h in ch.headings if (uid := make_uid(key, h.id)) in present
     )
     # chapter, html, headings, images shown, missing images, remote images
     return ResolvedChapter(ch, html, headings, tuple(images), tuple(missing), tuple(remote)), diags
