@@ -21,7 +21,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import CORPUS, EPOCH, SAMPLE, needs_corpus, write_site
+from helpers import CORPUS, EPOCH, SAMPLE, needs_corpus, write_site
 from pdf_facts import Facts, differences, link_pages
 
 

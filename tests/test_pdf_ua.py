@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import needs_corpus
+from helpers import needs_corpus
 from pdf_facts import table_headers
 
 pdfua = pytest.importorskip("pdfua")
@@ -58,7 +58,7 @@ def test_row_headers_get_row_scope(tmp_path):
     import pikepdf
 
     from aixbook.build import build
-    from conftest import write_site
+    from helpers import write_site
 
     table = ("<table><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>"
              "<tr><th scope=\"row\">a</th><td>1</td></tr><tr><th scope=\"row\">b</th><td>2</td></tr>"
