@@ -153,7 +153,7 @@ def test_leader_dots_written_as_weasyprint_writes_them(monkeypatch):
     from aixbook.book import load_book
     from aixbook.render.pdf import parts as P
     from aixbook.render.pdf.layout import lay_out
-    from conftest import SAMPLE
+    from helpers import SAMPLE
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     parts = assemble_parts(load_book(SAMPLE))
