@@ -34,20 +34,14 @@ def real_build(tmp_path_factory):
 def real_single_pdf(tmp_path_factory):
     """The real book as one WeasyPrint document (the PDF before it was laid out in parts):
     what the release PDF must be equivalent to."""
-    if not (SITE_DIR / "hugo.yaml").is_file():
+    if not corpus_present():
         pytest.skip(f"the AI Exchange corpus is not at {CORPUS}")
     from aixbook.book import load_book
     from aixbook.render.pdf import render_single
     target = tmp_path_factory.mktemp("single") / "single.pdf"
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         render_single(load_book(CORPUS), target)
-    finally:
-        if old is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
     return target
 
 
