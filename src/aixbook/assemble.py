@@ -324,25 +324,10 @@ class Parts:
         return Document(html=self.html(chunks), resources=resources, title=self.title)
 
 
-def assemble(
-    book: Book,
-    chapters: list[ResolvedChapter] | None = None,
-    *,
-    front: bool = True,
-    toc: bool = True,
-    css: tuple[str, ...] = (),
-    inline_css: str = "",
-    body_class: str = "book",
-) -> Document:
-    """The book (or ``chapters`` of it) as one HTML document.
-
-    Args:
-        chapters: a subset to assemble (a preview); default: every chapter.
-        front, toc: include the front page / table of contents.
-        css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
-    """
-    parts = assemble_parts(book, chapters, front=front, toc=toc, css=css, inline_css=inline_css, body_class=body_class)
-    return parts.document()
+def assemble(book: Book, chapters: list[ResolvedChapter] | None = None, **options) -> Document:
+    """The book (or ``chapters`` of it, a preview) as one HTML document; ``options`` as
+    ``assemble_parts`` takes them."""
+    return assemble_parts(book, chapters, **options).document()
 
 
 def assemble_parts(
@@ -356,7 +341,13 @@ def assemble_parts(
     body_class: str = "book",
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
-    chapter."""
+    chapter.
+
+    Args:
+        chapters: a subset to assemble (a preview); default: every chapter.
+        front, toc: include the front page / table of contents.
+        css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
+    """
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
     date = build_date().strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -19,14 +19,20 @@ from .output import write_bytes
 CACHE_VERSION = "1"
 
 
+def source_digest(files) -> str:
+    """A digest of the code files that make a cache entry: changing them invalidates it."""
+    h = hashlib.sha256()
+    for file in files:
+        h.update(file.name.encode() + b"\0" + file.read_bytes())
+    return h.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def _code_hash() -> str:
     # A change to how Markdown is parsed invalidates every entry.
-    h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("markdown.py", "sanitize.py", "a11y.py", "htmlfrag.py", "locate.py", "model.py", "book.py"):
-        h.update((here / name).read_bytes())
-    return h.hexdigest()[:16]
+    names = ("markdown.py", "sanitize.py", "a11y.py", "htmlfrag.py", "locate.py", "model.py", "book.py")
+    return source_digest(here / name for name in names)[:16]
 
 
 class ChapterCache:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .. import capture_warnings
 from . import patches, weasy
 from .layout import FontFiles
-from .weasy import BASE_URL, isolate_fontconfig, make_fetcher
+from .weasy import BASE_URL, make_fetcher, weasyprint_html
 
 #: Every page-margin box but the footer's.
 OTHER_BOXES = (
@@ -91,10 +91,7 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
     import time
 
     start = time.perf_counter()
-    isolate_fontconfig()
-    patches.apply()
-    from weasyprint import HTML
-
+    HTML = weasyprint_html()
     with capture_warnings("weasyprint", "pdf") as warnings:
         sheets = chunk_stylesheets(job) if job.total else weasy.stylesheets(job.paper, FOOTERS_ONLY)
         document = HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher({})).render(stylesheets=sheets)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .. import capture_warnings
 from . import patches, weasy
 from .parts import SENTINEL, PartJob
-from .weasy import BASE_URL, TableHeaders, isolate_fontconfig, make_fetcher, write_options
+from .weasy import BASE_URL, TableHeaders, make_fetcher, weasyprint_html, write_options
 
 
 @dataclass
@@ -38,10 +38,7 @@ class PartLayout:
 def lay_out(job: PartJob) -> PartLayout:
     """Lay out ``job`` and write its PDF (in memory)."""
     start = time.perf_counter()
-    isolate_fontconfig()
-    patches.apply()
-    from weasyprint import HTML
-
+    HTML = weasyprint_html()
     with capture_warnings("weasyprint", "pdf") as warnings:
         html = HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher(job.resources))
         opts = write_options(job.pdf_variant)

@@ -20,6 +20,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ... import __version__
+from ...cache import source_digest
 from ...output import write_bytes
 
 MAGIC = b"aixbook-pdf-part 1\n"
@@ -28,10 +29,7 @@ FORMAT = "1"
 
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
-    h = hashlib.sha256()
-    for file in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        h.update(file.name.encode() + b"\0" + file.read_bytes())
-    return h.hexdigest()
+    return source_digest(sorted(Path(__file__).resolve().parent.glob("*.py")))
 
 
 def salt() -> str:

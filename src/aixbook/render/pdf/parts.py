@@ -116,29 +116,34 @@ def is_numbered(a, ancestors: list) -> bool:
     return False
 
 
-def _scan(chunk: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    root = htmlfrag.parse(chunk)
-    ids: set[str] = set()
-    links: set[str] = set()
-    numbered: dict[str, None] = {}
+def _with_ancestors(root):
+    """Each element under ``root`` (itself first), in document order, with its ancestors."""
     stack: list = []
 
     def walk(el):
         if not isinstance(el.tag, str):
             return
+        yield el, stack
+        stack.append(el)
+        for child in el:
+            yield from walk(child)
+        stack.pop()
+
+    yield from walk(root)
+
+
+def _scan(chunk: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    ids: set[str] = set()
+    links: set[str] = set()
+    numbered: dict[str, None] = {}
+    for el, ancestors in _with_ancestors(htmlfrag.parse(chunk)):
         if el_id := el.get("id"):
             ids.add(el_id)
         href = el.get("href") or ""
         if el.tag == "a" and href.startswith("#") and len(href) > 1:
             links.add(href[1:])
-            if is_numbered(el, stack):
+            if is_numbered(el, ancestors):
                 numbered.setdefault(href[1:], None)
-        stack.append(el)
-        for child in el:
-            walk(child)
-        stack.pop()
-
-    walk(root)
     return frozenset(ids), frozenset(links), tuple(numbered)
 
 
@@ -157,21 +162,11 @@ def with_numbers(chunk: str, numbers: dict[str, str | None]) -> str:
     if not numbers:
         return chunk
     root = htmlfrag.parse(chunk)
-    stack: list = []
-
-    def walk(el):
-        if not isinstance(el.tag, str):
-            return
+    for el, ancestors in _with_ancestors(root):
         href = el.get("href") or ""
         number = numbers.get(href[1:]) if href.startswith("#") else None
-        if el.tag == "a" and number is not None and is_numbered(el, stack):
+        if el.tag == "a" and number is not None and is_numbered(el, ancestors):
             el.set("data-page", number)
-        stack.append(el)
-        for child in el:
-            walk(child)
-        stack.pop()
-
-    walk(root)
     return htmlfrag.serialize(root)
 
 

@@ -31,6 +31,17 @@ def isolate_fontconfig() -> None:
     os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_DIR / "fonts.conf"))
 
 
+def weasyprint_html():
+    """WeasyPrint's ``HTML`` class, with the shipped fonts' config and the guarded patches in place."""
+    from . import patches
+
+    isolate_fontconfig()
+    patches.apply()
+    from weasyprint import HTML
+
+    return HTML
+
+
 def make_fetcher(resources: dict[str, Path]):
     """A WeasyPrint URL fetcher that serves the document's resources and the tool's
     styles and fonts, and refuses everything else."""
@@ -112,12 +123,7 @@ def render_document(
 ) -> RenderResult:
     """Render the HTML document ``doc`` (an ``assemble.Document``) to the file ``target``
     as one WeasyPrint document."""
-    from . import patches
-
-    isolate_fontconfig()
-    patches.apply()
-    from weasyprint import HTML
-
+    HTML = weasyprint_html()
     with capture_warnings("weasyprint", "pdf") as warnings:
         html = HTML(string=doc.html, base_url=BASE_URL, url_fetcher=make_fetcher(doc.resources))
         opts = write_options(pdf_variant)
