@@ -233,7 +233,8 @@ def chapters(site, config_path):
     from .book import list_chapters
 
     for i, src in enumerate(list_chapters(site, config_path), 1):
-        out.print(f"{i:>2}  {src.title:<45} {_rel(src.path)}", markup=False)
+        label = "  " * (src.level - 1) + f"{src.number or i:>2}  {src.title}"
+        out.print(f"{label:<49} {_rel(src.path)}", markup=False)
 
 
 @main.command(help=PREVIEW_HELP)
