@@ -256,13 +256,27 @@ def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
         '<h1 id="toc-title" class="toc-title">Contents</h1>',
         '<ol class="toc-list">',
     ]
+    # A page below a section (level 2, 3, …) is listed inside its section's entry.
+    stack: list[int] = []
     for rc in chapters:
-        parts.append(
-            f'<li class="toc-chapter"><a href="#{rc.chapter.key}">{htmllib.escape(rc.chapter.source.title)}</a>'
-        )
+        level = max(rc.chapter.source.level, 1)
+        while len(stack) > 1 and stack[-1] > level:
+            parts.append("</li></ol>")
+            stack.pop()
+        if stack and stack[-1] >= level:
+            parts.append("</li>")
+        elif stack:
+            parts.append(f'<ol class="toc-pages toc-depth-{level}">')
+            stack.append(level)
+        else:
+            stack.append(level)
+        cls = "toc-chapter" if level == 1 else f"toc-chapter toc-depth-{level}"
+        parts.append(f'<li class="{cls}"><a href="#{rc.chapter.key}">{htmllib.escape(rc.chapter.source.title)}</a>')
         if not is_index_chapter(rc):  # the index's letter headings would only be noise
             parts.append(_toc_children(rc, depth))
-        parts.append("</li>")
+    while stack:
+        parts.append("</li>" if len(stack) == 1 else "</li></ol>")
+        stack.pop()
     parts.append("</ol></nav>")
     return "".join(parts)
 
@@ -340,6 +354,8 @@ def assemble(
     for rc in chapters:
         cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
         src = rc.chapter.source
+        if src.level > 1:
+            cls += f" depth-{src.level}"  # the outline and the contents nest it below its section
         body.append(f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">')
         body.append(f'<h1 class="chapter-title">{esc(src.title)}</h1>')
         body.append(chapter_fragment(book, rc, resources))

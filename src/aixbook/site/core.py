@@ -14,6 +14,7 @@ from .languages import Language, default_language, site_languages
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Redirect:
     source: str  # "/go/name/"
@@ -197,5 +198,3 @@ def _source_lines(text: str) -> dict[str, int]:
         if m:
             out.setdefault(m.group(1), no)
     return out
-
-

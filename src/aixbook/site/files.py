@@ -148,4 +148,3 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
     if text.startswith(("---", "+++")):
         raise SourceError("front matter is not closed", path, 1)
     return {}, text, 1
-

@@ -76,7 +76,9 @@ def chapter_section(book: Book, rc: ResolvedChapter, resources: dict[str, Path])
     sanitize(root, book)
     section = etree.Element("section")
     section.set("id", rc.chapter.key)
-    section.set("class", "chapter index-chapter" if is_index_chapter(rc) else "chapter")
+    cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
+    level = rc.chapter.source.level
+    section.set("class", cls if level == 1 else f"{cls} depth-{level}")
     section.set(EPUB_TYPE, "chapter")
     section.set("role", "doc-chapter")
     h1 = etree.SubElement(section, "h1")
