@@ -330,7 +330,7 @@ def assemble(
     esc = htmllib.escape
     head = [
         "<!DOCTYPE html>",
-        f'<html lang="{esc(cfg.language or "en")}">',
+        f'<html lang="{esc(cfg.language or "en")}"' + (' dir="rtl">' if cfg.direction == "rtl" else ">"),
         "<head>",
         '<meta charset="utf-8"/>',
         f"<title>{esc(cfg.title or '')}</title>",

@@ -30,7 +30,9 @@ def site_languages(site_dir: Path | str = "book") -> list[str]:
     return [lang.key for lang in site.languages] or [site.default_lang]
 
 
-def list_chapters(site_dir: Path | str = "book", config_path: Path | None = None) -> list[Source]:
+def list_chapters(
+    site_dir: Path | str = "book", config_path: Path | None = None, content_language: str | None = None
+) -> list[Source]:
     """The chapters of the site at ``site_dir`` in book order, read but not parsed.
 
     Raises:
@@ -38,7 +40,7 @@ def list_chapters(site_dir: Path | str = "book", config_path: Path | None = None
         SourceError: a chapter cannot be read.
     """
     site = load_site(Path(site_dir))
-    config = load_config(config_path, site.root, site.project_root)
+    config = load_config(config_path, site.root, site.project_root).with_overrides(content_language=content_language)
     return load_sources(site.for_language(config.content_language), config)
 
 

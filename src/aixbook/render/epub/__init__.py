@@ -63,6 +63,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
     path = Path(path)
     cfg = book.config
     lang = cfg.language or "en"
+    direction = cfg.direction or "ltr"
     title = cfg.title or "Untitled"
     stamp = build_date()
 
@@ -124,7 +125,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
         eb.set_cover(cover_name, pkg.svg_cover(book).encode("utf-8"), create_page=False)
 
     spine = [
-        pkg.Page("cover", "cover.xhtml", "Cover", cover_page(title, lang, cover_name, cover_alt)),
+        pkg.Page("cover", "cover.xhtml", "Cover", cover_page(title, lang, cover_name, cover_alt, direction)),
         pkg.Page(
             "front",
             "front.xhtml",
@@ -134,13 +135,14 @@ def render_epub(book: Book, path: Path | str) -> Path:
                 lang,
                 wrap("section", front, cls="front-page", etype="titlepage", id_="front-page"),
                 body_class="front",
+                direction=direction,
             ),
         ),
         pkg.Page(
             "toc-page",
             "toc.xhtml",
             "Contents",
-            page("Contents", lang, wrap("section", toc_root, cls="toc-page"), body_class="toc"),
+            page("Contents", lang, wrap("section", toc_root, cls="toc-page"), body_class="toc", direction=direction),
         ),
     ]
     for part in parts:
@@ -150,14 +152,18 @@ def render_epub(book: Book, path: Path | str) -> Path:
                 item_id("x", part.name),
                 part.name,
                 part.title,
-                page(part.title, lang, part.section, body_class=body_class),
+                page(part.title, lang, part.section, body_class=body_class, direction=direction),
             )
         )
     for item in spine:
         eb.add_item(item)
     eb.spine = spine
 
-    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
+    if direction == "rtl":
+        eb.set_direction("rtl")  # the spine's page-progression-direction
+    nav = epub.EpubNav(
+        uid="nav", file_name="nav.xhtml", title="Contents", direction="rtl" if direction == "rtl" else None
+    )
     nav.add_link(href=STYLESHEET, rel="stylesheet", type="text/css")
     eb.add_item(nav)
     eb.add_item(epub.EpubNcx())

@@ -261,11 +261,13 @@ def rewrite(
 # ------------------------------------------------------------ documents
 
 
-def page(title: str, lang: str, section: etree._Element, body_class: str) -> bytes:
+def page(title: str, lang: str, section: etree._Element, body_class: str, direction: str = "ltr") -> bytes:
     """A complete XHTML document around ``section`` (an lxml element without namespace)."""
     root = etree.Element(_X + "html", nsmap={None: XHTML_NS, "epub": OPS_NS})
     root.set("lang", lang)
     root.set(XML_LANG, lang)
+    if direction == "rtl":
+        root.set("dir", "rtl")
     head = etree.SubElement(root, _X + "head")
     etree.SubElement(head, _X + "meta", charset="utf-8")
     etree.SubElement(head, _X + "title").text = title
@@ -285,11 +287,11 @@ def page(title: str, lang: str, section: etree._Element, body_class: str) -> byt
     return data
 
 
-def cover_page(title: str, lang: str, image: str, alt: str) -> bytes:
+def cover_page(title: str, lang: str, image: str, alt: str, direction: str = "ltr") -> bytes:
     """The cover: one image, the whole page."""
     section = etree.Element("section")
     section.set("class", "cover")
     section.set(EPUB_TYPE, "cover")
     img = etree.SubElement(section, "img", src=image, alt=alt)
     img.set("class", "cover-image")
-    return page(title, lang, section, body_class="cover")
+    return page(title, lang, section, body_class="cover", direction=direction)
