@@ -250,10 +250,32 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
 # ---------------------------------------------------------------- TOC
 
 
+#: "Contents" in the languages a Hugo docs site is often written in (by primary language subtag).
+CONTENTS = {
+    "ar": "المحتويات",
+    "de": "Inhalt",
+    "es": "Contenido",
+    "fa": "فهرست مطالب",
+    "fr": "Sommaire",
+    "he": "תוכן העניינים",
+    "it": "Indice",
+    "ja": "目次",
+    "ko": "목차",
+    "pt": "Sumário",
+    "ru": "Содержание",
+    "zh": "目录",
+}
+
+
+def contents_label(book: Book) -> str:
+    """The contents' title in the book's language ("Contents" in English and where unknown)."""
+    return CONTENTS.get((book.config.language or "en").split("-")[0].lower(), "Contents")
+
+
 def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
     parts = [
         '<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
-        '<h1 id="toc-title" class="toc-title">Contents</h1>',
+        f'<h1 id="toc-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
         '<ol class="toc-list">',
     ]
     # A page below a section (level 2, 3, …) is listed inside its section's entry.

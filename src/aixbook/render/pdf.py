@@ -10,11 +10,11 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from ..assemble import Document, assemble
+from ..assemble import Document, assemble, contents_label
 from ..doctor import weasyprint
 from ..model import Book, Diagnostic
 from ..resources import FONTS_DIR, STYLES_DIR
-from . import RenderOptions, RenderResult, capture_warnings
+from . import RenderOptions, RenderResult, capture_warnings, direction_css
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,11 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     else:
         doc = assemble(book)
         variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
-    return render_document(doc, target, paper=book.config.paper, pdf_variant=variant)
+    extra = direction_css(book, "rtl.css", "print-rtl.css")
+    if (label := contents_label(book)) != "Contents" and book.config.direction != "rtl":
+        quoted = label.replace('"', "")
+        extra += f'@page toc {{ @top-left {{ content: "{quoted}"; }} }}'
+    return render_document(doc, target, paper=book.config.paper, pdf_variant=variant, extra_css=extra)
 
 
 def render_document(

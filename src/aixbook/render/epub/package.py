@@ -299,11 +299,11 @@ def ebooklib_toc(entries: Sequence[NavEntry]) -> list:
     ]
 
 
-def landmarks(book: Book, parts: list[Part], first_file: dict[str, str]) -> list[dict]:
+def landmarks(book: Book, parts: list[Part], first_file: dict[str, str], contents: str = "Contents") -> list[dict]:
     """ebooklib's guide: written as EPUB 3 landmarks and the EPUB 2 guide ("text" → bodymatter)."""
     marks = [
         {"href": "cover.xhtml", "title": "Cover", "type": "cover"},
-        {"href": "toc.xhtml", "title": "Contents", "type": "toc"},
+        {"href": "toc.xhtml", "title": contents, "type": "toc"},
     ]
     if parts:
         marks.append({"href": parts[0].name, "title": "Start of content", "type": "text"})
