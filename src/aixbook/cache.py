@@ -24,7 +24,16 @@ def _code_hash() -> str:
     # A change to how Markdown is parsed invalidates every entry.
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("markdown.py", "sanitize.py", "a11y.py", "htmlfrag.py", "locate.py", "model.py", "book.py"):
+    for name in (
+        "markdown.py",
+        "shortcodes.py",
+        "sanitize.py",
+        "a11y.py",
+        "htmlfrag.py",
+        "locate.py",
+        "model.py",
+        "book.py",
+    ):
         h.update((here / name).read_bytes())
     return h.hexdigest()[:16]
 

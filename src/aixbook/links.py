@@ -21,7 +21,7 @@ from .htmlfrag import add_class
 from .locate import Locator
 from .markdown import is_permalink_line
 from .model import Chapter, Diagnostic, Heading, LinkStats, LinkTarget, ResolvedChapter
-from .site import Redirect, Site
+from .site import Redirect, Site, content_files, ref_url
 
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
 _DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/|$)", re.I)
@@ -67,6 +67,14 @@ class LinkTable:
     ids: dict[str, frozenset[str]] = field(default_factory=dict)  # chapter key → Hugo ids
     shorts: dict[str, Short] = field(default_factory=dict)
     allow_remote: bool = False
+    files: dict[str, Path] = field(default_factory=dict)  # chapter key → its content file (for relref)
+    _content: dict[str, Path] | None = None  # the language's content files, read at the first relref
+
+    def ref(self, ref: str, key: str) -> str | None:
+        """The site path a ``{{< relref >}}`` in chapter ``key`` names (Hugo's lookup), or None."""
+        if self._content is None:
+            self._content = content_files(self.site, self.site.lang or self.site.default_lang)
+        return ref_url(self.site, ref, self.files[key], self._content)
 
     def web(self, path: str) -> str:
         return self.site.web_url(path)
@@ -132,6 +140,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
     for ch in chapters:
         table.pages[_norm_path(ch.source.url)] = ch.key
         table.chapter_urls[ch.key] = ch.source.url
+        table.files[ch.key] = ch.source.path
         table.ids[ch.key] = ch.ids
     for name, red in redirects.items():
         table.shorts[name] = Short(destination=red.destination)
@@ -231,6 +240,14 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
         return Resolution(LinkTarget("refused", url=href, reason="malformed URL"))
     if parts.scheme in _REFUSED_SCHEMES:
         return Resolution(LinkTarget("refused", url=href, reason=f"{parts.scheme}: URL refused"))
+    if parts.scheme == "relref":  # {{< relref "x" >}}: a page as Hugo finds it
+        ref = unquote(href[len("relref:") :]).split("#", 1)[0]
+        path = table.ref(ref, key)
+        if path is None:
+            return Resolution(
+                LinkTarget("dangling", url=table.web("/"), reason=f'relref "{ref}" names no page of the site')
+            )
+        return Resolution(_site_path(table, path, parts.fragment, href, 0))
     if parts.scheme:
         if parts.scheme in ("http", "https") and is_own_host(table.site, parts.netloc):
             return Resolution(_site_path(table, parts.path or "/", parts.fragment, href, 0))
@@ -351,15 +368,18 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
         return LinkTarget("refused", url=src, reason=f"image path {src} climbs out of the site")
     path = parts.path if parts.path.startswith("/") else urljoin(table.chapter_urls[key], parts.path)
     rel = posixpath.normpath(unquote(path)).lstrip("/")
-    for folder in (table.site.static_dir, table.site.content_dir):
-        cand = folder / rel
+    prefix = table.site.url_prefix().lstrip("/")
+    for folder, name in ((table.site.static_dir, rel), (table.site.content_dir, rel)):
+        if prefix and folder == table.site.content_dir and rel.startswith(prefix + "/"):
+            name = rel[len(prefix) + 1 :]  # a translated page's bundle: /fa/docs/x/a.png is docs/x/a.png
+        cand = folder / name
         if cand.is_file():
             if not _really_inside(cand, table.site.root):
                 return LinkTarget(
                     "refused", url=src, reason=f"image {src} is a symbolic link that points outside the site"
                 )
-            prefix = "" if folder == table.site.static_dir else "_content/"
-            return LinkTarget("image", path=prefix + rel, url=table.web(rel))
+            where = "" if folder == table.site.static_dir else "_content/"
+            return LinkTarget("image", path=where + name, url=table.web(rel))
     return LinkTarget(
         "missing-image", path=rel, url=table.web(rel), reason=f"image {src} not found in {table.site.static_dir}"
     )

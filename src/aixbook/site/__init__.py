@@ -13,7 +13,8 @@ Only reading: what the redirects and URLs mean is the link stage's business (lin
 from .core import Redirect, Site, load_site
 from .files import CONFIG_NAMES, find_site, load_config_file, read_text, split_front_matter
 from .languages import Language, split_language
-from .pages import book_sources, chapter_files, menu_entries, missing_translations, read_source
+from .pages import book_sources, chapter_files, menu_entries, missing_translations, read_source, ref_url
+from .tree import content_files
 
 __all__ = [
     "CONFIG_NAMES",
@@ -22,6 +23,7 @@ __all__ = [
     "Site",
     "book_sources",
     "chapter_files",
+    "content_files",
     "find_site",
     "load_config_file",
     "load_site",
@@ -29,6 +31,7 @@ __all__ = [
     "missing_translations",
     "read_source",
     "read_text",
+    "ref_url",
     "split_front_matter",
     "split_language",
 ]

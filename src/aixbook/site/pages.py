@@ -10,7 +10,7 @@ from ..model import Diagnostic, Source
 from .core import Site
 from .files import read_text, split_front_matter
 from .languages import split_language
-from .tree import content_files, flatten, section_tree
+from .tree import content_files, flatten, page_of, section_tree
 
 DEFAULT_SECTION = "docs"
 
@@ -47,6 +47,32 @@ def book_sources(site: Site, stems: list[str] | None = None, section: str | None
     if not out:
         raise ConfigError(f"section {sec} of {site.content_dir} has no pages", site.config_path)
     return out
+
+
+def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None = None) -> str | None:
+    """The site path of the page ``{{< relref "ref" >}}`` names, written in ``from_file``, as Hugo
+    finds it: relative to that page's folder first, then to the content folder; None if no page.
+
+    ``files`` is ``content_files`` of the site's language (pass it when resolving many refs).
+    """
+    key = site.lang or site.default_lang
+    files = files if files is not None else content_files(site, key)
+    ref = ref.strip()
+    ref = ref[:-3] if ref.endswith(".md") else ref
+    tried = [ref.strip("/")]
+    if not ref.startswith("/"):
+        try:
+            here = from_file.relative_to(site.content_dir_of(key)).parent.as_posix()
+        except ValueError:
+            here = ""
+        if here and here != ".":
+            tried.insert(0, f"{here}/{ref}".strip("/"))
+    for base in tried:
+        for rel in (base, f"{base}/_index", f"{base}/index"):
+            if rel in files:
+                page = page_of(site, rel, files[rel], key)
+                return page.url if page is not None else None
+    return None
 
 
 def missing_translations(site: Site, section: str | None = None) -> list[Diagnostic]:

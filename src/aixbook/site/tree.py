@@ -151,6 +151,11 @@ def _page(site: Site, rel: str, path: Path | None, key: str, *, is_section: bool
     )
 
 
+def page_of(site: Site, rel: str, path: Path, key: str) -> Page | None:
+    """The page of content file ``path`` (logical path ``rel``) in language ``key``; None if unpublished."""
+    return _page(site, rel, path, key, is_section=rel.endswith("/_index"))
+
+
 def _url(site: Site, url_rel: str, fm: dict, key: str) -> str:
     if isinstance(fm.get("url"), str) and fm["url"].strip():
         path = "/" + fm["url"].strip().strip("/") + "/"
