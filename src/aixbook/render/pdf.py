@@ -131,7 +131,7 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     else:
         doc = assemble(book)
         variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
-    extra = direction_css(book, "rtl.css", "print-rtl.css")
+    extra = direction_css(book, "bidi.css", "rtl.css", "print-rtl.css")
     if (label := contents_label(book)) != "Contents" and book.config.direction != "rtl":
         quoted = label.replace('"', "")
         extra += f'@page toc {{ @top-left {{ content: "{quoted}"; }} }}'

@@ -74,6 +74,9 @@ def chapter_section(book: Book, rc: ResolvedChapter, resources: dict[str, Path])
     # Counted before sanitising, which drops what sits in hidden elements.
     made_up = sum(1 for img in root.iter("img") if img.get("data-alt-generated"))
     sanitize(root, book)
+    if book.config.direction == "rtl":
+        for code in root.iter("pre"):
+            code.set("dir", "ltr")  # code reads left to right, also in a right-to-left book
     section = etree.Element("section")
     section.set("id", rc.chapter.key)
     cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
