@@ -252,14 +252,12 @@ def nav_tree(book: Book, file_of: dict[str, str], first_file: dict[str, str]) ->
         key = rc.chapter.key
         level = rc.chapter.source.level
         heads = [h for h in rc.headings if 2 <= h.level <= depth and h.uid in file_of]
-        node = [
-            NavEntry(first_file[key], rc.chapter.source.title or key, f"nav-{key}"),
-            list(_nav_children(heads, file_of)),
-        ]
+        children: list = list(_nav_children(heads, file_of))
+        node = [NavEntry(first_file[key], rc.chapter.source.title or key, f"nav-{key}"), children]
         while stack and stack[-1][0] >= level:
             stack.pop()
         (stack[-1][1] if stack else roots).append(node)
-        stack.append((level, node[1]))
+        stack.append((level, children))
     return [_frozen(n) for n in roots]
 
 
