@@ -1,0 +1,213 @@
+"""Where one href or src goes: ``resolve_href`` and ``resolve_src``, pure functions of a
+``LinkTable`` (table-tested)."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from ..model import LinkTarget
+from ..site import Site
+from .table import (
+    _DOMAIN_LIKE,
+    _IMAGE_EXT,
+    _MAX_HOPS,
+    _REFUSED_SCHEMES,
+    LinkTable,
+    _norm_path,
+    _suggest,
+    is_own_host,
+    make_uid,
+    short_name,
+    split_url,
+)
+
+# ------------------------------------------------------------ resolving
+
+
+@dataclass(frozen=True)
+class Resolution:
+    target: LinkTarget
+    warning: str = ""  # a non-fatal remark about how the link is written …
+    code: str = ""  # … and its diagnostic code
+
+
+def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
+    """Where ``href``, written in chapter ``key``, goes."""
+    href = href.strip()
+    if not href or href == "#":
+        return Resolution(LinkTarget("internal", chapter=key, uid=key))
+    if href.startswith("#"):
+        return Resolution(_anchor(table, key, unquote(href[1:]), href, table.chapter_urls[key]))
+    parts = split_url(href)
+    if parts is None:
+        return Resolution(LinkTarget("refused", url=href, reason="malformed URL"))
+    if parts.scheme in _REFUSED_SCHEMES:
+        return Resolution(LinkTarget("refused", url=href, reason=f"{parts.scheme}: URL refused"))
+    if parts.scheme == "relref":  # {{< relref "x" >}}: a page as Hugo finds it
+        ref = unquote(href[len("relref:") :]).split("#", 1)[0]
+        path = table.ref(ref, key)
+        if path is None:
+            return Resolution(
+                LinkTarget("dangling", url=table.web("/"), reason=f'relref "{ref}" names no page of the site')
+            )
+        return Resolution(_site_path(table, path, parts.fragment, href, 0))
+    if parts.scheme:
+        if parts.scheme in ("http", "https") and is_own_host(table.site, parts.netloc):
+            return Resolution(_site_path(table, parts.path or "/", parts.fragment, href, 0))
+        return Resolution(LinkTarget("external", url=href))
+    if href.startswith("//"):
+        return Resolution(LinkTarget("external", url="https:" + href))
+    if not href.startswith("/"):
+        first = parts.path.split("/", 1)[0].lower()
+        if first in ("go", "goto"):
+            res = _site_path(table, "/" + parts.path, parts.fragment, href, 0)
+            return Resolution(
+                res,
+                f"relative short link '{href}': on the website it points below the page; write '/{parts.path}'",
+                "relative-short-link",
+            )
+        if _DOMAIN_LIKE.match(href) and not parts.path.endswith((".md", ".html")):
+            return Resolution(
+                LinkTarget("external", url="https://" + href),
+                f"link '{href}' has no scheme; read as https://{href}",
+                "no-scheme",
+            )
+        base = table.chapter_urls[key]
+        joined = split_url(urljoin(base, href)) or urlsplit("")
+        return Resolution(_site_path(table, joined.path, joined.fragment, href, 0))
+    return Resolution(_site_path(table, parts.path, parts.fragment, href, 0))
+
+
+def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: int) -> LinkTarget:
+    web = table.web(path + ("#" + fragment if fragment else ""))
+    if hops > _MAX_HOPS:
+        return LinkTarget("dangling", url=web, reason=f"redirects loop ({original})")
+    name = short_name(path)
+    if name is not None:
+        short = table.shorts.get(name)
+        if short is None:
+            return LinkTarget(
+                "dangling",
+                url=web,
+                reason=f"short link '{name}' has no redirect in firebase.json and no "
+                f"'Permalink:' line{_suggest(name, table.shorts)}",
+            )
+        if short.chapter:
+            target = _anchor(table, short.chapter, short.local_id, original, path)
+        else:
+            dest = split_url(short.destination) or urlsplit("")
+            if dest.scheme and not is_own_host(table.site, dest.netloc):
+                return LinkTarget("external", url=short.destination)
+            target = _site_path(table, dest.path or "/", dest.fragment or fragment, original, hops + 1)
+        if target.kind == "dangling" and not target.reason.startswith("short link"):
+            return LinkTarget(
+                "dangling",
+                url=web,
+                reason=f"short link '{name}' redirects to {short.destination or path}: {target.reason}",
+            )
+        return target
+    norm = _norm_path(path)
+    key = table.pages.get(norm)
+    if key is not None:
+        if not fragment:
+            return LinkTarget("internal", chapter=key, uid=key)
+        return _anchor(table, key, unquote(fragment), original, table.chapter_urls[key])
+    site = table.site
+    rel = unquote(path).lstrip("/")
+    if rel and _inside(site.static_dir, rel) and (site.static_dir / rel).is_file():
+        return LinkTarget("site", url=web, path=rel)
+    if site.page_file(unquote(path)) is not None or norm == "/":
+        return LinkTarget("site", url=web)
+    if _IMAGE_EXT.search(rel):
+        return LinkTarget(
+            "missing-image", url=web, path=rel, reason=f"linked image {path} not found in {site.static_dir}"
+        )
+    # Not in this checkout (e.g. a file the website publishes separately): the
+    # reader still gets the website's address.
+    return LinkTarget(
+        "site", url=web, reason=f"{path} is neither a page nor a static file of the site; linking to the website"
+    )
+
+
+def _anchor(table: LinkTable, key: str, local_id: str, original: str, page_url: str) -> LinkTarget:
+    ids = table.ids.get(key, frozenset())
+    if local_id in ids:
+        return LinkTarget("internal", chapter=key, uid=make_uid(key, local_id))
+    lowered = local_id.lower()
+    if lowered in ids:
+        return LinkTarget("internal", chapter=key, uid=make_uid(key, lowered))
+    return LinkTarget(
+        "dangling",
+        url=table.web(page_url + "#" + local_id),
+        reason=f"anchor #{local_id} does not exist on {page_url}{_suggest(local_id, ids, prefix='#')}",
+    )
+
+
+def _inside(folder: Path, rel: str) -> bool:
+    norm = posixpath.normpath(rel)
+    return not (norm.startswith("..") or norm.startswith("/") or ":" in norm.split("/")[0])
+
+
+def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
+    """Where an image ``src`` written in chapter ``key`` is on disk (static-relative)."""
+    src = src.strip()
+    parts = split_url(src)
+    if parts is None:
+        return LinkTarget("refused", url=src, reason=f"malformed image URL {src[:60]}")
+    if parts.scheme == "data":
+        return LinkTarget("image", url=src)
+    if parts.scheme in _REFUSED_SCHEMES:
+        return LinkTarget(
+            "refused", url=src, reason=f"{parts.scheme}: URL refused (a book reads only files of its site)"
+        )
+    if parts.scheme and not (parts.scheme in ("http", "https") and is_own_host(table.site, parts.netloc)):
+        return LinkTarget("external", url=src)
+    if _climbs_out(table.chapter_urls[key], unquote(parts.path)):
+        return LinkTarget("refused", url=src, reason=f"image path {src} climbs out of the site")
+    path = parts.path if parts.path.startswith("/") else urljoin(table.chapter_urls[key], parts.path)
+    rel = posixpath.normpath(unquote(path)).lstrip("/")
+    prefix = table.site.url_prefix().lstrip("/")
+    for folder, name in ((table.site.static_dir, rel), (table.site.content_dir, rel)):
+        if prefix and folder == table.site.content_dir and rel.startswith(prefix + "/"):
+            name = rel[len(prefix) + 1 :]  # a translated page's bundle: /fa/docs/x/a.png is docs/x/a.png
+        cand = folder / name
+        if cand.is_file():
+            if not _really_inside(cand, table.site.root):
+                return LinkTarget(
+                    "refused", url=src, reason=f"image {src} is a symbolic link that points outside the site"
+                )
+            where = "" if folder == table.site.static_dir else "_content/"
+            return LinkTarget("image", path=where + name, url=table.web(rel))
+    return LinkTarget(
+        "missing-image", path=rel, url=table.web(rel), reason=f"image {src} not found in {table.site.static_dir}"
+    )
+
+
+def _climbs_out(page_url: str, path: str) -> bool:
+    """Whether ``path`` (relative to ``page_url``, or site-absolute) goes above the site root."""
+    stack = [] if path.startswith("/") else [p for p in page_url.rsplit("/", 1)[0].split("/") if p]
+    for seg in path.split("/"):
+        if seg == "..":
+            if not stack:
+                return True
+            stack.pop()
+        elif seg not in ("", "."):
+            stack.append(seg)
+    return False
+
+
+def _really_inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        return False
+
+
+def image_file(site: Site, path: str) -> Path:
+    """The file on disk of a static-relative image path from ``resolve_src``."""
+    if path.startswith("_content/"):
+        return site.content_dir / path[len("_content/") :]
+    return site.static_dir / path
