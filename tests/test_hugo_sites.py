@@ -313,3 +313,34 @@ def test_steps_number_their_h3_headings_and_keep_hugos_ids():
 def test_unknown_shortcodes_are_still_reported_with_file_and_line():
     _, _, diags = expand_shortcodes("a\n\n{{< youtube id=x >}}\n", Path("p.md"), 10)
     assert [(d.code, d.line) for d in diags] == [("unsupported-shortcode", 12)]
+
+
+@needs_hextra
+def test_preview_finds_a_page_by_its_number_in_the_tree():
+    from aixbook.book import gather
+    from aixbook.preview import select
+    g = gather(HEXTRA)
+    assert select(g, "3.7.2").chapter.source.title == "Callout Component"
+    assert select(g, "3").chapter.source.title == "Guide"
+
+
+def test_cli_lang_and_all_languages_are_one_library_call_each(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from aixbook import build as builder
+    from aixbook.cli import main
+    calls = []
+
+    def fake(name):
+        def run(*args, **kwargs):
+            calls.append((name, kwargs["content_language"]))
+            return [] if name == "all" else None
+        return run
+
+    monkeypatch.setattr(builder, "build", fake("one"))
+    monkeypatch.setattr(builder, "build_languages", fake("all"))
+    monkeypatch.setattr("aixbook.cli._print_build", lambda *a, **k: None)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(tmp_path), "--lang", "fa"]).exit_code == 0
+    assert runner.invoke(main, ["build", str(tmp_path), "--all-languages"]).exit_code == 0
+    assert calls == [("one", "fa"), ("all", None)]
