@@ -73,11 +73,29 @@ def test_each_language_has_hugos_pages_nested_as_hugo_nests_them(hugo_tree, lang
     ours = [(_content_rel(s.path), s.level) for s in list_chapters(HEXTRA, content_language=lang)]
     assert sorted(ours) == sorted((p, lv) for p, lv, _ in hugo)
     assert all(p.endswith(f".{lang}.md") for p, _ in ours)
-    # Pages of the same weight are ordered by title in the language's collation (ICU's,
-    # with PyICU installed); without it, Latin titles still agree and weights always do.
+    # Pages of the same weight are ordered by title in the language's collation: with PyICU
+    # (the "icu" extra) exactly as Hugo orders them; without it, weights still agree.
     weights = {p: w for p, w in _weights(hugo_tree[lang]["tree"])}
     assert [weights.get(p) for p, _ in ours if weights.get(p)] == \
         [weights.get(p) for p, _, _ in hugo if weights.get(p)]
+
+
+def _has_icu() -> bool:
+    try:
+        import icu  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@needs_hextra
+@needs_hugo
+@pytest.mark.skipif(not _has_icu(), reason="PyICU (pip install aixbook[icu]) is missing: Hugo's title collation")
+@pytest.mark.parametrize("lang", ["fa", "ja", "zh-cn"])
+def test_each_language_in_hugos_exact_order_with_icu(hugo_tree, lang):
+    from hugo_sitetree import flatten
+    ours = [(_content_rel(s.path), s.level) for s in list_chapters(HEXTRA, content_language=lang)]
+    assert ours == [(p, lv) for p, lv, _ in flatten(hugo_tree[lang])]
 
 
 def _weights(pages):

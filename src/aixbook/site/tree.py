@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -201,7 +202,13 @@ def _collator(lang: str):
         import icu  # type: ignore[import-not-found]  # optional: PyICU
     except ImportError:
         return None
-    return icu.Collator.createInstance(icu.Locale(lang.replace("-", "_")))
+    collator = icu.Collator.createInstance(icu.Locale(lang.replace("-", "_")))
+    # Go's collation (Hugo's) keeps the root order of scripts: Latin titles before
+    # Arabic or Han ones, where ICU's fa and zh tailorings put their own script first.
+    rules = collator.getRules()
+    if "[reorder" in rules:
+        collator = icu.RuleBasedCollator(re.sub(r"\[reorder[^\]]*\]", "", rules))
+    return collator
 
 
 def flatten(root: Page) -> list[tuple[Page, int, str]]:
