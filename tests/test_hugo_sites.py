@@ -382,3 +382,48 @@ def test_cli_lang_and_all_languages_are_one_library_call_each(monkeypatch, tmp_p
     assert runner.invoke(main, ["build", str(tmp_path), "--lang", "fa"]).exit_code == 0
     assert runner.invoke(main, ["build", str(tmp_path), "--all-languages"]).exit_code == 0
     assert calls == [("one", "fa"), ("all", None)]
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
+
+
+def _write(root: Path, files: dict[str, str | bytes]) -> Path:
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data, encoding="utf-8")
+    return root
+
+
+@needs_hugo
+def test_a_content_folder_per_language_with_bundles_as_hugo_reads_it(tmp_path):
+    """Docsy's way: languages.<key>.contentDir, no menu.docs (this used to stop with "no menu.docs")."""
+    from hugo_sitetree import flatten, hugo_trees
+    site = _write(tmp_path / "site", {
+        "hugo.yaml": "baseURL: https://x.example/\ndefaultContentLanguage: en\nlanguages:\n"
+                     "  en: {weight: 1, contentDir: content/en}\n"
+                     "  fa: {weight: 2, contentDir: content/fa, languageDirection: rtl}\n",
+        "content/en/docs/_index.md": "---\ntitle: Docs\n---\nStart.\n",
+        "content/en/docs/setup/_index.md": "---\ntitle: Setup\nweight: 2\n---\nSee [the tour](tour/).\n",
+        "content/en/docs/setup/tour/index.md": "---\ntitle: Tour\n---\n![A picture](pic.png)\n",
+        "content/en/docs/setup/tour/pic.png": PNG,
+        "content/en/docs/setup/tour/notes.md": "---\ntitle: not a page\n---\nA bundle's resource.\n",
+        "content/en/docs/faq.md": "---\ntitle: FAQ\nweight: 1\n---\n[Setup]({{< relref \"setup\" >}})\n",
+        "content/fa/docs/_index.md": "---\ntitle: مستندات\n---\nآغاز.\n",
+        "content/fa/docs/setup/_index.md": "---\ntitle: نصب\nweight: 2\n---\n[گشت](tour/) را ببینید.\n",
+        "content/fa/docs/setup/tour/index.md": "---\ntitle: گشت\n---\n![تصویر](pic.png)\n",
+        "content/fa/docs/setup/tour/pic.png": PNG,
+    })
+    trees = hugo_trees(site)
+    for lang, folder in (("en", "content/en"), ("fa", "content/fa")):
+        ours = [(s.path.relative_to(site / folder).as_posix(), s.level)
+                for s in list_chapters(site, content_language=lang)]
+        assert ours == [(p, lv) for p, lv, _ in flatten(trees[lang])], lang
+    en, fa = load_book(site), load_book(site, content_language="fa")
+    assert [d.code for d in en.diagnostics if d.severity == "error"] == []
+    assert (en.stats.images, fa.stats.images, en.stats.dangling, fa.stats.dangling) == (1, 1, 0, 0)
+    assert [rc.chapter.source.url for rc in fa.chapters] == ["/fa/docs/", "/fa/docs/setup/", "/fa/docs/setup/tour/"]
+    assert [d.path.name for d in fa.diagnostics if d.code == "missing-translation"] == ["faq.md"]
+    assert 'href="#tour"' in en.chapters[2].html and 'href="#setup"' in en.chapters[1].html

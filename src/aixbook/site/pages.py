@@ -10,7 +10,7 @@ from ..model import Diagnostic, Source
 from .core import Site
 from .files import read_text, split_front_matter
 from .languages import split_language
-from .tree import content_files, flatten, page_of, section_tree
+from .tree import Page, content_files, flatten, page_of, section_tree
 
 DEFAULT_SECTION = "docs"
 
@@ -82,21 +82,26 @@ def missing_translations(site: Site, section: str | None = None) -> list[Diagnos
     if not site.languages or key == site.default_lang:
         return []
     sec = (section or DEFAULT_SECTION).strip("/")
-    ours = set(content_files(site, key))
+    ours = {page.rel for page, _, _ in flatten(section_tree(site, sec) or _empty(sec))}
+    theirs = section_tree(site.for_language(site.default_lang), sec)
     out = []
-    for rel, path in content_files(site, site.default_lang).items():
-        if rel.startswith(sec + "/") and rel not in ours:
+    for page, _, _ in flatten(theirs) if theirs is not None else []:
+        if page.rel not in ours and page.path is not None:
             out.append(
                 Diagnostic(
                     "warning",
-                    f"page {rel} has no '{key}' translation; Hugo publishes no '{key}' page for it "
+                    f"page {page.rel} has no '{key}' translation; Hugo publishes no '{key}' page for it "
                     f"(no fallback to '{site.default_lang}'), so the '{key}' book leaves it out",
-                    path,
+                    page.path,
                     None,
                     code="missing-translation",
                 )
             )
     return out
+
+
+def _empty(sec: str) -> Page:
+    return Page(None, f"{sec}/_index", "/", True, "", "", 0, 0, {})
 
 
 def read_source(
