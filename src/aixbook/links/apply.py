@@ -75,7 +75,11 @@ def resolve_chapter(
         elif t.kind == "dangling":
             diags.append(
                 Diagnostic(
-                    "error", f"dangling link {href}: {t.reason}", ch.source.path, locator.line(href), "dangling-link"
+                    "error",
+                    f"dangling link {_as_written(href)}: {t.reason}",
+                    ch.source.path,
+                    locator.line(href),
+                    "dangling-link",
                 )
             )
             a.set("href", t.url)
@@ -167,3 +171,8 @@ def _unwrap(a) -> None:
 
 def _replace_with_placeholder(img, src: str, label: str, link: str | None = None) -> None:
     htmlfrag.placeholder(img, label, href=link, title=img.get("alt") or None)
+
+
+def _as_written(href: str) -> str:
+    """The link as its author wrote it: ``{{< relref "x" >}}`` rather than the stage's ``relref:x``."""
+    return f'{{{{< relref "{href[len("relref:") :]}" >}}}}' if href.startswith("relref:") else href
