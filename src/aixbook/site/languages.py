@@ -50,15 +50,18 @@ def site_languages(config: dict, config_path: Path | None = None) -> tuple[Langu
     out = []
     for key, entry in table.items():
         entry = entry if isinstance(entry, dict) else {}
-        code = str(entry.get("languageCode") or entry.get("languagecode") or "")
-        direction = str(entry.get("languageDirection") or entry.get("languagedirection") or "").lower()
+        # Hugo ≥ 0.158 also spells them locale, direction and label.
+        code = str(entry.get("languageCode") or entry.get("languagecode") or entry.get("locale") or "")
+        direction = str(
+            entry.get("languageDirection") or entry.get("languagedirection") or entry.get("direction") or ""
+        ).lower()
         if direction not in ("ltr", "rtl"):
             direction = "rtl" if str(key).lower().split("-")[0] in RTL_LANGUAGES else "ltr"
         weight = entry.get("weight", 0)
         out.append(
             Language(
                 key=str(key).lower(),
-                name=str(entry.get("languageName") or entry.get("languagename") or key),
+                name=str(entry.get("languageName") or entry.get("languagename") or entry.get("label") or key),
                 title=str(entry.get("title") or ""),
                 code=code,
                 direction=direction,
