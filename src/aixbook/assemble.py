@@ -250,19 +250,55 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
 # ---------------------------------------------------------------- TOC
 
 
+#: "Contents" in the languages a Hugo docs site is often written in (by primary language subtag).
+CONTENTS = {
+    "ar": "المحتويات",
+    "de": "Inhalt",
+    "es": "Contenido",
+    "fa": "فهرست مطالب",
+    "fr": "Sommaire",
+    "he": "תוכן העניינים",
+    "it": "Indice",
+    "ja": "目次",
+    "ko": "목차",
+    "pt": "Sumário",
+    "ru": "Содержание",
+    "zh": "目录",
+}
+
+
+def contents_label(book: Book) -> str:
+    """The contents' title in the book's language ("Contents" in English and where unknown)."""
+    return CONTENTS.get((book.config.language or "en").split("-")[0].lower(), "Contents")
+
+
 def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
     parts = [
         '<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
-        '<h1 id="toc-title" class="toc-title">Contents</h1>',
+        f'<h1 id="toc-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
         '<ol class="toc-list">',
     ]
+    # A page below a section (level 2, 3, …) is listed inside its section's entry.
+    stack: list[int] = []
     for rc in chapters:
-        parts.append(
-            f'<li class="toc-chapter"><a href="#{rc.chapter.key}">{htmllib.escape(rc.chapter.source.title)}</a>'
-        )
+        level = max(rc.chapter.source.level, 1)
+        while len(stack) > 1 and stack[-1] > level:
+            parts.append("</li></ol>")
+            stack.pop()
+        if stack and stack[-1] >= level:
+            parts.append("</li>")
+        elif stack:
+            parts.append(f'<ol class="toc-pages toc-depth-{level}">')
+            stack.append(level)
+        else:
+            stack.append(level)
+        cls = "toc-chapter" if level == 1 else f"toc-chapter toc-depth-{level}"
+        parts.append(f'<li class="{cls}"><a href="#{rc.chapter.key}">{htmllib.escape(rc.chapter.source.title)}</a>')
         if not is_index_chapter(rc):  # the index's letter headings would only be noise
             parts.append(_toc_children(rc, depth))
-        parts.append("</li>")
+    while stack:
+        parts.append("</li>" if len(stack) == 1 else "</li></ol>")
+        stack.pop()
     parts.append("</ol></nav>")
     return "".join(parts)
 
@@ -354,7 +390,7 @@ def assemble_parts(
     esc = htmllib.escape
     head = [
         "<!DOCTYPE html>",
-        f'<html lang="{esc(cfg.language or "en")}">',
+        f'<html lang="{esc(cfg.language or "en")}"' + (' dir="rtl">' if cfg.direction == "rtl" else ">"),
         "<head>",
         '<meta charset="utf-8"/>',
         f"<title>{esc(cfg.title or '')}</title>",
@@ -381,6 +417,8 @@ def assemble_parts(
         resources = {}
         cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
         src = rc.chapter.source
+        if src.level > 1:
+            cls += f" depth-{src.level}"  # the outline and the contents nest it below its section
         html = "\n".join(
             [
                 f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">',

@@ -12,7 +12,7 @@ from .config import BookConfig, load_config, slugify
 from .errors import SourceError
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
 from .model import Book, Chapter, Diagnostic, LinkStats, Source, with_severities
-from .site import Site, chapter_files, load_site, read_source
+from .site import Site, book_sources, load_site, missing_translations
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +20,19 @@ Progress = Callable[[str, int, int], None]
 
 
 def load_sources(site: Site, config: BookConfig) -> list[Source]:
-    """The chapters' sources in book order."""
-    files = chapter_files(site, list(config.chapters) or None)
-    return [read_source(site, path, title=name) for path, name in files]
+    """The chapters' sources in book order (a nested section's pages follow its own page)."""
+    return book_sources(site, list(config.chapters) or None, config.section)
 
 
-def list_chapters(site_dir: Path | str = "book", config_path: Path | None = None) -> list[Source]:
+def site_languages(site_dir: Path | str = "book") -> list[str]:
+    """The keys of the site's languages in Hugo's order (the default one alone for a one-language site)."""
+    site = load_site(Path(site_dir))
+    return [lang.key for lang in site.languages] or [site.default_lang]
+
+
+def list_chapters(
+    site_dir: Path | str = "book", config_path: Path | None = None, content_language: str | None = None
+) -> list[Source]:
     """The chapters of the site at ``site_dir`` in book order, read but not parsed.
 
     Raises:
@@ -33,12 +40,13 @@ def list_chapters(site_dir: Path | str = "book", config_path: Path | None = None
         SourceError: a chapter cannot be read.
     """
     site = load_site(Path(site_dir))
-    return load_sources(site, load_config(config_path, site.root, site.project_root))
+    config = load_config(config_path, site.root, site.project_root).with_overrides(content_language=content_language)
+    return load_sources(site.for_language(config.content_language), config)
 
 
 def parse_source(source: Source, key: str) -> Chapter:
     """Markdown → Chapter: HTML with Hugo's ids, sanitized, links still as written."""
-    if not source.body.strip():
+    if not source.body.strip() and not source.is_section:
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
     r = markdown.render(source.body, source.path, source.body_line)
     cleaned = sanitize.clean(r.html, source)
@@ -91,7 +99,9 @@ def gather(
     """Read the site and parse every chapter (from ``cache`` where unchanged)."""
     site = load_site(Path(site_dir))
     config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
-    config = _fill_defaults(config, site)
+    default_title = site.title
+    site = site.for_language(config.content_language)
+    config = _fill_defaults(config, site, default_title)
     sources = load_sources(site, config)
     keys: set[str] = set()
     chapters: list[Chapter] = []
@@ -106,6 +116,7 @@ def gather(
         if progress:
             progress("parse", i + 1, len(sources))
     table, table_diags = build_table(site, chapters, config.allow_remote)
+    table_diags.extend(missing_translations(site, config.section))
     return Gathered(site, config, tuple(chapters), table, tuple(table_diags))
 
 
@@ -150,18 +161,23 @@ def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnosti
     )
 
 
-def _fill_defaults(config: BookConfig, site: Site) -> BookConfig:
+def _fill_defaults(config: BookConfig, site: Site, default_title: str) -> BookConfig:
     params = site.config.get("params") or {}
     author = params.get("author") if isinstance(params, dict) else None
     author_name = author.get("name") if isinstance(author, dict) else author
     title = config.title or site.title
+    translated = bool(site.lang) and site.lang != site.default_lang
+    # Another language's book is named after the default one's, with its language key:
+    # hextra.pdf, hextra.fa.pdf.
+    name = config.output_name or slugify(config.title or default_title)
     return replace(
         config,
-        title=title,
-        language=config.language or site.language,
+        title=site.title if translated and site.current and site.current.title else title,
+        language=site.language if translated else (config.language or site.language),
+        direction=config.direction or site.direction,
         authors=config.authors or ((str(author_name),) if author_name else (title,)),
         publisher=config.publisher or (str(author_name) if author_name else None),
         identifier=config.identifier or f"urn:aixbook:{site.base_url}",
-        output_name=config.output_name or slugify(title),
+        output_name=f"{name}.{site.lang}" if translated else name,
         base_dir=config.base_dir or site.root,
     )

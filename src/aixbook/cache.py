@@ -31,7 +31,16 @@ def source_digest(files) -> str:
 def _code_hash() -> str:
     # A change to how Markdown is parsed invalidates every entry.
     here = Path(__file__).resolve().parent
-    names = ("markdown.py", "sanitize.py", "a11y.py", "htmlfrag.py", "locate.py", "model.py", "book.py")
+    names = (
+        "markdown.py",
+        "shortcodes.py",
+        "sanitize.py",
+        "a11y.py",
+        "htmlfrag.py",
+        "locate.py",
+        "model.py",
+        "book.py",
+    )
     return source_digest(here / name for name in names)[:16]
 
 

@@ -46,6 +46,8 @@ SERVE_FLAG_HELP = "Serve it as HTML on 127.0.0.1 and reload the browser on chang
 PORT_HELP = "Port on 127.0.0.1."
 JOBS_HELP = "Processes laying out the PDF's parts (default: every usable CPU, or book.toml's jobs)."
 NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
+LANG_HELP = "The site language to build (a key of hugo.yaml's languages, e.g. fa); default: the default language."
+ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
 REPORT_HELP = (
     "How to report diagnostics: text, github (workflow commands and a step summary) or json "
     "(one document on stdout). Default: github inside GitHub Actions, else text."
@@ -64,6 +66,7 @@ output_option = click.option("-o", "--output-dir", type=click.Path(path_type=Pat
 strict_option = click.option("--strict", is_flag=True, default=False, help=STRICT_HELP)
 port_option = click.option("--port", type=int, default=8000, show_default=True, help=PORT_HELP)
 open_option = click.option("--open", "open_", is_flag=True, help=OPEN_HELP)
+lang_option = click.option("--lang", "content_language", default=None, help=LANG_HELP)
 report_option = click.option(
     "--report", "report_format", type=click.Choice(["text", "github", "json"]), default=None, help=REPORT_HELP
 )
@@ -164,6 +167,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--allow-remote", is_flag=True, default=None, help=REMOTE_HELP)
 @click.option("--name", "output_name", default=None, help=NAME_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+@lang_option
+@click.option("--all-languages", is_flag=True, default=False, help=ALL_LANGUAGES_HELP)
 @report_option
 @click.pass_obj
 def build(
@@ -179,12 +184,14 @@ def build(
     allow_remote,
     output_name,
     jobs,
+    content_language,
+    all_languages,
     report_format,
 ):
     from . import build as builder
 
     with _progress(v) as progress:
-        result = builder.build(
+        made = (builder.build_languages if all_languages else builder.build)(
             site,
             formats or builder.DEFAULT_FORMATS,
             output_dir,
@@ -197,8 +204,10 @@ def build(
             allow_remote=allow_remote,
             output_name=output_name,
             jobs=jobs,
+            content_language=content_language,
         )
-    _print_build(v, result, report_format)
+    for result in made if isinstance(made, list) else [made]:
+        _print_build(v, result, report_format)
 
 
 @main.command(help=CHECK_HELP)
@@ -206,14 +215,17 @@ def build(
 @config_option
 @strict_option
 @output_option
+@lang_option
 @report_option
 @click.pass_obj
-def check(v: Verbosity, site, config_path, strict, output_dir, report_format):
+def check(v: Verbosity, site, config_path, strict, output_dir, content_language, report_format):
     from .book import load_book
     from .cache import ChapterCache
 
     start = time.perf_counter()
-    book = load_book(site, config_path, cache=ChapterCache(Path(output_dir) / ".cache"))
+    book = load_book(
+        site, config_path, cache=ChapterCache(Path(output_dir) / ".cache"), content_language=content_language
+    )
     _print_check(v, book, time.perf_counter() - start, report_format)
     if book.errors or (strict and book.warnings):
         raise click.exceptions.Exit(1)
@@ -233,11 +245,13 @@ def doctor():
 @main.command(help=CHAPTERS_HELP)
 @site_argument
 @config_option
-def chapters(site, config_path):
+@lang_option
+def chapters(site, config_path, content_language):
     from .book import list_chapters
 
-    for i, src in enumerate(list_chapters(site, config_path), 1):
-        out.print(f"{i:>2}  {src.title:<45} {_rel(src.path)}", markup=False)
+    for i, src in enumerate(list_chapters(site, config_path, content_language), 1):
+        label = "  " * (src.level - 1) + f"{src.number or i:>2}  {src.title}"
+        out.print(f"{label:<49} {_rel(src.path)}", markup=False)
 
 
 @main.command(help=PREVIEW_HELP)

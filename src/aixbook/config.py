@@ -24,6 +24,9 @@ class BookConfig:
     publisher: str | None = None
     identifier: str | None = None  # EPUB identifier; derived from the site when unset
     chapters: tuple[str, ...] = ()  # chapter stems/pageRefs; empty → menu.docs
+    section: str | None = None  # the Hugo section that becomes the book (without a menu); default "docs"
+    content_language: str | None = None  # the Hugo language to build (--lang); default: the site's default
+    direction: str | None = None  # "ltr" or "rtl"; default: the language's languageDirection
     front_page: str | None = None  # HTML fragment file; relative to book.toml's folder
     cover_image: str | None = None  # EPUB cover image; default: front page artwork
     output_name: str | None = None
@@ -142,6 +145,10 @@ def _coerce(name: str, value):
         if str(value).lower() not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
         return str(value).lower()
+    if name == "direction":
+        if value not in ("ltr", "rtl"):
+            raise ValueError('must be "ltr" or "rtl"')
+        return value
     if name == "paper":
         norm = {p.lower(): p for p in PAPER_SIZES}.get(str(value).lower())
         if norm is None:

@@ -39,6 +39,9 @@ class Locator:
         """The line of the n-th occurrence of ``url`` as a link or image target."""
         n = self.seen.get(url, 0)
         self.seen[url] = n + 1
+        if url.startswith("relref:"):  # written {{< relref "x" >}}: find the "x"
+            url = url[len("relref:") :]
+            url = f'"{url}"' if any(f'"{url}"' in text for text in self.lines) else url
         exact = [f"]({url}", f'="{url}"', f"<{url}>", f"='{url}'"]
         hits = [i for i, text in enumerate(self.lines) if any(e in text for e in exact)]
         if not hits:

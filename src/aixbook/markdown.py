@@ -8,7 +8,6 @@ for duplicates on a page). Hugo shortcodes are rewritten before parsing.
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,9 +20,11 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from .errors import SourceError
 from .htmlfrag import KNOWN
 from .model import Diagnostic, Heading
+from .shortcodes import STEPS_OPEN, expand_shortcodes
+
+__all__ = ["IdFactory", "Rendered", "expand_shortcodes", "hugo_id", "is_permalink_line", "render"]
 
 # Any other "<tag>" than an HTML element is shown as text
 # (``<<<BEGIN UNTRUSTED DATA>>>`` is prose, not markup).
@@ -99,106 +100,6 @@ class IdFactory:
 
     def put(self, value: str) -> None:
         self.taken.add(value)
-
-
-# ----------------------------------------------------------- shortcodes
-
-_SHORTCODE = re.compile(r"\{\{(<|%)\s*(/?)\s*([\w./-]+)(.*?)\s*(?:>|%)\}\}", re.S)
-_SC_OPEN = re.compile(r"\{\{[<%]")
-_ATTR = re.compile(r'([\w-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\'|(\S+))')
-_BLOCK_SC = {"callout", "cards", "small-card", "card", "spacer", "details"}
-
-
-def expand_shortcodes(text: str, path: Path, first_line: int) -> tuple[str, list[int], list[Diagnostic]]:
-    """Rewrite Hugo shortcodes into HTML; return (text, line map, diagnostics).
-
-    ``line map[i]`` is the 0-based line of the input that output line ``i`` came from.
-    """
-    diags: list[Diagnostic] = []
-    pieces: list[str] = []
-    linemap: list[int] = []
-    pos = 0
-    line = 0
-
-    def emit(chunk: str, verbatim: bool) -> None:
-        nonlocal line
-        pieces.append(chunk)
-        start = line
-        for k, _ in enumerate(chunk.split("\n")[1:], 1):
-            linemap.append(start + k if verbatim else start)
-
-    linemap.append(0)
-    for m in _SHORTCODE.finditer(text):
-        before = text[pos : m.start()]
-        _check_unclosed(before, path, first_line + line)
-        emit(before, True)
-        line += before.count("\n")
-        closing, name, args = m.group(2), m.group(3), m.group(4)
-        attrs = {a.group(1): next(g for g in a.groups()[1:] if g is not None) for a in _ATTR.finditer(args)}
-        rep = _shortcode_html(name, bool(closing), attrs)
-        if rep is None:
-            rep = ""
-            if not closing:
-                diags.append(
-                    Diagnostic(
-                        "warning",
-                        f"shortcode '{name}' is not supported; its markup was dropped (its inner text is kept)",
-                        path,
-                        first_line + line,
-                        code="unsupported-shortcode",
-                    )
-                )
-        # A block shortcode starts its own line: strip indentation before it so the
-        # HTML we put in its place is not read as an indented code block.
-        if name in _BLOCK_SC and pieces and (pieces[-1].endswith("\n") or re.search(r"\n[ \t]+$", pieces[-1])):
-            pieces[-1] = re.sub(r"[ \t]+$", "", pieces[-1])
-        emit(rep, False)
-        line += m.group(0).count("\n")
-        pos = m.end()
-    rest = text[pos:]
-    _check_unclosed(rest, path, first_line + line)
-    emit(rest, True)
-    return "".join(pieces), linemap, diags
-
-
-def _check_unclosed(chunk: str, path: Path, first: int) -> None:
-    m = _SC_OPEN.search(chunk)
-    if m:
-        # "{{<" in a code span or fence is documentation, not a shortcode.
-        line_text = chunk[chunk.rfind("\n", 0, m.start()) + 1 :].split("\n", 1)[0]
-        if "`" in line_text or line_text.startswith("    "):
-            return
-        raise SourceError(
-            "unclosed shortcode: '{{"
-            + chunk[m.start() + 2]
-            + "' without a matching '"
-            + chunk[m.start() + 2].replace("<", ">").replace("%", "%")
-            + "}}'",
-            path,
-            first + chunk[: m.start()].count("\n"),
-        )
-
-
-def _shortcode_html(name: str, closing: bool, attrs: dict[str, str]) -> str | None:
-    esc = lambda s: htmllib.escape(s, quote=True)
-    if name == "callout":
-        kind = re.sub(r"[^a-z]", "", attrs.get("type", "info").lower()) or "info"
-        return "\n\n</div>\n" if closing else f'\n<div class="callout callout-{kind}" role="note">\n\n'
-    if name == "cards":
-        return "\n</ul>\n\n" if closing else '\n\n<ul class="cards">\n'
-    if name in ("small-card", "card"):
-        if closing:
-            return ""
-        title = esc(attrs.get("title", attrs.get("link", "")))
-        link = attrs.get("link")
-        return f'<li><a href="{esc(link)}">{title}</a></li>\n' if link else f"<li>{title}</li>\n"
-    if name == "spacer":
-        return ""
-    if name == "details":
-        if closing:
-            return "\n\n</details>\n"
-        return f'\n<details open="open"><summary>{esc(attrs.get("title", "Details"))}</summary>\n\n'
-    return None
 
 
 # ------------------------------------------------------------- render
@@ -294,8 +195,31 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             for child in tok.children:
                 if child.type == "html_inline" and not _is_known_tag(child.content):
                     child.type = "text"
+    _number_steps(tokens)
     html = md.renderer.render(tokens, md.options, env)
     return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks), diagnostics=tuple(diags))
+
+
+def _number_steps(tokens: list[Token]) -> None:
+    """Number the h3 headings inside ``{{% steps %}}`` (1., 2., …) as the theme shows them;
+    a heading with class no-step-marker is not a step. Ids stay Hugo's (made from the text)."""
+    depth = 0
+    n = 0
+    for i, tok in enumerate(tokens):
+        if tok.type == "html_block":
+            if depth == 0 and tok.content.lstrip().startswith(STEPS_OPEN):
+                depth, n = 1, 0
+                continue
+            if depth:
+                depth += tok.content.count("<div") - tok.content.count("</div>")
+        elif depth > 0 and tok.type == "heading_open" and tok.tag == "h3":
+            if "no-step-marker" in str(tok.attrGet("class") or "").split():
+                continue
+            n += 1
+            inline = tokens[i + 1]
+            mark = Token("html_inline", "", 0)
+            mark.content = f'<span class="step-number">{n}.</span> '
+            inline.children = [mark, *(inline.children or [])]
 
 
 def _is_known_tag(raw: str) -> bool:

@@ -42,6 +42,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "empty-table-header": ("warning", "a table header cell with no text"),
     "missing-alt": ("warning", "an image without alt text (the message names the alt the book uses)"),
     "vague-link-text": ("warning", "a link whose text is only a URL or “here”"),
+    "missing-translation": ("warning", "a page of the book's section that this language has no translation of"),
 }
 
 
@@ -90,6 +91,10 @@ class Source:
     front_matter: dict
     body: str  # Markdown after the front matter
     body_line: int  # 1-based line of the file where ``body`` starts
+    level: int = 1  # depth in the book: 1 = a chapter, 2 = a page of a chapter's section, …
+    number: str = ""  # place in the book's tree: "3.7.1" ("" in a book from a list or menu)
+    is_section: bool = False  # a section's own page (_index.md): its pages follow, one level below
+    lang: str = ""  # the Hugo language the page is in ("" = the site has one language)
 
 
 @dataclass(frozen=True)

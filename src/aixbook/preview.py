@@ -51,7 +51,8 @@ def _number(text: str) -> str | None:
 def select(g: Gathered, query: str) -> Selection:
     """Find the chapter or section ``query`` names.
 
-    Tried in order: chapter number ("2"), section number ("2.2"), file stem,
+    Tried in order: chapter number ("2"), the page's number in a section's tree ("3.7.2"),
+    section number ("2.2"), file stem,
     short link name ("promptinjection"), words of a chapter title ("input threats").
     """
     q = query.strip()
@@ -60,6 +61,10 @@ def select(g: Gathered, query: str) -> Selection:
         hits = [c for c in chapters if _number(c.source.title) == q]
         if len(hits) == 1:
             return Selection(hits[0])
+    # A book made from a section's tree numbers its pages (3, 3.7, 3.7.2): those first.
+    tree = [c for c in chapters if c.source.number and c.source.number == q.rstrip(".")]
+    if len(tree) == 1:
+        return Selection(tree[0])
     if re.fullmatch(r"\d+(?:\.\d+)+\.?", q):
         want = q.rstrip(".")
         sections = [Selection(c, h) for c in chapters for h in c.headings if _number(h.text) == want]

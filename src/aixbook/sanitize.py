@@ -20,7 +20,7 @@ from .htmlfrag import UNSAFE, URL_ATTRS, VOID, remove_keep_tail
 from .locate import Locator
 from .model import Diagnostic, Source
 
-_BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|file|data:text/html)", re.I)
+_BAD_SCHEME = re.compile(r"^\s*(?:(?:javascript|vbscript|file):|data:text/html)", re.I)
 #: Raw HTML nested deeper than this is refused: layout engines recurse on it.
 MAX_DEPTH = 100
 

@@ -68,6 +68,15 @@ class RenderResult:
     laid_out: list[str] = field(default_factory=list)
 
 
+def direction_css(book, *names: str) -> str:
+    """The stylesheets ``names`` (files in styles/) for a right-to-left book; "" for any other."""
+    from ..resources import STYLES_DIR
+
+    if book.config.direction != "rtl":
+        return ""
+    return "\n".join((STYLES_DIR / name).read_text(encoding="utf-8") for name in names)
+
+
 def get_renderer(fmt: str) -> ModuleType:
     """The renderer module for format ``fmt`` (a key of ``RENDERERS``)."""
     return importlib.import_module(RENDERERS[fmt])

@@ -8,7 +8,7 @@ from .. import output
 from ..assemble import Document, assemble
 from ..model import Book
 from ..resources import STYLES_DIR
-from . import RenderOptions, RenderResult
+from . import RenderOptions, RenderResult, direction_css
 
 SUFFIX = ".html"
 
@@ -22,6 +22,8 @@ def document(book: Book, options: RenderOptions = RenderOptions()) -> Document:
     """The one-page HTML document, styles inlined so the file stands alone."""
     css = "\n".join((STYLES_DIR / n).read_text(encoding="utf-8") for n in ("base.css", "html.css"))
     css = css.replace("@import url(fonts.css);", "").replace("@import url(base.css);", "")
+    if extra := direction_css(book, "bidi.css", "rtl.css"):
+        css += "\n" + extra
     show_front = not options.preview
     return assemble(book, inline_css=css, body_class="book screen", front=show_front, toc=show_front)
 

@@ -18,11 +18,11 @@ from pathlib import Path
 from ebooklib import epub
 
 from ...a11y import measure
-from ...assemble import build_date, front_page, is_index_chapter, toc_html
+from ...assemble import build_date, contents_label, front_page, is_index_chapter, toc_html
 from ...errors import BuildError
 from ...model import Book, Diagnostic
 from ...resources import STYLES_DIR
-from .. import RenderOptions, RenderResult, capture_warnings
+from .. import RenderOptions, RenderResult, capture_warnings, direction_css
 from . import package as pkg
 from .split import SPLIT_BYTES, Part, item_id, split, unique_name
 from .xhtml import STYLESHEET, chapter_section, cover_page, fragment, index_ids, page, rewrite, sanitize, wrap
@@ -63,6 +63,8 @@ def render_epub(book: Book, path: Path | str) -> Path:
     path = Path(path)
     cfg = book.config
     lang = cfg.language or "en"
+    direction = cfg.direction or "ltr"
+    contents = contents_label(book)
     title = cfg.title or "Untitled"
     stamp = build_date()
 
@@ -107,11 +109,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
     pkg.accessibility(
         eb, has_images=bool(images.files) or cover_name is not None, authored_alt=generated_alt == 0, facts=facts
     )
-    eb.add_item(
-        epub.EpubItem(
-            uid="style", file_name=STYLESHEET, media_type="text/css", content=(STYLES_DIR / "epub.css").read_bytes()
-        )
-    )
+    eb.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=_stylesheet(book)))
     for name, file in images.files.items():
         data = pkg.image_bytes(file, name in images.convert)
         if name == cover_name:
@@ -124,7 +122,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
         eb.set_cover(cover_name, pkg.svg_cover(book).encode("utf-8"), create_page=False)
 
     spine = [
-        pkg.Page("cover", "cover.xhtml", "Cover", cover_page(title, lang, cover_name, cover_alt)),
+        pkg.Page("cover", "cover.xhtml", "Cover", cover_page(title, lang, cover_name, cover_alt, direction)),
         pkg.Page(
             "front",
             "front.xhtml",
@@ -134,13 +132,14 @@ def render_epub(book: Book, path: Path | str) -> Path:
                 lang,
                 wrap("section", front, cls="front-page", etype="titlepage", id_="front-page"),
                 body_class="front",
+                direction=direction,
             ),
         ),
         pkg.Page(
             "toc-page",
             "toc.xhtml",
-            "Contents",
-            page("Contents", lang, wrap("section", toc_root, cls="toc-page"), body_class="toc"),
+            contents,
+            page(contents, lang, wrap("section", toc_root, cls="toc-page"), body_class="toc", direction=direction),
         ),
     ]
     for part in parts:
@@ -150,20 +149,24 @@ def render_epub(book: Book, path: Path | str) -> Path:
                 item_id("x", part.name),
                 part.name,
                 part.title,
-                page(part.title, lang, part.section, body_class=body_class),
+                page(part.title, lang, part.section, body_class=body_class, direction=direction),
             )
         )
     for item in spine:
         eb.add_item(item)
     eb.spine = spine
 
-    nav = epub.EpubNav(uid="nav", file_name="nav.xhtml", title="Contents")
+    if direction == "rtl":
+        eb.set_direction("rtl")  # the spine's page-progression-direction
+    nav = epub.EpubNav(
+        uid="nav", file_name="nav.xhtml", title=contents, direction="rtl" if direction == "rtl" else None
+    )
     nav.add_link(href=STYLESHEET, rel="stylesheet", type="text/css")
     eb.add_item(nav)
     eb.add_item(epub.EpubNcx())
     entries = pkg.nav_tree(book, file_of, first_file) or [pkg.NavEntry("front.xhtml", title, "nav-front")]
     eb.toc = pkg.ebooklib_toc(entries)
-    eb.guide = pkg.landmarks(book, parts, first_file)
+    eb.guide = pkg.landmarks(book, parts, first_file, contents)
 
     data = pkg.write(eb, stamp, lang)
     try:
@@ -178,6 +181,12 @@ def render_epub(book: Book, path: Path | str) -> Path:
         time.perf_counter() - start,
     )
     return path
+
+
+def _stylesheet(book: Book) -> bytes:
+    css = (STYLES_DIR / "epub.css").read_bytes()
+    extra = direction_css(book, "rtl.css")
+    return css + b"\n" + extra.encode("utf-8") if extra else css
 
 
 def _chapter_parts(book: Book, resources: dict[str, Path]) -> tuple[list[Part], dict[str, str], int]:

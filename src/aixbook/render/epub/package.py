@@ -13,7 +13,7 @@ import io
 import mimetypes
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -243,16 +243,27 @@ class NavEntry:
 
 
 def nav_tree(book: Book, file_of: dict[str, str], first_file: dict[str, str]) -> list[NavEntry]:
-    """Chapters → h2 → h3 (down to toc_depth); headings whose file is unknown are left out."""
+    """Chapters → h2 → h3 (down to toc_depth); headings whose file is unknown are left out.
+    A page below a section (level 2, 3, …) comes after its section's headings, inside its entry."""
     depth = max(book.config.toc_depth, 1)
-    entries = []
+    roots: list[list] = []  # [entry without children, children]: filled in, then frozen
+    stack: list[tuple[int, list]] = []
     for rc in book.chapters:
         key = rc.chapter.key
+        level = rc.chapter.source.level
         heads = [h for h in rc.headings if 2 <= h.level <= depth and h.uid in file_of]
-        entries.append(
-            NavEntry(first_file[key], rc.chapter.source.title or key, f"nav-{key}", _nav_children(heads, file_of))
-        )
-    return entries
+        children: list = list(_nav_children(heads, file_of))
+        node = [NavEntry(first_file[key], rc.chapter.source.title or key, f"nav-{key}"), children]
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        (stack[-1][1] if stack else roots).append(node)
+        stack.append((level, children))
+    return [_frozen(n) for n in roots]
+
+
+def _frozen(node: list) -> NavEntry:
+    entry, children = node
+    return replace(entry, children=tuple(c if isinstance(c, NavEntry) else _frozen(c) for c in children))
 
 
 def _nav_children(heads: Sequence[Heading], file_of: dict[str, str]) -> tuple[NavEntry, ...]:
@@ -286,11 +297,11 @@ def ebooklib_toc(entries: Sequence[NavEntry]) -> list:
     ]
 
 
-def landmarks(book: Book, parts: list[Part], first_file: dict[str, str]) -> list[dict]:
+def landmarks(book: Book, parts: list[Part], first_file: dict[str, str], contents: str = "Contents") -> list[dict]:
     """ebooklib's guide: written as EPUB 3 landmarks and the EPUB 2 guide ("text" → bodymatter)."""
     marks = [
         {"href": "cover.xhtml", "title": "Cover", "type": "cover"},
-        {"href": "toc.xhtml", "title": "Contents", "type": "toc"},
+        {"href": "toc.xhtml", "title": contents, "type": "toc"},
     ]
     if parts:
         marks.append({"href": parts[0].name, "title": "Start of content", "type": "text"})

@@ -74,9 +74,14 @@ def chapter_section(book: Book, rc: ResolvedChapter, resources: dict[str, Path])
     # Counted before sanitising, which drops what sits in hidden elements.
     made_up = sum(1 for img in root.iter("img") if img.get("data-alt-generated"))
     sanitize(root, book)
+    if book.config.direction == "rtl":
+        for code in root.iter("pre"):
+            code.set("dir", "ltr")  # code reads left to right, also in a right-to-left book
     section = etree.Element("section")
     section.set("id", rc.chapter.key)
-    section.set("class", "chapter index-chapter" if is_index_chapter(rc) else "chapter")
+    cls = "chapter index-chapter" if is_index_chapter(rc) else "chapter"
+    level = rc.chapter.source.level
+    section.set("class", cls if level == 1 else f"{cls} depth-{level}")
     section.set(EPUB_TYPE, "chapter")
     section.set("role", "doc-chapter")
     h1 = etree.SubElement(section, "h1")
@@ -259,11 +264,13 @@ def rewrite(
 # ------------------------------------------------------------ documents
 
 
-def page(title: str, lang: str, section: etree._Element, body_class: str) -> bytes:
+def page(title: str, lang: str, section: etree._Element, body_class: str, direction: str = "ltr") -> bytes:
     """A complete XHTML document around ``section`` (an lxml element without namespace)."""
     root = etree.Element(_X + "html", nsmap={None: XHTML_NS, "epub": OPS_NS})
     root.set("lang", lang)
     root.set(XML_LANG, lang)
+    if direction == "rtl":
+        root.set("dir", "rtl")
     head = etree.SubElement(root, _X + "head")
     etree.SubElement(head, _X + "meta", charset="utf-8")
     etree.SubElement(head, _X + "title").text = title
@@ -283,11 +290,11 @@ def page(title: str, lang: str, section: etree._Element, body_class: str) -> byt
     return data
 
 
-def cover_page(title: str, lang: str, image: str, alt: str) -> bytes:
+def cover_page(title: str, lang: str, image: str, alt: str, direction: str = "ltr") -> bytes:
     """The cover: one image, the whole page."""
     section = etree.Element("section")
     section.set("class", "cover")
     section.set(EPUB_TYPE, "cover")
     img = etree.SubElement(section, "img", src=image, alt=alt)
     img.set("class", "cover-image")
-    return page(title, lang, section, body_class="cover")
+    return page(title, lang, section, body_class="cover", direction=direction)

@@ -8,11 +8,11 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from ...assemble import assemble
+from ...assemble import assemble, contents_label
 from ...doctor import warn_if_subsetting_is_slow, weasyprint
 from ...model import Book, Diagnostic
 from ...resources import FONTS_DIR
-from .. import RenderOptions, RenderResult
+from .. import RenderOptions, RenderResult, direction_css
 from .weasy import BASE_URL, isolate_fontconfig, make_fetcher, render_document, stylesheets
 
 __all__ = [
@@ -101,7 +101,7 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     warn_if_subsetting_is_slow()
     if options.preview:
         doc = assemble(book, front=False, toc=False, body_class="book preview")
-        return render_document(doc, target, paper=book.config.paper, pdf_variant=None)
+        return render_document(doc, target, paper=book.config.paper, pdf_variant=None, extra_css=book_css(book))
     from .pipeline import render_parts
 
     return render_parts(book, target, options)
@@ -111,4 +111,16 @@ def render_single(book: Book, target: Path) -> RenderResult:
     """The release PDF as one WeasyPrint document: what the parts must reproduce (tests
     compare the two)."""
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
-    return render_document(assemble(book), target, paper=book.config.paper, pdf_variant=variant)
+    return render_document(
+        assemble(book), target, paper=book.config.paper, pdf_variant=variant, extra_css=book_css(book)
+    )
+
+
+def book_css(book: Book) -> str:
+    """What this book adds to print.css: the right-to-left layout, and the contents' running
+    head in the book's language."""
+    extra = direction_css(book, "bidi.css", "rtl.css", "print-rtl.css")
+    if (label := contents_label(book)) != "Contents" and book.config.direction != "rtl":
+        quoted = label.replace('"', "")
+        extra += f'@page toc {{ @top-left {{ content: "{quoted}"; }} }}'
+    return extra

@@ -45,6 +45,7 @@ class FooterJob:
     lang: str = "en"
     first: int = 1  # the book's number of the first page (a chunk)
     total: int = 0  # the book's page count, when a chunk
+    extra_css: str = ""  # the book's own additions to print.css (right to left)
 
     @property
     def key(self) -> str:
@@ -60,7 +61,8 @@ class FooterJob:
 
     def digest(self, salt: str) -> str:
         h = hashlib.sha256(salt.encode())
-        h.update("\0".join((self.paper, self.lang, str(self.first), str(self.total), *self.names)).encode())
+        fields = (self.paper, self.lang, str(self.first), str(self.total), self.extra_css, *self.names)
+        h.update("\0".join(fields).encode())
         return h.hexdigest()
 
     @property
@@ -93,7 +95,7 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
     start = time.perf_counter()
     HTML = weasyprint_html()
     with capture_warnings("weasyprint", "pdf") as warnings:
-        sheets = chunk_stylesheets(job) if job.total else weasy.stylesheets(job.paper, FOOTERS_ONLY)
+        sheets = chunk_stylesheets(job) if job.total else weasy.stylesheets(job.paper, job.extra_css + FOOTERS_ONLY)
         document = HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher({})).render(stylesheets=sheets)
         out = io.BytesIO()
         fonts = FontFiles()
@@ -109,14 +111,14 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
     )
 
 
-def footer_jobs(names: tuple[str, ...], paper: str, lang: str, workers: int) -> list[FooterJob]:
+def footer_jobs(names: tuple[str, ...], paper: str, lang: str, workers: int, extra_css: str = "") -> list[FooterJob]:
     """The footers as one job, or as ``workers`` chunks when the stylesheets allow it."""
     chunks = min(workers, max(1, len(names) // 40))
     if chunks < 2 or _print_css_with_total(len(names)) is None:
-        return [FooterJob(names, paper, lang)]
+        return [FooterJob(names, paper, lang, extra_css=extra_css)]
     size = -(-len(names) // chunks)
     return [
-        FooterJob(names[start : start + size], paper, lang, first=start + 1, total=len(names))
+        FooterJob(names[start : start + size], paper, lang, first=start + 1, total=len(names), extra_css=extra_css)
         for start in range(0, len(names), size)
     ]
 
@@ -130,7 +132,11 @@ def chunk_stylesheets(job: FooterJob) -> list:
     start = f"@page :first {{ counter-reset: page {job.first}; }}"
     return [
         CSS(string=text, base_url=weasy.STYLES_URL, url_fetcher=make_fetcher({})),
-        CSS(string=tail + FOOTERS_ONLY + start, base_url=weasy.STYLES_URL, url_fetcher=make_fetcher({})),
+        CSS(
+            string=tail + job.extra_css + FOOTERS_ONLY + start,
+            base_url=weasy.STYLES_URL,
+            url_fetcher=make_fetcher({}),
+        ),
     ]
 
 

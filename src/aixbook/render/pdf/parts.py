@@ -209,6 +209,7 @@ def job_for(
     foreign: frozenset[str],
     paper: str,
     pdf_variant: str | None,
+    book_css: str = "",
 ) -> PartJob:
     """The job laying out ``src`` with these page numbers (None: a target no part has) and
     inherited strings."""
@@ -220,7 +221,7 @@ def job_for(
         label=src.label,
         html=html,
         resources=src.resources,
-        extra_css=NO_FOOTER + strings_css(strings),
+        extra_css=book_css + NO_FOOTER + strings_css(strings),
         paper=paper,
         pdf_variant=pdf_variant,
         foreign=foreign,

@@ -22,7 +22,7 @@ from ...assemble import assemble_parts
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
-from . import pool, weasy
+from . import book_css, pool, weasy
 from .combine import combine
 from .footers import FooterJob, footer_jobs, lay_out_footers
 from .layout import PartLayout, lay_out
@@ -131,6 +131,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     cfg = book.config
     variant = None if cfg.pdf_variant == "none" else cfg.pdf_variant
     workers = options.jobs or pool.default_jobs()
+    css = book_css(book)
     parts = assemble_parts(book)
     sources = cut(parts)
     owner: dict[str, int] = {}
@@ -163,6 +164,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
                 foreign=foreign[src.index],
                 paper=cfg.paper,
                 pdf_variant=variant,
+                book_css=css,
             )
             for src in sources
         ]
@@ -182,7 +184,8 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     else:
         raise BuildError(f"the PDF's page numbers did not settle after {MAX_ROUNDS} layouts")
     names = tuple(name for layout in layouts for name in layout.names)
-    footer_batch = [(job, job.digest(key_salt)) for job in footer_jobs(names, cfg.paper, cfg.language or "en", workers)]
+    footer_list = footer_jobs(names, cfg.paper, cfg.language or "en", workers, css)
+    footer_batch = [(job, job.digest(key_salt)) for job in footer_list]
     store.run(footer_batch)
     footers = [store.done[key] for _, key in footer_batch]
     warnings = [RenderWarning("pdf", w) for layout in layouts for w in layout.warnings]

@@ -1,20 +1,22 @@
-"""What links are resolved against, built once from the site and every chapter: its pages,
-the ids each chapter defines, and the short links (/go/NAME/) of firebase.json and of
-"Permalink:" lines. Also the URL helpers the link stage shares.
-"""
+"""What links are resolved against: chapter keys and ids, the site's short links and pages
+(``build_table``), and the URL helpers."""
 
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import SplitResult, unquote, urlsplit
 
-from .model import Chapter, Diagnostic
-from .site import Redirect, Site
+from ..model import Chapter, Diagnostic
+from ..site import Redirect, Site, content_files, ref_url
 
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
-_MAX_HOPS = 8  # redirects followed before a chain counts as a loop
+_DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/|$)", re.I)
+_MAX_HOPS = 8
+_REFUSED_SCHEMES = {"file", "javascript", "vbscript"}
+_IMAGE_EXT = re.compile(r"\.(png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.I)
 
 
 def chapter_key(stem: str, taken: set[str]) -> str:
@@ -54,6 +56,14 @@ class LinkTable:
     ids: dict[str, frozenset[str]] = field(default_factory=dict)  # chapter key → Hugo ids
     shorts: dict[str, Short] = field(default_factory=dict)
     allow_remote: bool = False
+    files: dict[str, Path] = field(default_factory=dict)  # chapter key → its content file (for relref)
+    _content: dict[str, Path] | None = None  # the language's content files, read at the first relref
+
+    def ref(self, ref: str, key: str) -> str | None:
+        """The site path a ``{{< relref >}}`` in chapter ``key`` names (Hugo's lookup), or None."""
+        if self._content is None:
+            self._content = content_files(self.site, self.site.lang or self.site.default_lang)
+        return ref_url(self.site, ref, self.files[key], self._content)
 
     def web(self, path: str) -> str:
         return self.site.web_url(path)
@@ -119,6 +129,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
     for ch in chapters:
         table.pages[_norm_path(ch.source.url)] = ch.key
         table.chapter_urls[ch.key] = ch.source.url
+        table.files[ch.key] = ch.source.path
         table.ids[ch.key] = ch.ids
     for name, red in redirects.items():
         table.shorts[name] = Short(destination=red.destination)

@@ -1,0 +1,230 @@
+"""The book's pages in order: book.toml's list, else ``menu.docs``, else the book's section
+as Hugo's sidebar shows it (nested sections become parts with their pages beneath)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ConfigError
+from ..model import Diagnostic, Source
+from .core import Site
+from .files import read_text, split_front_matter
+from .languages import split_language
+from .tree import Page, content_files, flatten, page_of, section_tree
+
+DEFAULT_SECTION = "docs"
+
+
+def book_sources(site: Site, stems: list[str] | None = None, section: str | None = None) -> list[Source]:
+    """Every page of the book in reading order, read.
+
+    ``stems`` (book.toml's ``chapters``) wins, then ``menu.docs``: both give a flat book.
+    Otherwise the pages of ``section`` (default "docs") in the site's current language,
+    nested as Hugo nests them: each Source carries its ``level`` and ``number``.
+    """
+    if stems or menu_entries(site):
+        return [read_source(site, path, title=name) for path, name in chapter_files(site, stems)]
+    sec = (section or DEFAULT_SECTION).strip("/")
+    root = section_tree(site, sec)
+    if root is None:
+        where = site.content_dir / sec
+        raise ConfigError(f"no menu.docs in the site configuration and no {where} folder", site.config_path)
+    out = []
+    for page, level, number in flatten(root):
+        assert page.path is not None  # flatten keeps only pages with a file
+        out.append(
+            read_source(
+                site,
+                page.path,
+                url=page.url,
+                stem=page.name if page.rel != f"{sec}/_index" else sec,
+                level=level,
+                number=number,
+                is_section=page.is_section,
+                lang=site.lang or site.default_lang,
+            )
+        )
+    if not out:
+        raise ConfigError(f"section {sec} of {site.content_dir} has no pages", site.config_path)
+    return out
+
+
+def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None = None) -> str | None:
+    """The site path of the page ``{{< relref "ref" >}}`` names, written in ``from_file``, as Hugo
+    finds it: relative to that page's folder first, then to the content folder; None if no page.
+
+    ``files`` is ``content_files`` of the site's language (pass it when resolving many refs).
+    """
+    key = site.lang or site.default_lang
+    files = files if files is not None else content_files(site, key)
+    ref = ref.strip()
+    ref = ref[:-3] if ref.endswith(".md") else ref
+    tried = [ref.strip("/")]
+    if not ref.startswith("/"):
+        try:
+            here = from_file.relative_to(site.content_dir_of(key)).parent.as_posix()
+        except ValueError:
+            here = ""
+        if here and here != ".":
+            tried.insert(0, f"{here}/{ref}".strip("/"))
+    for base in tried:
+        for rel in (base, f"{base}/_index", f"{base}/index"):
+            if rel in files:
+                page = page_of(site, rel, files[rel], key)
+                return page.url if page is not None else None
+    return None
+
+
+def missing_translations(site: Site, section: str | None = None) -> list[Diagnostic]:
+    """A warning for each page of the book's section that the default language has and the
+    current language lacks: Hugo publishes no stand-in, so that language's book leaves it out."""
+    key = site.lang or site.default_lang
+    if not site.languages or key == site.default_lang:
+        return []
+    sec = (section or DEFAULT_SECTION).strip("/")
+    ours = {page.rel for page, _, _ in flatten(section_tree(site, sec) or _empty(sec))}
+    theirs = section_tree(site.for_language(site.default_lang), sec)
+    out = []
+    for page, _, _ in flatten(theirs) if theirs is not None else []:
+        if page.rel not in ours and page.path is not None:
+            out.append(
+                Diagnostic(
+                    "warning",
+                    f"page {page.rel} has no '{key}' translation; Hugo publishes no '{key}' page for it "
+                    f"(no fallback to '{site.default_lang}'), so the '{key}' book leaves it out",
+                    page.path,
+                    None,
+                    code="missing-translation",
+                )
+            )
+    return out
+
+
+def _empty(sec: str) -> Page:
+    return Page(None, f"{sec}/_index", "/", True, "", "", 0, 0, {})
+
+
+def read_source(
+    site: Site,
+    path: Path,
+    title: str | None = None,
+    weight: int | None = None,
+    *,
+    url: str | None = None,
+    stem: str | None = None,
+    level: int = 1,
+    number: str = "",
+    is_section: bool = False,
+    lang: str = "",
+) -> Source:
+    """Read one page file; ``title`` (e.g. the menu name) overrides none of its own.
+
+    ``url`` is the page's site path when the caller knows it (the content tree does);
+    otherwise it is made from the file's place, without its language suffix.
+    """
+    text = read_text(path)
+    fm, body, body_line = split_front_matter(text, path)
+    if url is None:
+        url = _url_of(site, path)
+    own_title = fm.get("title")
+    return Source(
+        path=path,
+        stem=stem or path.stem,
+        url=url.lower(),
+        title=str(own_title or title or path.stem),
+        weight=fm.get("weight", weight) if isinstance(fm.get("weight", weight), int) else None,
+        front_matter=fm,
+        body=body,
+        body_line=body_line,
+        level=level,
+        number=number,
+        is_section=is_section,
+        lang=lang,
+    )
+
+
+def _url_of(site: Site, path: Path) -> str:
+    try:
+        rel = path.relative_to(site.content_dir).with_suffix("")
+    except ValueError:  # another language's content folder
+        rel = Path(path.name).with_suffix("")
+    parts = list(rel.parts)
+    prefix = ""
+    if parts and site.languages:
+        parts[-1], lang = split_language(parts[-1], site.language_keys)
+        prefix = site.url_prefix(lang or None)
+    if parts and parts[-1] in ("_index", "index"):
+        parts = parts[:-1]
+    return prefix + ("/" + "/".join(parts) + "/" if parts else "/")
+
+
+def menu_entries(site: Site) -> list[tuple[str, str, int]]:
+    """``menu.docs`` as (name, pageRef, line-less weight), ordered by weight."""
+    menu = (site.config.get("menu") or {}).get("docs") or []
+    if not isinstance(menu, list):
+        raise ConfigError("menu.docs must be a list", site.config_path)
+    out = []
+    for i, entry in enumerate(menu):
+        if not isinstance(entry, dict):
+            continue
+        ref = entry.get("pageRef") or entry.get("pageref") or entry.get("url")
+        if not ref:
+            continue
+        out.append((str(entry.get("name") or ""), str(ref), entry.get("weight", 0) or 0, i))
+    out.sort(key=lambda e: (e[2], e[3]))
+    return [(n, r, w) for n, r, w, _ in out]
+
+
+def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path, str | None]]:
+    """The chapter files in book order, each with its menu name (if any).
+
+    ``stems`` (from book.toml) wins; then ``menu.docs``; [] when neither is given
+    (``book_sources`` then reads the section's tree).
+    """
+    docs = site.content_dir / "docs"
+    out: list[tuple[Path, str | None]] = []
+    if stems:
+        for s in stems:
+            p = _resolve_ref(site, s)
+            if p is None:
+                raise ConfigError(
+                    f"chapter '{s}' in the book's chapter list does not exist (looked for {docs / (s + '.md')})"
+                )
+            out.append((p, None))
+        return out
+    entries = menu_entries(site)
+    if entries:
+        for name, ref, _ in entries:
+            p = _resolve_ref(site, ref)
+            if p is None:
+                raise ConfigError(
+                    f"menu.docs entry '{name}' names page {ref}, which does not exist in {site.content_dir}",
+                    site.config_path,
+                    _line_of(site.config_path, ref),
+                )
+            out.append((p, name))
+        return out
+    return out
+
+
+def _resolve_ref(site: Site, ref: str) -> Path | None:
+    ref = ref.strip()
+    if ref.endswith(".md"):
+        for cand in (site.content_dir / ref.lstrip("/"), site.content_dir / "docs" / ref):
+            if cand.is_file():
+                return cand
+        return None
+    p = site.page_file(ref if ref.startswith("/") else "/docs/" + ref)
+    if p is None and not ref.startswith("/"):
+        p = site.page_file("/" + ref)
+    return p
+
+
+def _line_of(path: Path, needle: str) -> int | None:
+    try:
+        for no, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if needle in line:
+                return no
+    except OSError:
+        return None
+    return None

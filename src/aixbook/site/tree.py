@@ -1,0 +1,236 @@
+"""Hugo's content model: a section's pages as a tree, in the order Hugo's sidebar shows them.
+
+- A folder with ``_index.md`` is a section; its ``_index.md`` is the section's own page.
+  Pages in a sub-folder without one belong to the nearest section above.
+- A folder with ``index.md`` is a leaf bundle: one page, the folder's other files
+  are its resources.
+- A page is in a language by its name (``x.fa.md``) or its language's content
+  folder; Hugo publishes a language's pages only (no stand-in from another language).
+- Order (Hugo's ``ByWeight``, which Hextra's sidebar uses): weight (0 = last), then
+  date (newest first), then link title, then path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from .core import Site
+from .files import read_text, split_front_matter
+from .languages import split_language
+
+_SKIP = {".git", "node_modules"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the tree: a section (with ``children``) or a regular page or bundle."""
+
+    path: Path | None  # the content file; None for a section without _index.md
+    rel: str  # logical path under the content folder: "docs/guide/_index", "docs/x"
+    url: str  # the page's site path as Hugo builds it: "/fa/docs/guide/"
+    is_section: bool
+    title: str
+    link_title: str
+    weight: int
+    date: float  # POSIX time; 0 without a date
+    front_matter: dict
+    children: tuple[Page, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The last segment of the URL ("guide", "getting-started")."""
+        return self.url.rstrip("/").rsplit("/", 1)[-1] or "home"
+
+
+def content_files(site: Site, key: str) -> dict[str, Path]:
+    """Every Markdown file of language ``key``: logical path (no language, no ``.md``) → file."""
+    folder = site.content_dir_of(key)
+    keys = site.language_keys
+    owners = [lang.key for lang in site.languages if lang.content_dir and site.content_dir_of(lang.key) == folder]
+    owner = owners[0] if owners else site.default_lang
+    out: dict[str, Path] = {}
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.rglob("*.md")):
+        if any(part in _SKIP or part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        rel = path.relative_to(folder).with_suffix("").as_posix()
+        base, lang = split_language(rel, keys)
+        if (lang or owner) == key:
+            out.setdefault(base, path)
+    return out
+
+
+def section_tree(site: Site, section: str = "docs") -> Page | None:
+    """The section ``section`` of the site in its current language, as a tree; None if absent."""
+    key = site.lang or site.default_lang
+    files = content_files(site, key)
+    root = section.strip("/")
+    if f"{root}/_index" not in files and not any(rel.startswith(root + "/") for rel in files):
+        return None
+    sections = {rel.rsplit("/", 1)[0] for rel in files if rel.endswith("/_index")} | {root}
+    bundles = {rel.rsplit("/", 1)[0] for rel in files if rel.endswith("/index")}
+    children: dict[str, list[Page]] = {}
+    for rel, path in files.items():
+        if not rel.startswith(root + "/"):
+            continue
+        folder, _, name = rel.rpartition("/")
+        if name == "_index":
+            if folder == root:
+                continue
+            owner = _owner(folder, sections)
+        elif name == "index":
+            owner = _owner(folder, sections)
+        else:
+            if _in_bundle(folder, bundles, root):
+                continue  # a bundle's resource, not a page
+            owner = folder if folder in sections else _owner(folder, sections)
+        page = _page(site, rel, path, key, is_section=name == "_index")
+        if page is not None:
+            children.setdefault(owner, []).append(page)
+    return _build(site, root, files.get(f"{root}/_index"), key, children)
+
+
+def _owner(folder: str, sections: set[str]) -> str:
+    """The nearest section strictly above ``folder``."""
+    while "/" in folder:
+        folder = folder.rsplit("/", 1)[0]
+        if folder in sections:
+            return folder
+    return folder
+
+
+def _in_bundle(folder: str, bundles: set[str], root: str) -> bool:
+    while folder and folder != root:
+        if folder in bundles:
+            return True
+        folder = folder.rpartition("/")[0]
+    return False
+
+
+def _build(site: Site, rel_dir: str, index: Path | None, key: str, children: dict[str, list[Page]]) -> Page:
+    own = _page(site, f"{rel_dir}/_index", index, key, is_section=True) if index is not None else None
+    if own is None:
+        name = rel_dir.rsplit("/", 1)[-1]
+        own = Page(None, f"{rel_dir}/_index", _url(site, rel_dir, {}, key), True, name.title(), name.title(), 0, 0, {})
+    kids = []
+    for child in children.get(rel_dir, []):
+        if child.is_section:
+            child = _build(site, child.rel.rsplit("/", 1)[0], child.path, key, children)
+        kids.append(child)
+    kids.sort(key=lambda p: sort_key(p, key))
+    return Page(
+        own.path, own.rel, own.url, True, own.title, own.link_title, own.weight, own.date, own.front_matter, tuple(kids)
+    )
+
+
+def _page(site: Site, rel: str, path: Path | None, key: str, *, is_section: bool) -> Page | None:
+    if path is None:
+        return None
+    fm, _, _ = split_front_matter(read_text(path), path)
+    if fm.get("draft") is True or fm.get("headless") is True:
+        return None  # Hugo publishes neither
+    folder, _, name = rel.rpartition("/")
+    url_rel = folder if name in ("_index", "index") else rel
+    title = str(fm.get("title") or fm.get("linkTitle") or fm.get("linktitle") or url_rel.rsplit("/", 1)[-1])
+    link_title = str(fm.get("linkTitle") or fm.get("linktitle") or title)
+    weight = fm.get("weight")
+    return Page(
+        path,
+        rel,
+        _url(site, url_rel, fm, key),
+        is_section,
+        title,
+        link_title,
+        weight if isinstance(weight, int) and not isinstance(weight, bool) else 0,
+        _timestamp(fm.get("date")),
+        fm,
+    )
+
+
+def page_of(site: Site, rel: str, path: Path, key: str) -> Page | None:
+    """The page of content file ``path`` (logical path ``rel``) in language ``key``; None if unpublished."""
+    return _page(site, rel, path, key, is_section=rel.endswith("/_index"))
+
+
+def _url(site: Site, url_rel: str, fm: dict, key: str) -> str:
+    if isinstance(fm.get("url"), str) and fm["url"].strip():
+        path = "/" + fm["url"].strip().strip("/") + "/"
+        return (site.url_prefix(key) + path).lower()
+    parts = [p for p in url_rel.split("/") if p]
+    if parts and isinstance(fm.get("slug"), str) and fm["slug"].strip():
+        parts[-1] = fm["slug"].strip()
+    path = "/" + "/".join(parts) + "/" if parts else "/"
+    return (site.url_prefix(key) + path).lower().replace(" ", "-")
+
+
+def _timestamp(value) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day).timestamp()
+    if isinstance(value, str) and value.strip():
+        try:
+            return datetime.fromisoformat(value.strip().replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
+def sort_key(page: Page, lang: str = "en") -> tuple:
+    """Hugo's default page order: weight (0 last), date (newest first), link title, path."""
+    w = page.weight
+    return (w == 0, w, -page.date, collation_key(page.link_title, lang), page.rel)
+
+
+def collation_key(text: str, lang: str = "en"):
+    """How Hugo compares titles: by the language's collation (ICU's, when PyICU is installed);
+    otherwise case-insensitively by code point, which agrees for Latin titles."""
+    collator = _collator(lang)
+    if collator is not None:
+        return (collator.getSortKey(text),)
+    return (text.casefold(), text)
+
+
+@lru_cache(maxsize=8)
+def _collator(lang: str):
+    try:
+        import icu  # type: ignore[import-not-found]  # optional: PyICU
+    except ImportError:
+        return None
+    collator = icu.Collator.createInstance(icu.Locale(lang.replace("-", "_")))
+    # Go's collation (Hugo's) keeps the root order of scripts: Latin titles before
+    # Arabic or Han ones, where ICU's fa and zh tailorings put their own script first.
+    rules = collator.getRules()
+    if "[reorder" in rules:
+        collator = icu.RuleBasedCollator(re.sub(r"\[reorder[^\]]*\]", "", rules))
+    return collator
+
+
+def flatten(root: Page) -> list[tuple[Page, int, str]]:
+    """The tree in reading order as (page, level, number): the section's own text first
+    (when it has any), then each child; a sub-section's pages one level below it."""
+    out: list[tuple[Page, int, str]] = []
+    top = []
+    if root.path is not None and has_text(root.path):
+        top.append(Page(root.path, root.rel, root.url, True, root.title, root.link_title, 0, 0, root.front_matter))
+    top.extend(root.children)
+    _walk(top, 1, "", out)
+    return out
+
+
+def _walk(pages, level: int, prefix: str, out: list) -> None:
+    for i, page in enumerate(pages, 1):
+        number = f"{prefix}{i}"
+        out.append((page, level, number))
+        if page.children:
+            _walk(page.children, level + 1, number + ".", out)
+
+
+def has_text(path: Path) -> bool:
+    _, body, _ = split_front_matter(read_text(path), path)
+    return bool(body.strip())
