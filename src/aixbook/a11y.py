@@ -105,6 +105,20 @@ def author_checks(root: etree._Element, source: Source, headings: tuple[Heading,
                     "empty-table-header",
                 )
             )
+    for table in root.iter("table"):
+        for row, missing, width in short_rows(table):
+            texts = [_squash(text_of(c)) for c in row if c.tag in ("td", "th") and text_of(c).strip()]
+            diags.append(
+                Diagnostic(
+                    "warning",
+                    f"table row has {width - missing} of the table's {width} columns"
+                    + (f" (the row: {' | '.join(texts)})" if texts else "")
+                    + "; the book pads it with empty cells",
+                    path,
+                    locator.line_of_text(texts[0][:40]) if texts else locator.first,
+                    "short-table-row",
+                )
+            )
     for img, heading in _images_without_alt(root, source.title):
         if img.get("role") == "presentation":
             continue
@@ -186,6 +200,36 @@ def fill_empty_headers(root: etree._Element) -> None:
             remove_keep_tail(th)
         else:
             th.tag = "td"
+
+
+def _span(cell: etree._Element, name: str) -> int:
+    value = (cell.get(name) or "1").strip()
+    return max(1, min(int(value), 1000)) if value.isdigit() else 1
+
+
+def short_rows(table: etree._Element) -> list[tuple[etree._Element, int, int]]:
+    """Rows of ``table`` (not of tables inside it) that fill fewer columns than its widest
+    row, counting column and row spans: (row, columns missing, table width). PDF/UA wants
+    every row as wide as the table; HTML leaves the rest of a short row empty."""
+    rows = [r for r in table.iter("tr") if next(r.iterancestors("table")) is table]
+    filled: list[int] = [0] * len(rows)
+    for i, row in enumerate(rows):
+        for cell in row:
+            if cell.tag not in ("td", "th"):
+                continue
+            cols, down = _span(cell, "colspan"), _span(cell, "rowspan")
+            for r in range(i, min(i + down, len(rows))):
+                filled[r] += cols
+    width = max(filled, default=0)
+    return [(row, width - n, width) for row, n in zip(rows, filled, strict=True) if n < width]
+
+
+def pad_short_rows(root: etree._Element) -> None:
+    """Give every short table row empty cells up to the table's width."""
+    for table in list(root.iter("table")):
+        for row, missing, _ in short_rows(table):
+            for _ in range(missing):
+                etree.SubElement(row, "td")
 
 
 @dataclass(frozen=True)

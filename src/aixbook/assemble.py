@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from . import __version__, htmlfrag
-from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings
+from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
 from .htmlfrag import add_class, placeholder
 from .links import image_file
 from .model import Book, ResolvedChapter
@@ -78,6 +78,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
     lift_headings(root)
     label_checkboxes(root)
     fill_empty_headers(root)
+    pad_short_rows(root)
     for table in root.iter("table"):
         cols = _column_count(table)
         classes = (table.get("class") or "").split()

@@ -40,6 +40,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "no-glyph": ("warning", "a character no shipped font can draw (it prints as a box)"),
     "heading-skip": ("warning", "a heading that skips a level (#### right under ##)"),
     "empty-table-header": ("warning", "a table header cell with no text"),
+    "short-table-row": ("warning", "a table row with fewer cells than the table has columns (padded in the book)"),
     "missing-alt": ("warning", "an image without alt text (the message names the alt the book uses)"),
     "vague-link-text": ("warning", "a link whose text is only a URL or “here”"),
     "missing-translation": ("warning", "a page of the book's section that this language has no translation of"),

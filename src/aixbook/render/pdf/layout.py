@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from .. import capture_warnings
 from . import patches, weasy
 from .parts import SENTINEL, PartJob
-from .weasy import BASE_URL, TableHeaders, make_fetcher, weasyprint_html, write_options
+from .tagging import Tagging
+from .weasy import BASE_URL, make_fetcher, weasyprint_html, write_options
 
 
 @dataclass
@@ -50,7 +51,7 @@ def lay_out(job: PartJob) -> PartLayout:
         for page in document.pages:
             page.links = [_to_other_part(link, anchors, job.foreign) for link in page.links]
         fonts = FontFiles()
-        finish = Finish(TableHeaders(prefix=f"{job.key}-"), fonts) if job.pdf_variant else fonts
+        finish = Finish(Tagging(prefix=f"{job.key}-"), fonts) if job.pdf_variant else fonts
         out = io.BytesIO()
         with patches.zlib_level(1):  # taken apart and compressed again when combined
             document.write_pdf(out, finisher=finish, **opts)

@@ -60,7 +60,7 @@ PATCHES = (
     Patch("weasyprint.draw:draw_text", "ebaf96239c6ca363", "every leader dot shaped and drawn anew"),
     Patch("pydyf:Stream.data", "bdc2bc513f286de7", "zlib level 9 for intermediate streams"),
     # Not replaced, but relied on: the tag builder keeps each table cell's structure
-    # element as ``box.mark`` (weasy.TableHeaders reads it).
+    # element as ``box.mark`` (tagging.Tagging reads it).
     Patch("weasyprint.pdf.tags:_build_box_tree", "f716251a83e7096e", "table cells keep their element as box.mark"),
     # What the leader replay relies on: draw_first_line writes one Tm for the box's x, the
     # stream's state is what begin_text/end_text/set_color/set_alpha/set_font_size keep.

@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from ...resources import FONTS_DIR, STYLES_DIR
 from .. import RenderResult, capture_warnings
+from .tagging import Tagging
 
 # The document's base URL. ".invalid" never resolves, and the fetcher below
 # answers every request itself, so nothing ever reaches the network.
@@ -128,69 +129,5 @@ def render_document(
         html = HTML(string=doc.html, base_url=BASE_URL, url_fetcher=make_fetcher(doc.resources))
         opts = write_options(pdf_variant)
         document = html.render(stylesheets=stylesheets(paper, extra_css), **opts)
-        document.write_pdf(str(target), finisher=TableHeaders() if pdf_variant else None, **opts)
+        document.write_pdf(str(target), finisher=Tagging() if pdf_variant else None, **opts)
     return RenderResult(pages=len(document.pages), warnings=warnings)
-
-
-class TableHeaders:
-    """A ``write_pdf`` finisher: every table header cell gets a /Scope (Row for
-    ``scope="row"``, else Column, as WeasyPrint associates them with data cells), and the
-    structure tree an /IDTree, so the data cells' /Headers resolve (PDF/UA-1 7.5).
-
-    ``prefix`` makes the IDs unique when separately written documents are combined:
-    WeasyPrint builds them from object numbers, which repeat from one file to the next.
-    """
-
-    def __init__(self, prefix: str = ""):
-        self.prefix = prefix
-        self.ids: dict[str, object] = {}
-
-    def __call__(self, document, pdf) -> None:
-        import pydyf
-
-        renamed: dict[str, pydyf.String] = {}
-        cells = []
-        for page in document.pages:
-            for box in _cells(page._page_box):
-                cells.append(box)
-                mark = box.mark
-                if box.element_tag == "th" and "ID" in mark:
-                    old = mark["ID"]
-                    new = pydyf.String(self.prefix + old.string)
-                    renamed[old.string] = new
-                    mark["ID"] = new
-                    scope = (box.element.get("scope") or "").lower()
-                    mark["A"]["Scope"] = "/Row" if scope in ("row", "rowgroup") else "/Column"
-                    self.ids[new.string] = mark.reference
-        for box in cells:
-            headers = box.mark["A"].get("Headers") if box.element_tag == "td" else None
-            if headers:
-                box.mark["A"]["Headers"] = pydyf.Array(renamed.get(h.string, h) for h in headers)
-        root = _struct_root(pdf)
-        if root is not None and self.ids:
-            names = pydyf.Array()
-            for key in sorted(self.ids, key=lambda k: k.encode("utf-8")):
-                names.extend([pydyf.String(key), self.ids[key]])
-            tree = pydyf.Dictionary({"Names": names})
-            pdf.add_object(tree)
-            root["IDTree"] = tree.reference
-
-
-def _cells(box):
-    """Table cells that carry a structure element (WeasyPrint 70 keeps it as ``box.mark``)."""
-    stack = [box]
-    while stack:
-        b = stack.pop()
-        if getattr(b, "mark", None) is not None and b.element_tag in ("th", "td"):
-            yield b
-        children = getattr(b, "children", None)
-        if children:
-            stack.extend(reversed(children))
-
-
-def _struct_root(pdf):
-    ref = pdf.catalog.get("StructTreeRoot")
-    if ref is None:
-        return None
-    number = int(bytes(ref).split()[0])
-    return pdf.objects[number]
