@@ -300,3 +300,37 @@ def test_footers_are_chunked_only_where_a_chunk_looks_like_the_book(tmp_path, mo
         fh.write("\n@page :left { margin-left: 30mm; }\n")
     monkeypatch.setattr(weasy, "STYLES_DIR", styles)
     assert len(footers.footer_jobs(names, "A4", "en", 2)) == 1
+
+
+# ------------------------------------------------------------------ the garbage collector
+
+
+def test_collector_is_paused_for_each_layout_and_back_after(tmp_path, epoch, monkeypatch):
+    """Layouts run with Python's cyclic collector off (issue 10's in-process gains); the
+    build process gets it back, even when a layout fails."""
+    import gc
+
+    from aixbook.book import load_book
+    from aixbook.errors import BuildError
+    from aixbook.render.pdf import layout, pipeline
+
+    seen = []
+    real = layout.lay_out
+
+    def spy(job):
+        seen.append(gc.isenabled())
+        return real(job)
+
+    monkeypatch.setattr(pipeline, "lay_out", spy)
+    site = write_site(tmp_path / "s", {"docs/a.md": "## A\n\ntext\n", "docs/b.md": "## B\n\nmore\n"})
+    render(load_book(site), tmp_path / "a.pdf", jobs=1)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+
+    def broken(job):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(pipeline, "lay_out", broken)
+    with pytest.raises(BuildError):
+        render(load_book(site), tmp_path / "b.pdf", jobs=1)
+    assert gc.isenabled()

@@ -87,7 +87,8 @@ def deferrable(sources: list[PartSource], owner: dict[str, int]) -> set[int]:
 
 
 def _work(job):
-    return lay_out_footers(job) if isinstance(job, FooterJob) else lay_out(job)
+    with weasy.collector_paused():
+        return lay_out_footers(job) if isinstance(job, FooterJob) else lay_out(job)
 
 
 class _Layouts:

@@ -11,6 +11,7 @@ so none is left behind; on Linux they are also killed if this process dies.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -124,6 +125,7 @@ def _worker(work: Callable, job, path: str, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
+    gc.disable()  # one job, then os._exit: its garbage goes with the process
     try:
         outcome = ("ok", work(job), "")
     except BaseException as exc:  # reported to the parent, which decides

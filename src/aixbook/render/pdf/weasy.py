@@ -8,9 +8,11 @@ tested against) and each part of the release PDF.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -30,6 +32,23 @@ def isolate_fontconfig() -> None:
     isolated config that sees only the shipped fonts keeps the PDF identical on
     every machine."""
     os.environ.setdefault("FONTCONFIG_FILE", str(FONTS_DIR / "fonts.conf"))
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector paused while WeasyPrint lays out and writes.
+
+    A layout allocates millions of small objects that live until it ends; the collector
+    runs thousands of times through one and frees almost nothing (a fifth of the time of
+    a chapter). In a worker it stays off: the process ends when its part is done. In this
+    process it comes back afterwards and frees the layout's garbage in one pass."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def weasyprint_html():
@@ -125,7 +144,7 @@ def render_document(
     """Render the HTML document ``doc`` (an ``assemble.Document``) to the file ``target``
     as one WeasyPrint document."""
     HTML = weasyprint_html()
-    with capture_warnings("weasyprint", "pdf") as warnings:
+    with capture_warnings("weasyprint", "pdf") as warnings, collector_paused():
         html = HTML(string=doc.html, base_url=BASE_URL, url_fetcher=make_fetcher(doc.resources))
         opts = write_options(pdf_variant)
         document = html.render(stylesheets=stylesheets(paper, extra_css), **opts)
