@@ -136,24 +136,13 @@ def build(
     return result
 
 
-def build_languages(
-    site_dir: Path | str = "book",
-    formats=DEFAULT_FORMATS,
-    output_dir: Path | str = "output",
-    config_path: Path | None = None,
-    strict: bool = False,
-    progress: Callable[[str, int, int], None] | None = None,
-    **overrides,
-) -> list[BuildResult]:
+def build_languages(site_dir: Path | str = "book", *args, **overrides) -> list[BuildResult]:
     """``build`` once for every language of the site, in Hugo's order: one book each
     (``hextra.pdf``, ``hextra.fa.pdf``, …). Same arguments as ``build``."""
     from .book import site_languages
 
     overrides.pop("content_language", None)
-    return [
-        build(site_dir, formats, output_dir, config_path, strict, progress, content_language=key, **overrides)
-        for key in site_languages(site_dir)
-    ]
+    return [build(site_dir, *args, content_language=key, **overrides) for key in site_languages(site_dir)]
 
 
 def output_file(folder: Path, book: Book, fmt: str, name: str | None = None) -> Path:
