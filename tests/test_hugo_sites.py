@@ -427,3 +427,15 @@ def test_a_content_folder_per_language_with_bundles_as_hugo_reads_it(tmp_path):
     assert [rc.chapter.source.url for rc in fa.chapters] == ["/fa/docs/", "/fa/docs/setup/", "/fa/docs/setup/tour/"]
     assert [d.path.name for d in fa.diagnostics if d.code == "missing-translation"] == ["faq.md"]
     assert 'href="#tour"' in en.chapters[2].html and 'href="#setup"' in en.chapters[1].html
+
+
+def test_every_language_conforms_to_pdf_ua_as_verapdf_judges_it(books):
+    """Issue 14's check on another site: the Persian (right to left), Japanese, Chinese and
+    English books are PDF/UA-1 with 0 failed checks."""
+    from verapdf import summary, validate, verapdf_available
+
+    if reason := verapdf_available():
+        pytest.skip(reason)
+    results = validate([books[lang].outputs["pdf"] for lang in LANGUAGES])
+    bad = [summary(r) for r in results.values() if r["error"] or not r["compliant"] or r["failedChecks"]]
+    assert not bad, "\n".join(bad)
