@@ -184,6 +184,27 @@ def test_stream_level_is_pydyf_s_unless_asked():
     assert zlib.decompress(body) == b"\n".join([b"BT /F1 12 Tf (hello) Tj ET"] * 200)
 
 
+def test_drawing_streams_take_their_own_level():
+    """Parts write their drawing at zlib's default (it goes into the book as written) and
+    the rest at level 1 (rebuilt when combined)."""
+    import pydyf
+    from weasyprint.pdf.stream import Stream
+
+    patches.apply()
+    ops = [b"BT /F1 12 Tf (hello) Tj ET"] * 200
+    drawing = Stream({}, None, {}, {}, {}, {}, None, ops, compress=True)
+    other = pydyf.Stream(ops, compress=True)
+
+    def body(data: bytes) -> bytes:
+        return data.split(b"\nstream\n", 1)[1].rsplit(b"\nendstream", 1)[0]
+
+    with patches.zlib_level(1, drawing=6):
+        assert body(drawing.data) == zlib.compress(b"\n".join(ops), 6)
+        assert body(other.data) == zlib.compress(b"\n".join(ops), 1)
+    with patches.zlib_level(1):
+        assert body(drawing.data) == zlib.compress(b"\n".join(ops), 1)
+
+
 def test_library_lookup_while_importing_weasyprint_gives_ctypes_answers():
     import ctypes.util
     import sys

@@ -251,7 +251,9 @@ def _footer_fonts(out: pikepdf.Pdf, footers: FooterLayout):
 
 def _draw_footers(out: pikepdf.Pdf, footers: list) -> None:
     """Each footer page drawn over its book page, inside a pagination artifact: its content
-    appended to the page's own where the two use the same resources, else as a form."""
+    appended to the page's own where the two use the same resources, else as a form. The
+    page's own streams are kept as they are (compressed by the part that drew them)."""
+    save = out.make_stream(b"q\n")
     for number, (page, footer) in enumerate(zip(out.pages, footers, strict=True)):
         content = b"\n".join(_contents(footer.obj))
         inline = _share_resources(out, page.obj, footer.obj)
@@ -264,9 +266,10 @@ def _draw_footers(out: pikepdf.Pdf, footers: list) -> None:
         artifact = pikepdf.unparse_content_stream(
             [([Name.Artifact, Dictionary(Type=Name.Pagination, Subtype=Name.Footer)], pikepdf.Operator("BDC"))]
         )
-        page.obj.Contents = out.make_stream(
-            b"q\n" + b"\n".join(_contents(page.obj)) + b"\nQ\n" + artifact + b"\nq\n" + body + b"\nQ\nEMC\n"
-        )
+        own = page.obj.get("/Contents")
+        streams = list(own) if isinstance(own, Array) else [own] if own is not None else []
+        footer_stream = out.make_stream(b"\nQ\n" + artifact + b"\nq\n" + body + b"\nQ\nEMC\n")
+        page.obj.Contents = Array([save, *streams, footer_stream])
 
 
 def _contents(page: Dictionary) -> list[bytes]:

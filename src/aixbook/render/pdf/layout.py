@@ -53,7 +53,8 @@ def lay_out(job: PartJob) -> PartLayout:
         fonts = FontFiles()
         finish = Finish(Tagging(prefix=f"{job.key}-"), fonts) if job.pdf_variant else fonts
         out = io.BytesIO()
-        with patches.zlib_level(1):  # taken apart and compressed again when combined
+        # fonts and object streams are rebuilt when combined; the drawing is kept as written
+        with patches.zlib_level(1, drawing=6):
             document.write_pdf(out, finisher=finish, **opts)
     return PartLayout(
         key=job.key,

@@ -20,9 +20,10 @@ patched code that no longer fits).
   compressed rows (the PNG predictors PDF understands), and an opaque RGBA PNG as RGB
   without a mask, compressed once; everything else goes to WeasyPrint's own code.
 - pydyf ``Stream.data`` compresses every stream at zlib level 9, a tenth of a part's
-  time. The parts are intermediate: their content streams are rewritten, their fonts
-  and object streams rebuilt when they are combined. ``zlib_level(1)`` lets them be
-  written at level 1; everything else keeps level 9 (the same bytes).
+  time. The parts are intermediate: their fonts and object streams are rebuilt when
+  they are combined, while their drawing (page content, WeasyPrint's ``Stream``) goes
+  into the book as written. ``zlib_level(1, drawing=6)`` writes the first at level 1 and
+  the drawing at zlib's default; everything else keeps level 9 (the same bytes).
 - WeasyPrint ``draw_text`` draws each dot of a ``leader()`` as its own text box: about
   15,000 in the contents and the index, each re-shaped by Pango, most of the time those
   pages take. A text box identical to the one drawn just before it but for its x (same
@@ -187,17 +188,20 @@ def _page_references(self):
 # ---------------------------------------------------------------- pydyf streams
 
 _level = 9  # pydyf's own
+_drawing_level: int | None = None  # WeasyPrint's drawing streams, when not _level
 
 
 @contextlib.contextmanager
-def zlib_level(level: int) -> Iterator[None]:
-    """Compress the streams written inside at ``level`` (pydyf: always 9)."""
-    global _level
+def zlib_level(level: int, drawing: int | None = None) -> Iterator[None]:
+    """Compress the streams written inside at ``level`` (pydyf: always 9), and WeasyPrint's
+    drawing streams (page content, groups) at ``drawing`` when given."""
+    global _level, _drawing_level
     old, _level = _level, level
+    old_drawing, _drawing_level = _drawing_level, drawing
     try:
         yield
     finally:
-        _level = old
+        _level, _drawing_level = old, old_drawing
 
 
 def _stream_data(self):
@@ -207,7 +211,12 @@ def _stream_data(self):
     extra = Dictionary(self.extra.copy())
     if self.compress:
         extra["Filter"] = "/FlateDecode"
-        compressobj = zlib.compressobj(level=_level)
+        level = _level
+        if _drawing_level is not None:
+            from weasyprint.pdf.stream import Stream
+
+            level = _drawing_level if isinstance(self, Stream) else _level
+        compressobj = zlib.compressobj(level=level)
         stream = compressobj.compress(stream)
         stream += compressobj.flush()
     extra["Length"] = len(stream)
