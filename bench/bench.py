@@ -37,7 +37,7 @@ def bare_weasyprint(repo: str, work: Path) -> tuple[float, float]:
     code = ("import pickle,sys; from aixbook.book import load_book; from aixbook.assemble import assemble;"
             f"pickle.dump(assemble(load_book({repo!r})), open({str(dump)!r},'wb'))")
     subprocess.run([PY, "-c", code], check=True, stderr=subprocess.DEVNULL)
-    render = ("import pickle; from aixbook.render import pdf; pdf._isolate_fontconfig(); from weasyprint import HTML;"
+    render = ("import pickle; from aixbook.render import pdf; pdf.isolate_fontconfig(); from weasyprint import HTML;"
               f"doc=pickle.load(open({str(dump)!r},'rb'));"
               "HTML(string=doc.html, base_url=pdf.BASE_URL, url_fetcher=pdf.make_fetcher(doc.resources))"
               f".write_pdf({str(work / 'bare.pdf')!r}, stylesheets=pdf.stylesheets(), pdf_variant='pdf/ua-1', pdf_tags=True)")
