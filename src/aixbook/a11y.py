@@ -202,7 +202,9 @@ def fill_empty_headers(root: etree._Element) -> None:
             th.tag = "td"
 
 
-def _span(cell: etree._Element, name: str) -> int:
+def cell_span(cell, name: str) -> int:
+    """A table cell's ``colspan`` or ``rowspan`` as a browser reads it (1 unless a number,
+    at most 1000); ``cell`` is any element with ``get`` (lxml or ElementTree)."""
     value = (cell.get(name) or "1").strip()
     return max(1, min(int(value), 1000)) if value.isdigit() else 1
 
@@ -217,7 +219,7 @@ def short_rows(table: etree._Element) -> list[tuple[etree._Element, int, int]]:
         for cell in row:
             if cell.tag not in ("td", "th"):
                 continue
-            cols, down = _span(cell, "colspan"), _span(cell, "rowspan")
+            cols, down = cell_span(cell, "colspan"), cell_span(cell, "rowspan")
             for r in range(i, min(i + down, len(rows))):
                 filled[r] += cols
     width = max(filled, default=0)

@@ -25,6 +25,8 @@ from collections.abc import Iterator
 
 import pydyf
 
+from ...a11y import cell_span
+
 
 class Tagging:
     """The finisher. ``prefix`` makes the header cells' IDs unique when separately written
@@ -195,7 +197,7 @@ def _drop_if_empty(tree: _Tree, el: pydyf.Dictionary, stop: pydyf.Dictionary) ->
 def split_tables(tree: _Tree, cells: list, document) -> None:
     """Each page's piece of a table is a whole table: /RowSpan cut to the rows on the page,
     an empty cell where a cell from an earlier page spans into a row."""
-    if not any(_span(box.element, "rowspan") > 1 for box in cells):
+    if not any(cell_span(box.element, "rowspan") > 1 for box in cells):
         return  # only a cell spanning rows can be cut by a page break
     # WeasyPrint's elements (ElementTree) do not know their parents.
     html = next(box.element for page in document.pages for box in page._page_box.children)
@@ -234,7 +236,7 @@ def _fix_piece(tree: _Tree, table: pydyf.Dictionary, boxes: list, grid: _Grid, p
     order = [row_of.get(r.reference) for r in rows]
     held = {i for i in order if i is not None}
     for box in boxes:  # a span counts the rows this piece holds
-        down = _span(box.element, "rowspan")
+        down = cell_span(box.element, "rowspan")
         if down > 1 and box.element in grid.origin:
             start = grid.origin[box.element]
             count = sum(1 for r in range(start, start + down) if r in held)
@@ -254,7 +256,7 @@ def _fix_piece(tree: _Tree, table: pydyf.Dictionary, boxes: list, grid: _Grid, p
                 td["A"]["RowSpan"] = td["A"].get("RowSpan", 1) + 1
             else:
                 attrs = pydyf.Dictionary({"O": "/Table"})
-                if (cols := _span(cell, "colspan")) > 1:
+                if (cols := cell_span(cell, "colspan")) > 1:
                     attrs["ColSpan"] = cols
                 td = tree.element("TD", row, A=attrs)
                 extra.append((col, td.reference))
@@ -292,19 +294,14 @@ class _Grid:
                 while (i, col) in taken:
                     col += 1
                 self.column[cell], self.origin[cell] = col, i
-                cols = _span(cell, "colspan")
-                for r in range(i, min(i + _span(cell, "rowspan"), len(rows))):
+                cols = cell_span(cell, "colspan")
+                for r in range(i, min(i + cell_span(cell, "rowspan"), len(rows))):
                     taken.update((r, c) for c in range(col, col + cols))
                     if r > i:
                         self.spanning.setdefault(r, []).append((col, cell))
                 col += cols
         for spans in self.spanning.values():
             spans.sort(key=lambda cc: cc[0])
-
-
-def _span(cell, name: str) -> int:
-    value = (cell.get(name) or "1").strip()
-    return max(1, min(int(value), 1000)) if value.isdigit() else 1
 
 
 def _cells(box):
