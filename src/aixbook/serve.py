@@ -77,7 +77,7 @@ def _front_page_files(g: Gathered) -> set[Path]:
     if page is None or not page.is_file():
         return set()
     try:
-        text = page.read_text(encoding="utf-8", errors="replace")
+        text = page.read_text(encoding="utf-8", errors="replace").replace("{{ASSETS_DIR}}", "assets")
     except OSError:
         return set()
     base = assets_dir(book)
