@@ -415,3 +415,22 @@ def test_cli_serve_beside_links_to_root_and_usr(tmp_path):
         reader.join(5)
     out = "".join(lines)
     assert "Traceback" not in out and "stopped" in out
+
+
+@pytest.mark.timeout(30)
+def test_a_client_that_trickles_its_request_is_dropped_at_the_deadline(served):
+    import select
+
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as s:
+        request = f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{served.port}\r\nX-Slow: {'a' * 200}\r\n\r\n".encode()
+        sent = 0
+        for byte in request:  # a byte every 0.1 s: never silent for the 0.5 s socket timeout
+            if select.select([s], [], [], 0.1)[0]:
+                break
+            try:
+                s.send(bytes([byte]))
+            except OSError:
+                break
+            sent += 1
+        assert sent < len(request) // 2, "the server waited for the whole trickled request"
+        assert _get(served.port, "/")[0] == 200

@@ -9,11 +9,13 @@ What a browser, or anything else that can reach the port, gets:
 - every response carries a Content-Security-Policy that allows no script and no remote load; the
   page's allows one script, the reload script, by a nonce drawn for that response;
 - a client that goes away, resets or stalls costs a debug log line, never a traceback; a connection
-  that sends nothing for ``timeout`` seconds is closed.
+  that sends nothing for ``timeout`` seconds, or has not sent its request head ``timeout`` seconds
+  after it was accepted, is closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html.parser
 import http.server
 import logging
@@ -22,8 +24,10 @@ import os
 import re
 import secrets
 import shutil
+import socket
 import sys
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -112,8 +116,41 @@ def with_reload_slot(page: str) -> tuple[str, str] | None:
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
+    """One thread per connection; a connection that has not sent its whole request head
+    ``head_deadline`` seconds after it was accepted is shut (a client that trickles a byte
+    now and then defeats the socket timeout alone)."""
+
     daemon_threads = True
     request_queue_size = 128  # the default (5) made simultaneous requests wait for seconds
+
+    def __init__(self, address, handler, head_deadline: float):
+        super().__init__(address, handler)
+        self.head_deadline = head_deadline
+        self._reading: dict[socket.socket, float] = {}
+        self._reading_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        with self._reading_lock:
+            self._reading[request] = time.monotonic() + self.head_deadline
+        super().process_request(request, client_address)
+
+    def head_read(self, request) -> None:
+        with self._reading_lock:
+            self._reading.pop(request, None)
+
+    def shutdown_request(self, request):
+        self.head_read(request)
+        super().shutdown_request(request)
+
+    def service_actions(self):  # called by serve_forever at least every 0.5 s
+        now = time.monotonic()
+        with self._reading_lock:
+            late = [s for s, deadline in self._reading.items() if deadline < now]
+            for s in late:
+                del self._reading[s]
+        for s in late:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request, client_address):
         exc = sys.exc_info()[1]
@@ -134,7 +171,7 @@ class PreviewServer:
         self.version = 0
         self._page_cache: tuple[tuple[int, int], tuple[str, str] | None] | None = None
         self._lock = threading.Lock()
-        self.httpd = _HTTPServer(("127.0.0.1", port), _handler(self, timeout))
+        self.httpd = _HTTPServer(("127.0.0.1", port), _handler(self, timeout), head_deadline=timeout)
 
     @property
     def port(self) -> int:
@@ -194,6 +231,12 @@ def _handler(server: PreviewServer, timeout_s: float) -> type[http.server.BaseHT
 
         def version_string(self):
             return "aixbook"
+
+        def parse_request(self):
+            try:
+                return super().parse_request()
+            finally:
+                self.server.head_read(self.connection)  # type: ignore[attr-defined]
 
         def log_message(self, format, *args):  # quiet: the CLI prints rebuilds
             log.debug("serve: " + format, *args)
