@@ -117,6 +117,8 @@ def test_every_other_answer_allows_no_script_at_all(served):
         assert headers["x-content-type-options"] == "nosniff"
     status, headers, body = _get(served.port, "/images/big.png")
     assert headers["content-type"] == "image/png" and len(body) == 4 + (4 << 20)
+    status, headers, body = _raw(served.port, f"HEAD / HTTP/1.0\r\nHost: localhost:{served.port}\r\n\r\n".encode())
+    assert status == 200 and body == b"" and "'nonce-" in headers["content-security-policy"]
 
 
 @pytest.mark.timeout(30)
