@@ -72,3 +72,15 @@ def write_site(root: Path, pages: dict[str, str], *, menu: list[str] | None = No
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+def wait_until(pred, timeout: float = 20.0) -> bool:
+    """Poll ``pred()`` every 0.1 s until it is true (True) or ``timeout`` seconds pass (False)."""
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False

@@ -13,7 +13,7 @@ from aixbook.book import gather
 from aixbook.cache import ChapterCache
 from aixbook.preview import SelectionError, render_preview, select
 
-from helpers import CORPUS, SAMPLE, needs_corpus, write_site
+from helpers import CORPUS, SAMPLE, needs_corpus, wait_until, write_site
 
 
 @pytest.fixture(scope="module")
@@ -121,14 +121,6 @@ def test_cache_is_used_and_safe_to_delete(tmp_path):
     assert gather(root, cache=cache).chapters[1].headings[0].id == "b"
 
 
-def _wait(pred, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return False
-
 
 def test_watch_loop_rebuilds_after_a_change(tmp_path):
     from aixbook.serve import watch_loop, watched_files
@@ -147,7 +139,7 @@ def test_watch_loop_rebuilds_after_a_change(tmp_path):
     try:
         time.sleep(0.8)
         (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## A edited\n")
-        assert _wait(lambda: rebuilt), "no rebuild within 20 s of the edit"
+        assert wait_until(lambda: rebuilt), "no rebuild within 20 s of the edit"
         n = len(rebuilt)
         (root / "content/docs/b.md").write_text("---\ntitle: b\n---\n## B edited\n")   # not watched
         time.sleep(1.5)
@@ -161,7 +153,8 @@ def test_watch_loop_rebuilds_after_a_change(tmp_path):
 def test_server_serves_page_and_reloads_after_change(tmp_path):
     from aixbook.build import render_to
     from aixbook.book import load_book
-    from aixbook.serve import RELOAD_PATH, PreviewServer, watch_loop, watched_files
+    from aixbook.livereload import RELOAD_PATH
+    from aixbook.serve import PreviewServer, watch_loop, watched_files
     root = write_site(tmp_path / "s", {"docs/a.md": "## Hello\n"})
     folder = tmp_path / "out"
 
@@ -184,7 +177,7 @@ def test_server_serves_page_and_reloads_after_change(tmp_path):
         v0 = urllib.request.urlopen(server.url + RELOAD_PATH[1:], timeout=5).read()
         time.sleep(0.8)
         (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## Goodbye\n")
-        assert _wait(lambda: urllib.request.urlopen(server.url + RELOAD_PATH[1:], timeout=5).read() != v0)
+        assert wait_until(lambda: urllib.request.urlopen(server.url + RELOAD_PATH[1:], timeout=5).read() != v0)
         assert "Goodbye" in urllib.request.urlopen(server.url, timeout=5).read().decode()
     finally:
         stop.set()
@@ -208,12 +201,12 @@ def test_cli_watch_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path):
     reader.start()
     try:
         page = tmp_path / "o/preview/1_towers_and_lights.html"
-        assert _wait(page.exists), "no first build"
+        assert wait_until(page.exists), "no first build"
         time.sleep(1.0)
         chapter = site / "content/docs/1_towers_and_lights.md"
         chapter.write_text(chapter.read_text() + "\nA new closing line.\n")
         # The rebuild's one line (with its time) is printed after the file is in place.
-        assert _wait(lambda: any("rebuilt" in ln for ln in lines)), "no rebuild line after the edit"
+        assert wait_until(lambda: any("rebuilt" in ln for ln in lines)), "no rebuild line after the edit"
         assert "A new closing line." in page.read_text()
     finally:
         proc.send_signal(signal.SIGINT)
@@ -243,7 +236,7 @@ def test_cli_ctrl_c_during_a_watch_rebuild_stops_and_keeps_the_previous_output(t
     reader = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
     reader.start()
     try:
-        assert _wait(lambda: any("watching" in ln for ln in errors), timeout=180), "no first build"
+        assert wait_until(lambda: any("watching" in ln for ln in errors), timeout=180), "no first build"
         previous = (folder / "a.pdf").read_bytes()
         chapter = site / "content/docs/a.md"
         # The rebuild renders into a temporary file beside the page and renames it when done.

@@ -9,8 +9,6 @@ re-raised for the caller; the previous output stays untouched (see ``output``).
 
 from __future__ import annotations
 
-import contextlib
-import http.server
 import logging
 import re
 import threading
@@ -19,13 +17,16 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from . import output
+from . import htmlfrag, output
+from .assemble import assets_dir, front_page_file
 from .book import Gathered, gather, load_book
 from .build import output_file, render_to
 from .cache import ChapterCache
 from .errors import AixbookError
 from .links import image_file, resolve_src
+from .livereload import PreviewServer
 from .model import Book
 from .preview import render_preview
 from .resources import STYLES_DIR
@@ -41,17 +42,12 @@ class ServeError(AixbookError):
     category, exit_code = "serve", 2
 
 
-RELOAD_PATH = "/__aixbook/version"
-RELOAD_SCRIPT = (
-    "<script>(function(){var v=null;setInterval(function(){fetch('" + RELOAD_PATH + "',{cache:'no-store'})"
-    ".then(function(r){return r.text()}).then(function(t){if(v!==null&&t!==v){location.reload()}v=t})"
-    ".catch(function(){})},700)})();</script>"
-)
-
-
 def watched_files(g: Gathered, chapter_keys: Iterable[str] | None = None) -> set[Path]:
-    """What a preview depends on: chapter sources, their images, the site config,
-    firebase.json, book.toml and the stylesheets."""
+    """What a preview depends on, resolved: chapter sources, their images, the site config,
+    firebase.json, book.toml, the stylesheets and, for the whole book, the front page and its
+    artwork. A file that resolves outside the site, the config's folder and aixbook's styles
+    is not watched (the book does not read it either)."""
+    whole = chapter_keys is None
     keys = set(chapter_keys) if chapter_keys is not None else {c.key for c in g.chapters}
     files = {g.site.config_path}
     if g.site.firebase_path:
@@ -66,8 +62,33 @@ def watched_files(g: Gathered, chapter_keys: Iterable[str] | None = None) -> set
             t = resolve_src(g.table, src, ch.key)
             if t.kind in ("image", "missing-image") and t.path:
                 files.add(image_file(g.site, t.path))
+    if whole:
+        files.update(_front_page_files(g))
     files.update(p for p in STYLES_DIR.glob("*.css"))
-    return {p.resolve() for p in files}
+    roots = [Path(r).resolve() for r in (g.site.project_root, g.site.root, g.config.base_dir, STYLES_DIR) if r]
+    resolved = (p.resolve() for p in files)
+    return {p for p in resolved if any(p.is_relative_to(r) for r in roots)}
+
+
+def _front_page_files(g: Gathered) -> set[Path]:
+    """The front page file and the artwork it names (``assets/…``)."""
+    book = cast(Book, g)  # both need only the site and the config, which a Gathered has
+    page = front_page_file(book)
+    if page is None or not page.is_file():
+        return set()
+    try:
+        text = page.read_text(encoding="utf-8", errors="replace").replace("{{ASSETS_DIR}}", "assets")
+    except OSError:
+        return set()
+    base = assets_dir(book)
+    art = {img.get("src", "") for img in htmlfrag.parse(text).iter("img")}
+    return {page} | {base / src[len("assets/") :] for src in art if src.startswith("assets/")}
+
+
+def watched_folders(files: set[Path]) -> set[Path]:
+    """The folders the watch registers for ``files`` (resolved paths from ``watched_files``):
+    the folder of each, alone, never its subfolders, so a symlink in it is never followed."""
+    return {p.parent for p in files if p.parent.is_dir()}
 
 
 def watch_loop(
@@ -80,16 +101,17 @@ def watch_loop(
     """Call ``rebuild()`` whenever one of ``files()`` changes, until ``stop`` is set.
 
     ``files`` is asked again after every rebuild (a chapter may start using a new image).
+    Each folder of ``watched_folders`` is watched alone (one inotify watch each).
     """
     from watchfiles import watch
 
     while not stop.is_set():
         wanted = files()
-        folders = sorted({p.parent for p in wanted if p.parent.exists()})
+        folders = sorted(watched_folders(wanted))
         changed = False
 
         def is_wanted(_change, path: str, wanted: set[Path] = wanted) -> bool:
-            return Path(path).resolve() in wanted
+            return Path(path) in wanted
 
         for changes in watch(
             *folders,
@@ -99,6 +121,7 @@ def watch_loop(
             rust_timeout=500,
             yield_on_timeout=False,
             raise_interrupt=True,
+            recursive=False,
         ):
             if changes:
                 changed = True
@@ -111,66 +134,6 @@ def watch_loop(
                     on_error(exc)
                 else:
                     raise
-
-
-class PreviewServer:
-    """Serves ``page`` (and files next to it) on 127.0.0.1 and tells browsers to reload
-    when ``version`` changes."""
-
-    def __init__(self, folder: Path, page: str, port: int = 8000):
-        self.folder = Path(folder)
-        self.page = page
-        self.version = 0
-        server = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *a, **kw):
-                super().__init__(*a, directory=str(server.folder), **kw)
-
-            def log_message(self, fmt, *args):  # quiet: the CLI prints rebuilds
-                log.debug(fmt, *args)
-
-            def do_GET(self):
-                path = self.path.split("?", 1)[0]
-                if path == RELOAD_PATH:
-                    return self._send(str(server.version).encode(), "text/plain")
-                if path in ("/", "/" + server.page):
-                    file = server.folder / server.page
-                    try:
-                        body = file.read_text(encoding="utf-8")
-                    except OSError:
-                        return self.send_error(503, "the first build has not finished")
-                    body = body.replace("</body>", RELOAD_SCRIPT + "</body>", 1)
-                    return self._send(body.encode("utf-8"), "text/html; charset=utf-8")
-                return super().do_GET()
-
-            def _send(self, data: bytes, ctype: str):
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("Cache-Control", "no-store")
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.httpd.daemon_threads = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-
-    def bump(self) -> None:
-        self.version += 1
-
-    def serve_in_thread(self) -> threading.Thread:
-        t = threading.Thread(target=self.httpd.serve_forever, name="aixbook-serve", daemon=True)
-        t.start()
-        return t
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 def _silent(*_args) -> None:
