@@ -105,7 +105,7 @@ SEVERITIES = ("error", "warning", "ignore")
 
 
 def _severities(value) -> tuple[tuple[str, str], ...]:
-    from .model import CODES
+    from .model import CODES, REFUSALS
 
     if not isinstance(value, dict):
         raise ValueError('must be a table: [diagnostics] with code = "error" | "warning" | "ignore"')
@@ -115,6 +115,8 @@ def _severities(value) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"unknown diagnostic code '{code}' (known: {', '.join(sorted(CODES))})")
         if severity not in SEVERITIES:
             raise ValueError(f"'{code}' must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        if code in REFUSALS and severity != "error":
+            raise ValueError(f"'{code}' stops the build; it cannot be a warning or ignored")
         out.append((code, severity))
     return tuple(out)
 
