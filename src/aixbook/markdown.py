@@ -120,8 +120,9 @@ def _record_lines(md: MarkdownIt, name: str, whole: bool) -> None:
 
 # Lines of nothing but block markers (">", "-", "1.", "|---|", "```") hold no text of their own.
 _MARKERS_ONLY = re.compile(r"[\s>*+\-|:0-9.)=`~]*")
-# Tokens whose line map covers only their own lines (containers' maps span their content).
-_OPENERS = frozenset({"list_item_open", "blockquote_open", "dt_open", "footnote_reference_open"})
+# Tokens that stand for their first line only: a term (the plugin maps it to no lines) and a
+# footnote. A list item's or a quote's map spans its content, which may have been dropped.
+_OPENERS = frozenset({"dt_open", "footnote_reference_open"})
 
 
 def _check_nothing_lost(tokens: list[Token], text: str, env: dict, path: Path, line_of) -> None:
