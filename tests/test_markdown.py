@@ -126,3 +126,18 @@ def test_tilde_lines_are_not_definitions_as_in_goldmark():
     html = render("CONSTRAINTS:\n~ Do not add anything\n~ Keep it short\n", P).html
     assert "<dl>" not in html and "~ Do not add anything" in html
     assert "<dl>" in render("Term\n: Definition\n", P).html
+
+
+def test_text_the_engine_skips_is_an_error_at_its_line():
+    """The safety net under every limit: markdown-it at its own nesting limit (20, a list ten
+    levels deep) skips the rest of the page; the check names the first line it skipped."""
+    from markdown_it import MarkdownIt
+
+    from aixbook.markdown import _check_nothing_lost
+
+    text = "intro\n\n" + "".join("  " * i + f"- item {i}\n" for i in range(12)) + "\nafter\n"
+    tokens = MarkdownIt("gfm-like").parse(text)
+    with pytest.raises(SourceError, match="dropped the text from this line on") as err:
+        _check_nothing_lost(tokens, text, {}, Path("a.md"), lambda i: i + 1)
+    assert err.value.line == 12 and text.splitlines()[11] == "                  - item 9"
+    _check_nothing_lost(MarkdownIt("gfm-like", {"maxNesting": 100}).parse(text), text, {}, Path("a.md"), str)

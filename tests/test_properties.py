@@ -182,3 +182,63 @@ def test_mutated_chapters(site, body):
 ])
 def test_pathological_markdown_is_bounded(site, body):
     _run(site, body)
+
+
+# ------------------------------------------------ nothing the author wrote is lost (issue 19)
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9)
+WORDS = st.lists(WORD, min_size=1, max_size=12).map(" ".join)
+DEEPEST_LIST, DEEPEST_QUOTE = 50, 100                # the book's limits (README, Security)
+
+
+@st.composite
+def block(draw):
+    """One Markdown block: (its Markdown, the texts a reader must find, whether it is past a limit)."""
+    kind = draw(st.sampled_from(["paragraph", "heading", "list", "deep list", "quote", "code"]))
+    if kind == "paragraph":
+        lines = draw(st.lists(WORDS, min_size=1, max_size=4))
+        return "\n".join(lines), [" ".join(lines)], False
+    if kind == "heading":
+        text = draw(WORDS)
+        return f"{'#' * draw(st.integers(2, 4))} {text}", [text], False
+    if kind == "code":
+        text = draw(WORDS)
+        return f"```\n{text}\n```", [text], False
+    if kind == "quote":
+        depth, text = draw(st.integers(1, DEEPEST_QUOTE + 10)), draw(WORDS)
+        return ">" * depth + " " + text, [text], depth > DEEPEST_QUOTE
+    if kind == "deep list":
+        depth = draw(st.integers(1, DEEPEST_LIST + 5))
+        texts = [draw(WORDS) for _ in range(depth)]
+        return "\n".join("  " * i + "- " + t for i, t in enumerate(texts)), texts, depth > DEEPEST_LIST
+    levels = [0]
+    for _ in range(draw(st.integers(0, 8))):
+        levels.append(draw(st.integers(0, levels[-1] + 1)))
+    texts = [draw(WORDS) for _ in levels]
+    return "\n".join("  " * lv + "- " + t for lv, t in zip(levels, texts, strict=True)), texts, False
+
+
+def _reader_text(html: str) -> str:
+    root = lxml.html.document_fromstring(html, parser=_PARSER)
+    return " ".join(root.text_content().split())
+
+
+@pytest.mark.timeout(120)        # about 10 s when it passes
+@profile(80, deadline=3)
+@given(blocks=st.lists(block(), min_size=1, max_size=12))
+def test_every_paragraph_reaches_the_one_page_html(site, blocks):
+    """Whatever the mix of paragraphs, headings, lists, quotes and code, and however deep
+    (up to the limits and past them), every text of the source is in the one-page HTML, or
+    the book is refused at a line for being past a limit: never a page that ends early."""
+    body = "\n\n".join(md for md, _, _ in blocks) + "\n"
+    (site / "content/docs/a.md").write_text("---\ntitle: A\n---\n" + body, encoding="utf-8")
+    past_a_limit = any(past for _, _, past in blocks)
+    try:
+        doc = assemble(load_book(site))
+    except AixbookError as exc:
+        assert past_a_limit and "(input-too-large)" in str(exc) and "a.md:" in str(exc), str(exc)
+        return
+    assert not past_a_limit, "input past a limit was accepted"
+    text = _reader_text(doc.html)
+    lost = [t for _, texts, _ in blocks for t in texts if t not in text]
+    assert not lost, f"text of the source missing from the HTML: {lost[:3]}"

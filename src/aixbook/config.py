@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, fields, replace
@@ -73,39 +74,58 @@ def load_config(path: Path | None, site_root: Path | None = None, project_root: 
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"book configuration {path} does not exist")
+    raw = path.read_bytes()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError("not valid UTF-8", path, 1) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", path, line) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ConfigError(f"invalid TOML: {exc}", path, int(m.group(1)) if m else None) from None
+    lines = text.splitlines()
+    items = [(k, v) for k, v in data.items() if k != "book" or not isinstance(v, dict)]
     if isinstance(data.get("book"), dict):
-        data = {**{k: v for k, v in data.items() if k != "book"}, **data["book"]}
-    problems: list[str] = []
+        items += list(data["book"].items())
+    problems: list[tuple[int, str]] = []
     values: dict = {}
-    for key, value in data.items():
+    spelled: dict[str, str] = {}
+    for key, value in items:
         name = _ALIASES.get(key, key).replace("-", "_")
         if name not in _KNOWN:
-            problems.append(f"unknown setting '{key}' (known: {', '.join(sorted(_KNOWN))})")
+            problems.append((_line_of(lines, key), f"unknown setting '{key}' (known: {', '.join(sorted(_KNOWN))})"))
             continue
-        values[name] = value
-    out: dict = {}
-    for name, value in values.items():
+        if name in spelled:
+            first = spelled[name]
+            problems.append(
+                (
+                    _line_of(lines, key),
+                    f"'{key}' sets {name} again (it is set as '{first}' on line {_line_of(lines, first)})",
+                )
+            )
+            continue
+        spelled[name] = key
         try:
-            out[name] = _coerce(name, value)
+            values[name] = _coerce(name, value)
         except ValueError as exc:
-            problems.append(f"{name}: {exc}")
+            quoted = re.search(r"'([^']+)'", str(exc))
+            at = _line_of(lines, quoted.group(1)) if quoted and name == "diagnostics" else _line_of(lines, key)
+            problems.append((at, f"{key}: {exc}"))
     if problems:
-        raise ConfigError("; ".join(problems), path, _line_of_key(path, problems))
-    return BookConfig(base_dir=path.parent.resolve(), **out)
+        problems.sort(key=lambda p: (p[0] == 0, p[0]))
+        (line, first), rest = problems[0], problems[1:]
+        message = "; ".join([first] + [f"line {n}: {msg}" if n else msg for n, msg in rest])
+        raise ConfigError(message, path, line or None)
+    return BookConfig(base_dir=path.parent.resolve(), **values)
 
 
 SEVERITIES = ("error", "warning", "ignore")
 
 
 def _severities(value) -> tuple[tuple[str, str], ...]:
-    from .model import CODES
+    from .model import CODES, REFUSALS
 
     if not isinstance(value, dict):
         raise ValueError('must be a table: [diagnostics] with code = "error" | "warning" | "ignore"')
@@ -115,8 +135,15 @@ def _severities(value) -> tuple[tuple[str, str], ...]:
             raise ValueError(f"unknown diagnostic code '{code}' (known: {', '.join(sorted(CODES))})")
         if severity not in SEVERITIES:
             raise ValueError(f"'{code}' must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+        if code in REFUSALS and severity != "error":
+            raise ValueError(f"'{code}' stops the build; it cannot be a warning or ignored")
         out.append((code, severity))
     return tuple(out)
+
+
+def _toml(value) -> str:
+    """``value`` as book.toml writes it: true, "3", 9."""
+    return str(value).lower() if isinstance(value, bool) else json.dumps(value, default=str)
 
 
 def _coerce(name: str, value):
@@ -133,8 +160,8 @@ def _coerce(name: str, value):
             raise ValueError("must be a whole number of processes, 1 or more")
         return value
     if name == "toc_depth":
-        if not isinstance(value, int) or not 1 <= value <= 4:
-            raise ValueError("must be an integer from 1 to 4")
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4:
+            raise ValueError(f"must be a whole number from 1 to 4, not {_toml(value)}")
         return value
     if name in ("xref_pages", "allow_remote"):
         if not isinstance(value, bool):
@@ -159,13 +186,10 @@ def _coerce(name: str, value):
     return value
 
 
-def _line_of_key(path: Path, problems: list[str]) -> int | None:
-    m = re.search(r"'([^']+)'", problems[0])
-    key = m.group(1) if m else problems[0].split(":")[0]
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return no
-    return None
+def _line_of(lines: list[str], key: str) -> int:
+    """The line that sets ``key`` (0 when it cannot be found, e.g. a dotted key)."""
+    rx = re.compile(rf"""\s*(["']?){re.escape(key)}\1\s*=""")
+    return next((no for no, line in enumerate(lines, 1) if rx.match(line)), 0)
 
 
 def slugify(text: str) -> str:

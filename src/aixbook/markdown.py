@@ -20,7 +20,9 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from .errors import SourceError
 from .htmlfrag import KNOWN
+from .limits import CODE, MAX_DEPTH, check_size, too_large
 from .model import Diagnostic, Heading
 from .shortcodes import STEPS_OPEN, expand_shortcodes
 
@@ -46,6 +48,9 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("gfm-like", {"typographer": True, "linkify": True, "html": True})
     md.use(footnote_plugin, inline=False).use(deflist_plugin).use(tasklists_plugin)
     _colon_only_deflists(md)
+    _refuse_deep_blocks(md)
+    _record_lines(md, "reference", whole=True)
+    _record_lines(md, "footnote_def", whole=False)
     md.enable(["replacements", "smartquotes"])
     if md.linkify is not None:
         md.linkify.set({"fuzzy_email": False})
@@ -66,6 +71,80 @@ def _colon_only_deflists(md: MarkdownIt) -> None:
         return original(state, start_line, end_line, silent)
 
     md.block.ruler.at("deflist", deflist, {"alt": ["paragraph", "reference"]})
+
+
+class _TooDeep(Exception):
+    """A block nested deeper than ``MAX_DEPTH`` starts at line ``args[0]`` of the parsed text."""
+
+
+#: markdown-it's own nesting limit for inline markup (links in links): its default.
+_INLINE_NESTING = 20
+
+
+def _refuse_deep_blocks(md: MarkdownIt) -> None:
+    """markdown-it stops reading a page at ``maxNesting`` (20 by default: a list ten levels
+    deep) and silently drops the rest of it; Goldmark has no such limit. Blocks get room up
+    to ``MAX_DEPTH`` and a first rule that raises past it, so the block parser never reaches
+    its own limit; inline markup keeps markdown-it's (inline text past it is kept as text)."""
+
+    def guard(state, start_line, end_line, silent):
+        if state.level > MAX_DEPTH:
+            raise _TooDeep(start_line)
+        return False
+
+    def nesting(limit: int):
+        def rule(state):
+            state.md.options["maxNesting"] = limit
+
+        return rule
+
+    md.block.ruler.before("table", "depth_guard", guard)
+    # A list level opens two elements (ul, li) before its first block: room for the guard.
+    md.core.ruler.before("block", "block_nesting", nesting(MAX_DEPTH + 10))
+    md.core.ruler.before("inline", "inline_nesting", nesting(_INLINE_NESTING))
+
+
+def _record_lines(md: MarkdownIt, name: str, whole: bool) -> None:
+    """Blocks that leave no token with a line map (link reference definitions, a footnote's
+    opening line) note their lines in ``env["lines"]``, for ``_check_nothing_lost``."""
+    original = next(r.fn for r in md.block.ruler.__rules__ if r.name == name)
+
+    def rule(state, start_line, end_line, silent):
+        ok = original(state, start_line, end_line, silent)
+        if ok and not silent:
+            state.env.setdefault("lines", set()).update(range(start_line, state.line if whole else start_line + 1))
+        return ok
+
+    md.block.ruler.at(name, rule, {"alt": next(r.alt for r in md.block.ruler.__rules__ if r.name == name)})
+
+
+# Lines of nothing but block markers (">", "-", "1.", "|---|", "```") hold no text of their own.
+_MARKERS_ONLY = re.compile(r"[\s>*+\-|:0-9.)=`~]*")
+# Tokens that stand for their first line only: a term (the plugin maps it to no lines) and a
+# footnote. A list item's or a quote's map spans its content, which may have been dropped.
+_OPENERS = frozenset({"dt_open", "footnote_reference_open"})
+
+
+def _check_nothing_lost(tokens: list[Token], text: str, env: dict, path: Path, line_of) -> None:
+    """Every line of ``text`` with text on it is in a block of the token stream: a limit of
+    the Markdown engine that skips the rest of a page (as markdown-it's nesting limit did)
+    is an error at the first line it skipped, never a page that silently ends early."""
+    covered: set[int] = set(env.get("lines", ()))
+    for tok in tokens:
+        if tok.map is None:
+            continue
+        if tok.type in _OPENERS:
+            covered.add(tok.map[0])
+        elif tok.nesting == 0 or tok.type in ("paragraph_open", "heading_open", "tr_open"):
+            covered.update(range(tok.map[0], tok.map[1]))
+    for i, ln in enumerate(text.split("\n")):
+        if i not in covered and not _MARKERS_ONLY.fullmatch(ln):
+            raise SourceError(
+                f"the Markdown engine dropped the text from this line on (a limit of markdown-it; {CODE}); "
+                "please report it",
+                path,
+                line_of(i),
+            )
 
 
 # ----------------------------------------------------------------- ids
@@ -126,20 +205,31 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             )
         )
         body = _CONTROL.sub("", body)
+    check_size(body, path, first_line)
     text, linemap, diags = expand_shortcodes(body, path, first_line)
     diags = early + diags
     md = _parser()
     env: dict = {}
-    tokens = md.parse(text, env)
+
+    def line_of(i: int) -> int:
+        return first_line + (linemap[i] if i < len(linemap) else i)
+
+    try:
+        tokens = md.parse(text, env)
+    except _TooDeep as deep:
+        raise too_large(
+            f"lists or block quotes nested more than {MAX_DEPTH} levels deep (a list counts 2 a level)",
+            "flatten them",
+            path,
+            line_of(deep.args[0]),
+        ) from None
+    _check_nothing_lost(tokens, text, env, path, line_of)
     ids = IdFactory()
     headings: list[Heading] = []
     permalinks: list[tuple[str, str, int]] = []
 
     def src_line(tok: Token) -> int:
-        if tok.map is None:
-            return first_line
-        i = tok.map[0]
-        return first_line + (linemap[i] if i < len(linemap) else i)
+        return first_line if tok.map is None else line_of(tok.map[0])
 
     # Explicit {#id}s are reserved first, as Goldmark does, so generated ids avoid them.
     explicit: dict[int, tuple[str, list[str]]] = {}

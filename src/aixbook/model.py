@@ -44,7 +44,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "missing-alt": ("warning", "an image without alt text (the message names the alt the book uses)"),
     "vague-link-text": ("warning", "a link whose text is only a URL or “here”"),
     "missing-translation": ("warning", "a page of the book's section that this language has no translation of"),
+    "input-too-large": ("error", "nesting, a line or a page past the book's limits (see Security): the build stops"),
 }
+#: Codes of errors that stop the build: book.toml cannot lower or drop them.
+REFUSALS = frozenset({"input-too-large"})
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from lxml import etree
 from . import htmlfrag
 from .errors import SourceError
 from .htmlfrag import UNSAFE, URL_ATTRS, VOID, remove_keep_tail
+from .limits import CODE, MAX_HTML_DEPTH
 from .locate import Locator
 from .model import Diagnostic, Source
 
 _BAD_SCHEME = re.compile(r"^\s*(?:(?:javascript|vbscript|file):|data:text/html)", re.I)
-#: Raw HTML nested deeper than this is refused: layout engines recurse on it.
-MAX_DEPTH = 100
+#: HTML nested deeper than this is refused: layout engines recurse on it.
+MAX_DEPTH = MAX_HTML_DEPTH
 
 Report = Callable[[str, str, str], None]  # (message, text to find the source line by, code)
 
@@ -63,7 +64,7 @@ def check_depth(root, source: Source, locator: Locator) -> None:
         el, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise SourceError(
-                f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements); flatten it",
+                f"HTML nested more than {MAX_DEPTH} levels deep (<{el.tag}> elements, {CODE}); flatten it",
                 source.path,
                 locator.line_of_text(f"<{el.tag}"),
             )

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError, SourceError
+from . import yamlread
 
 CONFIG_NAMES = (
     "hugo.yaml",
@@ -96,7 +97,7 @@ def load_config_file(path: Path) -> dict:
         elif path.suffix == ".json":
             data = json.loads(text)
         else:
-            data = yaml.safe_load(text)
+            data = yamlread.load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(
@@ -130,7 +131,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
             continue
         raw = m.group(1)
         try:
-            data = yaml.safe_load(raw) if kind == "YAML" else tomllib.loads(raw)
+            data = yamlread.load(raw) if kind == "YAML" else tomllib.loads(raw)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else 1
