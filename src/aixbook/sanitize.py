@@ -17,7 +17,6 @@ each drop is reported at its source line. CSS in ``style`` attributes and
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -220,30 +219,36 @@ def sanitize(root, report: Report) -> etree._Element:
 # ------------------------------------------------------------ what was dropped
 
 
+#: How far ahead in the cleaned tree an element is looked for: the browser's parse adds
+#: elements (``<tbody>``, an empty ``<p>``) but never many in a row.
+_LOOKAHEAD = 20
+
+
 def _report_drops(before: list, after: list, report: Report) -> None:
-    """One warning per element or attribute of ``before`` that ``after`` no longer has."""
-    a, b = [el.tag for el in before], [el.tag for el in after]
-    lo = 0
-    while lo < min(len(a), len(b)) and a[lo] == b[lo]:
-        lo += 1
-    hi = 0
-    while hi < min(len(a), len(b)) - lo and a[-1 - hi] == b[-1 - hi]:
-        hi += 1
-    pairs = list(zip(before[:lo], after[:lo], strict=True))
+    """One warning per element or attribute of ``before`` that ``after`` no longer has.
+
+    Both lists are in document order, so one pass pairs them (linear, whatever the
+    input): an element the allowlist does not keep, or one inside an element that went
+    with its content, is gone; any other is the next element of its tag in ``after``."""
     gone: list = []
-    matcher = difflib.SequenceMatcher(None, a[lo : len(a) - hi], b[lo : len(b) - hi], autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            pairs += zip(before[lo + i1 : lo + i2], after[lo + j1 : lo + j2], strict=True)
-        else:
-            gone += before[lo + i1 : lo + i2]
-    pairs += zip(before[len(a) - hi :], after[len(b) - hi :], strict=True)
-    gone_ids = {id(el) for el in gone}
+    pairs = []
+    emptied: set[int] = set()  # elements that went with what was inside them
+    j = 0
+    for el in before:
+        inside = any(id(p) in emptied for p in el.iterancestors())
+        if inside or el.tag not in TAGS or (el.tag == "input" and (el.get("type") or "").lower() != "checkbox"):
+            if el.tag in DROPPED_WITH_CONTENT:
+                emptied.add(id(el))
+            if not inside or el.tag in _EMBEDS_OR_RUNS:
+                gone.append(el)
+            continue
+        k = next((k for k in range(j, min(j + _LOOKAHEAD, len(after))) if after[k].tag == el.tag), None)
+        if k is None:
+            gone.append(el)  # the browser's parse put it elsewhere, or read it as text
+            continue
+        pairs.append((el, after[k]))
+        j = k + 1
     for el in gone:
-        if el.tag not in _EMBEDS_OR_RUNS and any(
-            id(p) in gone_ids and p.tag in DROPPED_WITH_CONTENT for p in el.iterancestors()
-        ):
-            continue  # went with what held it
         report(*_element_message(el))
     for old, new in pairs:
         for name, value in old.attrib.items():
