@@ -114,9 +114,7 @@ def hostile_book(tmp_path, server):
         {"docs/vectors.md": chapter(base)},
         files={"front.html": front_page(base), "book.toml": 'title = "Trust Test"\nfront_page = "front.html"\n'},
     )
-    out = tmp_path / "out"
-    result = build(site, ("html", "epub"), out)
-    return result, out
+    return build(site, ("html", "epub"), tmp_path / "out")
 
 
 def epub_pages(epub: Path, folder: Path) -> list[Path]:
@@ -158,7 +156,7 @@ def problems(root, base: str, *, in_head_ok=("meta", "link")) -> list[str]:
 
 def test_no_vector_survives_in_the_html_or_the_epub(hostile_book, server, tmp_path):
     base, _ = server
-    result, _ = hostile_book
+    result = hostile_book
     html_file = result.outputs["html"]
     html = html_file.read_text(encoding="utf-8")
     root = etree.fromstring(html.encode(), etree.HTMLParser())
@@ -215,7 +213,7 @@ def dump_dom(url: str, profile: Path) -> str:
 @pytest.mark.timeout(600)
 def test_a_browser_runs_nothing_and_fetches_nothing(hostile_book, server, tmp_path):
     _, seen = server
-    result, _ = hostile_book
+    result = hostile_book
     files = [result.outputs["html"], *epub_pages(result.outputs["epub"], tmp_path / "epub")]
     ran = []
     for i, file in enumerate(files):
