@@ -16,11 +16,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import __version__, htmlfrag
+from . import __version__, htmlfrag, sanitize
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
 from .htmlfrag import add_class, placeholder
 from .links import image_file
-from .model import Book, ResolvedChapter
+from .model import Book, Diagnostic, ResolvedChapter
 
 
 @dataclass(frozen=True)
@@ -212,25 +212,45 @@ def assets_dir(book: Book) -> Path:
     return book.site.project_root / "assets"
 
 
-def front_page(book: Book, resources: dict[str, Path]) -> str:
-    """The front page fragment with its placeholders filled and artwork registered."""
-    date = human_date(build_date())
+def site_front_page(book: Book) -> sanitize.Cleaned | None:
+    """The site's own front page, placeholders filled and sanitized as a chapter is (it comes
+    from the repository, so a pull request can change it); None when the site has none.
+
+    Raises:
+        ConfigError: book.toml names a front page file that does not exist.
+    """
     path = front_page_file(book)
-    cfg = book.config
     if path is None:
-        sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
-        authors = ", ".join(cfg.authors)
-        return (
-            f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
-            f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
-        )
+        return None
     from .errors import ConfigError
     from .site import read_text
 
     if not path.is_file():
         raise ConfigError(f"front page file {path} does not exist")
-    text = read_text(path).replace("{{DATE}}", date).replace("{{ASSETS_DIR}}", "assets")
-    root = htmlfrag.parse(text)
+    text = read_text(path).replace("{{DATE}}", human_date(build_date())).replace("{{ASSETS_DIR}}", "assets")
+    return sanitize.clean_file(text, path)
+
+
+def front_page_diagnostics(book: Book) -> tuple[Diagnostic, ...]:
+    """What sanitizing the site's front page dropped (nothing when it has none, or it is missing:
+    rendering reports that)."""
+    path = front_page_file(book)
+    cleaned = site_front_page(book) if path is not None and path.is_file() else None
+    return cleaned.diagnostics if cleaned is not None else ()
+
+
+def front_page(book: Book, resources: dict[str, Path]) -> str:
+    """The front page fragment with its placeholders filled and artwork registered."""
+    cleaned = site_front_page(book)
+    cfg = book.config
+    if cleaned is None:
+        sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
+        authors = ", ".join(cfg.authors)
+        return (
+            f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
+            f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{human_date(build_date())}</p>'
+        )
+    root = cleaned.tree
     base = assets_dir(book)
     for img in root.iter("img"):
         src = img.get("src", "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import a11y, markdown, sanitize
+from .assemble import front_page_diagnostics
 from .config import BookConfig, load_config, slugify
 from .errors import SourceError
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
@@ -151,14 +152,10 @@ def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnosti
     for rc in resolved:
         diags.extend(rc.chapter.diagnostics)
     diags.extend(link_diags)
-    return Book(
-        config=g.config,
-        site=g.site,
-        chapters=tuple(resolved),
-        anchors=anchors,
-        stats=stats,
-        diagnostics=with_severities(diags, g.config.diagnostics),
-    )
+    book = Book(config=g.config, site=g.site, chapters=tuple(resolved), anchors=anchors, stats=stats)
+    if all_diagnostics:
+        diags.extend(front_page_diagnostics(book))
+    return replace(book, diagnostics=with_severities(diags, g.config.diagnostics))
 
 
 def _fill_defaults(config: BookConfig, site: Site, default_title: str) -> BookConfig:

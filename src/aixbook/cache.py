@@ -35,6 +35,7 @@ def _code_hash() -> str:
         "markdown.py",
         "shortcodes.py",
         "sanitize.py",
+        "cssfilter.py",
         "a11y.py",
         "htmlfrag.py",
         "locate.py",

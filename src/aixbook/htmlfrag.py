@@ -37,7 +37,6 @@ class Element:
     epub: bool = False  # allowed in an EPUB 3 XHTML body as it is
     void: bool = False  # never has content (``<br>``)
     block: bool = False  # a block: an unknown element holding one becomes a <div>
-    unsafe: bool = False  # pulls in, embeds or runs something: sanitizing drops it
     hidden: bool = False  # holds no text a reader should see: the EPUB drops it
     embed: bool = False  # embedded media: the EPUB shows a link to what it embeds
     obsolete: str = ""  # the EPUB's name for an obsolete element (``center`` → div)
@@ -56,7 +55,7 @@ _EPUB_OK = _words("""a abbr address article aside b bdi bdo blockquote br captio
 _BLOCKS = _words("""address article aside blockquote details div dl figure footer h1 h2 h3 h4 h5 h6 header
     hr main nav ol p pre section table ul""")
 _VOIDS = _words("area base br col embed hr img input link meta param source track wbr")
-_UNSAFE = _words("script noscript base iframe object embed frame frameset applet portal")
+_RUNS = _words("script noscript base iframe object embed frame frameset applet portal")
 _HIDDEN = _words("script noscript base link meta style template head title")
 _EMBEDS = _words("iframe object embed frame frameset applet video audio source track")
 _RENAMED = {"center": "div", "font": "span", "tt": "code", "strike": "s", "menu": "ul"}
@@ -87,13 +86,12 @@ ELEMENTS: dict[str, Element] = {
         epub=tag in _EPUB_OK,
         void=tag in _VOIDS,
         block=tag in _BLOCKS,
-        unsafe=tag in _UNSAFE,
         hidden=tag in _HIDDEN,
         embed=tag in _EMBEDS,
         obsolete=_RENAMED.get(tag, ""),
         attrs=_words(_KEPT_ATTRS.get(tag, "")),
     )
-    for tag in sorted(_EPUB_OK | _VOIDS | _UNSAFE | _HIDDEN | _EMBEDS | _RENAMED.keys() | _OTHERS)
+    for tag in sorted(_EPUB_OK | _VOIDS | _RUNS | _HIDDEN | _EMBEDS | _RENAMED.keys() | _OTHERS)
 }
 
 #: Obsolete elements browsers still render, renamed for the EPUB.
@@ -111,7 +109,6 @@ OBSOLETE_EXTRA = {
 
 KNOWN = frozenset(ELEMENTS)
 VOID = frozenset(t for t, e in ELEMENTS.items() if e.void)
-UNSAFE = frozenset(t for t, e in ELEMENTS.items() if e.unsafe)
 EPUB_ALLOWED = frozenset(t for t, e in ELEMENTS.items() if e.epub)
 EPUB_BLOCK = frozenset(t for t, e in ELEMENTS.items() if e.block)
 EPUB_HIDDEN = frozenset(t for t, e in ELEMENTS.items() if e.hidden)
@@ -119,8 +116,6 @@ EPUB_EMBEDS = frozenset(t for t, e in ELEMENTS.items() if e.embed)
 EPUB_RENAME = {**{t: e.obsolete for t, e in ELEMENTS.items() if e.obsolete}, **OBSOLETE_EXTRA}
 EPUB_ATTRS = {t: e.attrs for t, e in ELEMENTS.items() if e.attrs}
 GLOBAL_ATTRS = _words("id class style title lang dir hidden role tabindex translate")
-#: Attributes whose value names another resource (what sanitizing checks for schemes).
-URL_ATTRS = ("href", "src", "action", "formaction", "poster", "data", "xlink:href", "background", "srcset")
 INT_ATTRS = _words("width height colspan rowspan start span value")
 BOOL_ATTRS = _words("checked disabled reversed open hidden")
 

@@ -18,13 +18,16 @@ class Locator:
         self.lines = source.body.splitlines()
         self.first = source.body_line
         self.seen: dict[str, int] = {}
+        self._text_hits: dict[str, list[int]] = {}  # a page can ask for one text thousands of times
 
     def line_of_text(self, needle: str) -> int:
         """The line of the n-th occurrence of ``needle`` (case-insensitive), n counting calls."""
         low = needle.lower()
         n = self.seen.get("\0" + low, 0)
         self.seen["\0" + low] = n + 1
-        hits = [i for i, text in enumerate(self.lines) if low in text.lower()]
+        hits = self._text_hits.get(low)
+        if hits is None:
+            hits = self._text_hits[low] = [i for i, text in enumerate(self.lines) if low in text.lower()]
         return self.first + hits[min(n, len(hits) - 1)] if hits else self.first
 
     def line_of_row(self, cells: list[str]) -> int:

@@ -33,7 +33,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "refused-url": ("warning", "a file:, javascript: or vbscript: URL, or a path leaving the site"),
     "remote-image": ("warning", "an image on another host, shown as a link (see --allow-remote)"),
     "remote-fetch": ("warning", "a remote image that could not be fetched with --allow-remote"),
-    "dropped-html": ("warning", "raw HTML that would embed or run something, dropped"),
+    "dropped-html": ("warning", "raw HTML or CSS a book does not keep (allowlist), dropped"),
     "malformed-html": ("warning", "a malformed tag such as <br<a …>, repaired"),
     "control-character": ("warning", "control characters in the text, removed"),
     "unsupported-shortcode": ("warning", "a Hugo shortcode the book cannot render; its inner text is kept"),

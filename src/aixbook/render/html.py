@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .. import output
@@ -11,6 +12,10 @@ from ..resources import STYLES_DIR
 from . import RenderOptions, RenderResult, direction_css
 
 SUFFIX = ".html"
+#: No script runs and nothing is fetched from anywhere but the book's own folder; ``serve``
+#: sends the same policy as a header (and names its reload script in it).
+CSP = "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self'"
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
 
 def check(book: Book) -> list:
@@ -19,13 +24,15 @@ def check(book: Book) -> list:
 
 
 def document(book: Book, options: RenderOptions = RenderOptions()) -> Document:
-    """The one-page HTML document, styles inlined so the file stands alone."""
+    """The one-page HTML document, styles inlined so the file stands alone, under ``CSP``."""
     css = "\n".join((STYLES_DIR / n).read_text(encoding="utf-8") for n in ("base.css", "html.css"))
     css = css.replace("@import url(fonts.css);", "").replace("@import url(base.css);", "")
     if extra := direction_css(book, "bidi.css", "rtl.css"):
         css += "\n" + extra
     show_front = not options.preview
-    return assemble(book, inline_css=css, body_class="book screen", front=show_front, toc=show_front)
+    doc = assemble(book, inline_css=css, body_class="book screen", front=show_front, toc=show_front)
+    # The policy is the first thing in <head>: it covers everything after it.
+    return replace(doc, html=doc.html.replace("<head>", "<head>\n" + CSP_META, 1))
 
 
 def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -> RenderResult:
