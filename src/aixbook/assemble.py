@@ -18,6 +18,7 @@ from lxml import etree
 
 from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
+from .book import front_page_art, front_page_file, front_page_text
 from .htmlfrag import add_class, placeholder
 from .links import image_file
 from .model import Book, ResolvedChapter
@@ -190,34 +191,12 @@ def _index_lists(root) -> None:
 # ------------------------------------------------------------ front page
 
 
-def front_page_file(book: Book) -> Path | None:
-    """The site's own front page: book.toml ``front_page``, else scripts/pdf_frontpage.html."""
-    cfg = book.config
-    if cfg.front_page:
-        path = Path(cfg.front_page)
-        if not path.is_absolute():
-            path = (cfg.base_dir or book.site.root) / path
-        return path
-    for folder in (book.site.project_root, book.site.root):
-        cand = folder / "scripts" / "pdf_frontpage.html"
-        if cand.is_file():
-            return cand
-    return None
-
-
-def assets_dir(book: Book) -> Path:
-    for folder in (book.site.project_root, book.site.root, book.config.base_dir):
-        if folder is not None and (Path(folder) / "assets").is_dir():
-            return Path(folder) / "assets"
-    return book.site.project_root / "assets"
-
-
 def front_page(book: Book, resources: dict[str, Path]) -> str:
     """The front page fragment with its placeholders filled and artwork registered."""
     date = human_date(build_date())
-    path = front_page_file(book)
+    path = front_page_file(book.site, book.config)
     cfg = book.config
-    if path is None:
+    if path is None or not book.site.may_read(path):
         sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
         authors = ", ".join(cfg.authors)
         return (
@@ -225,20 +204,13 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
             f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
         )
     from .errors import ConfigError
-    from .site import read_text
 
     if not path.is_file():
         raise ConfigError(f"front page file {path} does not exist")
-    text = read_text(path).replace("{{DATE}}", date).replace("{{ASSETS_DIR}}", "assets")
-    root = htmlfrag.parse(text)
-    base = assets_dir(book)
+    root = htmlfrag.parse(front_page_text(path, date))
+    art, _ = front_page_art(book.site, book.config, root)  # what is refused was reported when the book was read
+    resources.update(art)
     for img in root.iter("img"):
-        src = img.get("src", "")
-        if src.startswith("assets/"):
-            rel = src[len("assets/") :]
-            file = base / rel
-            if file.is_file() and file.resolve().is_relative_to(base.resolve()):
-                resources[src] = file
         if not (img.get("alt") or "").strip():
             img.set("alt", f"Cover artwork of {book.config.title}")
             img.set("data-alt-generated", "1")

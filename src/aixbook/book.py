@@ -7,21 +7,109 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, markdown, sanitize
-from .config import BookConfig, load_config, slugify
+from . import a11y, htmlfrag, markdown, sanitize, trust
+from .config import BookConfig, line_of_key, load_config, slugify
 from .errors import SourceError
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
 from .model import Book, Chapter, Diagnostic, LinkStats, Source, with_severities
-from .site import Site, book_sources, load_site, missing_translations
+from .site import Site, book_sources, line_of, load_site, missing_translations, read_text
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
 
-def load_sources(site: Site, config: BookConfig) -> list[Source]:
-    """The chapters' sources in book order (a nested section's pages follow its own page)."""
-    return book_sources(site, list(config.chapters) or None, config.section)
+def load_sources(site: Site, config: BookConfig, refused: list[Diagnostic] | None = None) -> list[Source]:
+    """The chapters' sources in book order (a nested section's pages follow its own page).
+
+    A page outside the site (``Site.may_read``) is left out, with a ``refused-path``
+    diagnostic in ``refused`` at the menu entry or book.toml line that names it.
+    """
+    pages: list[tuple[Path, str]] = []
+    sources = book_sources(site, list(config.chapters) or None, config.section, pages)
+    for path, ref in pages:
+        where: Path | None = path
+        line = None
+        if ref and config.chapters:
+            where, line = config.path, line_of_key(config.path, "chapters") if config.path else None
+        elif ref:
+            where, line = site.config_path, line_of(site.config_path, ref)
+        if refused is not None:
+            refused.append(Diagnostic("warning", trust.refusal(path, "page"), where, line, code=trust.CODE))
+    return sources
+
+
+def trusted_site(site: Site, config: BookConfig) -> Site:
+    """``site`` allowed to read book.toml's folder too (the other trusted folder)."""
+    return replace(site, config_dir=config.base_dir) if config.base_dir else site
+
+
+def checked_files(site: Site, config: BookConfig) -> tuple[BookConfig, list[Diagnostic]]:
+    """``config`` with its front page and cover as files that may be read: an absolute path,
+    or "" (front page) / None (cover) when there is none or the file is outside the site."""
+    found: list[Diagnostic] = []
+
+    def check(key: str, path: Path | None, what: str) -> Path | None:
+        if path is None or site.may_read(path):
+            return path
+        given = getattr(config, key)
+        where, line = (config.path, line_of_key(config.path, key)) if given and config.path else (path, None)
+        found.append(Diagnostic("warning", trust.refusal(path, what), where or path, line, code=trust.CODE))
+        return None
+
+    front = check("front_page", front_page_file(site, config), "front page")
+    cover = config.cover_image and check("cover_image", (config.base_dir or site.root) / config.cover_image, "cover")
+    config = replace(config, front_page=str(front or ""), cover_image=str(cover) if cover else None)
+    if front is not None and front.is_file():
+        _, art_refused = front_page_art(site, config, htmlfrag.parse(front_page_text(front, "")))
+        for file, line in art_refused:
+            found.append(Diagnostic("warning", trust.refusal(file, "artwork"), front, line, code=trust.CODE))
+    return config, found
+
+
+def front_page_text(path: Path, date: str) -> str:
+    """The front page's HTML with ``{{DATE}}`` and ``{{ASSETS_DIR}}`` filled in."""
+    return read_text(path).replace("{{DATE}}", date).replace("{{ASSETS_DIR}}", "assets")
+
+
+def assets_dir(site: Site, config: BookConfig) -> Path:
+    """The folder ``{{ASSETS_DIR}}`` stands for: assets/ of the repository, the site or book.toml's folder."""
+    for folder in (site.project_root, site.root, config.base_dir):
+        if folder is not None and (Path(folder) / "assets").is_dir():
+            return Path(folder) / "assets"
+    return site.project_root / "assets"
+
+
+def front_page_art(site: Site, config: BookConfig, root) -> tuple[dict[str, Path], list[tuple[Path, int | None]]]:
+    """The artwork the parsed front page ``root`` names (``<img src="assets/…">``): each src →
+    its file, and the (file, line) of those outside the site, which are left out."""
+    base = assets_dir(site, config)
+    art: dict[str, Path] = {}
+    refused: list[tuple[Path, int | None]] = []
+    for img in root.iter("img"):
+        src = img.get("src", "")
+        rel = src[len("assets/") :] if src.startswith("assets/") else ""
+        if not trust.stays_inside(rel):
+            continue
+        file = base / rel
+        if not file.is_file():
+            continue
+        if site.may_read(file):
+            art[src] = file
+        else:
+            refused.append((file, img.sourceline))
+    return art, refused
+
+
+def front_page_file(site: Site, config: BookConfig) -> Path | None:
+    """The site's own front page: book.toml ``front_page`` ("": none), else scripts/pdf_frontpage.html."""
+    if config.front_page is not None:  # an absolute path stays as it is
+        return (config.base_dir or site.root) / config.front_page if config.front_page else None
+    for folder in (site.project_root, site.root):
+        cand = folder / "scripts" / "pdf_frontpage.html"
+        if cand.is_file():
+            return cand
+    return None
 
 
 def site_languages(site_dir: Path | str = "book") -> list[str]:
@@ -41,7 +129,7 @@ def list_chapters(
     """
     site = load_site(Path(site_dir))
     config = load_config(config_path, site.root, site.project_root).with_overrides(content_language=content_language)
-    return load_sources(site.for_language(config.content_language), config)
+    return load_sources(trusted_site(site, config).for_language(config.content_language), config)
 
 
 def parse_source(source: Source, key: str) -> Chapter:
@@ -100,9 +188,9 @@ def gather(
     site = load_site(Path(site_dir))
     config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
     default_title = site.title
-    site = site.for_language(config.content_language)
-    config = _fill_defaults(config, site, default_title)
-    sources = load_sources(site, config)
+    site = trusted_site(site, config).for_language(config.content_language)
+    config, refused = checked_files(site, _fill_defaults(config, site, default_title))
+    sources = load_sources(site, config, refused)
     keys: set[str] = set()
     chapters: list[Chapter] = []
     for i, src in enumerate(sources):
@@ -117,6 +205,7 @@ def gather(
             progress("parse", i + 1, len(sources))
     table, table_diags = build_table(site, chapters, config.allow_remote)
     table_diags.extend(missing_translations(site, config.section))
+    table_diags.extend(refused)
     return Gathered(site, config, tuple(chapters), table, tuple(table_diags))
 
 

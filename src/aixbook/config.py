@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import ConfigError
+from .trust import file_name_problem, may_read
 
 BOOK_TOML = "book.toml"
 PAPER_SIZES = ("A4", "Letter")
@@ -40,14 +41,17 @@ class BookConfig:
     # [diagnostics]: code → "error" | "warning" | "ignore" (a linter's rule table)
     diagnostics: tuple[tuple[str, str], ...] = ()
     base_dir: Path | None = None  # folder of book.toml, for relative paths
+    path: Path | None = None  # the book.toml read (None: none), where its settings are reported
 
     def with_overrides(self, **values) -> BookConfig:
         """A copy with every non-None value of ``values`` applied (CLI flags)."""
         given = {k: v for k, v in values.items() if v is not None}
+        if "output_name" in given and (problem := file_name_problem(given["output_name"])):
+            raise ConfigError(f"--name {problem}")
         return replace(self, **given) if given else self
 
 
-_KNOWN = {f.name for f in fields(BookConfig)} - {"base_dir"}
+_KNOWN = {f.name for f in fields(BookConfig)} - {"base_dir", "path"}
 _ALIASES = {
     "author": "authors",
     "lang": "language",
@@ -70,6 +74,9 @@ def load_config(path: Path | None, site_root: Path | None = None, project_root: 
                 break
         if path is None:
             return BookConfig()
+        # Found, not named: a book.toml that is a symbolic link out of the site is not read.
+        if not may_read(path, (project_root or site_root,)):
+            raise ConfigError("book.toml is a symbolic link to a file outside the site: refused", path)
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"book configuration {path} does not exist")
@@ -97,8 +104,8 @@ def load_config(path: Path | None, site_root: Path | None = None, project_root: 
         except ValueError as exc:
             problems.append(f"{name}: {exc}")
     if problems:
-        raise ConfigError("; ".join(problems), path, _line_of_key(path, problems))
-    return BookConfig(base_dir=path.parent.resolve(), **out)
+        raise ConfigError("; ".join(problems), path, _line_of_problem(path, problems[0]))
+    return BookConfig(base_dir=path.parent.resolve(), path=path, **out)
 
 
 SEVERITIES = ("error", "warning", "ignore")
@@ -156,14 +163,25 @@ def _coerce(name: str, value):
         return norm
     if not isinstance(value, str):
         raise ValueError("must be a string")
+    if name == "output_name" and (problem := file_name_problem(value)):
+        raise ValueError(f"{problem}; the outputs go in the output folder (-o)")
     return value
 
 
-def _line_of_key(path: Path, problems: list[str]) -> int | None:
-    m = re.search(r"'([^']+)'", problems[0])
-    key = m.group(1) if m else problems[0].split(":")[0]
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
+def _line_of_problem(path: Path, problem: str) -> int | None:
+    m = re.search(r"'([^']+)'", problem)  # the key or diagnostic code the problem names
+    return line_of_key(path, m.group(1) if m else problem.split(":")[0])
+
+
+def line_of_key(path: Path, name: str) -> int | None:
+    """The line of book.toml ``path`` that sets ``name`` (a setting or one of its aliases)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for no, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", line)
+        if m and (m.group(1) == name or _ALIASES.get(m.group(1), m.group(1)).replace("-", "_") == name):
             return no
     return None
 
