@@ -35,7 +35,8 @@ def load_sources(site: Site, config: BookConfig, refused: list[Diagnostic] | Non
         elif ref:
             where, line = site.config_path, line_of(site.config_path, ref)
         if refused is not None:
-            refused.append(Diagnostic("warning", trust.refusal(path, "page"), where, line, code=trust.CODE))
+            named = path if ref else path.name  # reported at the page itself: its name is enough
+            refused.append(Diagnostic("warning", trust.refusal(named, "page"), where, line, code=trust.CODE))
     return sources
 
 
