@@ -208,3 +208,33 @@ def _png_with_marker() -> bytes:
 
 
 PNG_WITH_MARKER = _png_with_marker()
+
+
+@pytest.mark.parametrize("what", ["contentDir", "firebase.json", "book.toml"])
+def test_site_configuration_that_leaves_the_site_is_a_config_error(tmp_path, what):
+    """A content folder, firebase.json or (found) book.toml outside the site: the site
+    cannot be read as it is meant, so the build stops with one line, writing nothing."""
+    outside = tmp_path / "outside"
+    write_site(outside, {"docs/a.md": PAGE.format(title=MARKER)})
+    (outside / "firebase.json").write_text(
+        json.dumps({"hosting": {"redirects": [{"source": "/go/a/", "destination": f"https://{MARKER}/"}]}})
+    )
+    (outside / "book.toml").write_text(f'title = "{MARKER}"\n')
+    hugo = "baseURL: https://example.org/\ntitle: Test Site\n" + (
+        "contentDir: ../../outside/content\n" * (what == "contentDir")
+    )
+    site = site_in(tmp_path, files={"hugo.yaml": hugo})
+    if what != "contentDir":
+        link(site, what, outside / what)
+    out = tmp_path / "out"
+    code, stdout, stderr = run_cli("build", site, "-o", out, *FORMATS)
+    assert code == 2
+    [line] = stderr.strip().splitlines()
+    where, kind = {
+        "contentDir": (f"{site / 'hugo.yaml'}:3", f"content folder {site / '../../outside/content'}"),
+        "firebase.json": (str(site / "firebase.json"), f"site configuration {site / 'firebase.json'}"),
+        "book.toml": (str(site / "book.toml"), f"book configuration {site / 'book.toml'}"),
+    }[what]
+    assert line == f"{where}: {kind} is outside the site (after following symbolic links): not read"
+    assert MARKER not in stdout + stderr
+    assert not out.exists()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import ConfigError
-from .trust import file_name_problem, may_read
+from .trust import file_name_problem, may_read, refusal
 
 BOOK_TOML = "book.toml"
 PAPER_SIZES = ("A4", "Letter")
@@ -76,7 +76,7 @@ def load_config(path: Path | None, site_root: Path | None = None, project_root: 
             return BookConfig()
         # Found, not named: a book.toml that is a symbolic link out of the site is not read.
         if not may_read(path, (project_root or site_root,)):
-            raise ConfigError("book.toml is a symbolic link to a file outside the site: refused", path)
+            raise ConfigError(refusal(path, "book configuration", left_out=False), path)
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"book configuration {path} does not exist")

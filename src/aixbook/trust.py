@@ -34,9 +34,10 @@ def stays_inside(rel: str) -> bool:
     return bool(rel) and not (norm == ".." or norm.startswith(("../", "/")) or "\0" in rel)
 
 
-def refusal(path: Path | str, what: str = "file") -> str:
+def refusal(path: Path | str, what: str = "file", left_out: bool = True) -> str:
     """The message of a refused read: what was named and why it is not read."""
-    return f"{what} {path} is outside the site (after following symbolic links): not read, left out of the book"
+    message = f"{what} {path} is outside the site (after following symbolic links): not read"
+    return message + ", left out of the book" if left_out else message
 
 
 def file_name_problem(name: str) -> str | None:

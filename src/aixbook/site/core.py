@@ -157,7 +157,7 @@ def load_site(project_root: Path) -> Site:
     assert config_path is not None  # find_site found it
     for path in (config_path, root / "firebase.json"):
         if path.exists() and not trust.may_read(path, (project_root,)):
-            raise ConfigError(trust.refusal(path, "site configuration"), path)
+            raise ConfigError(trust.refusal(path, "site configuration", left_out=False), path)
     config = load_config_file(config_path)
     base_url = str(config.get("baseURL") or config.get("baseurl") or "https://example.org/")
     if not base_url.endswith("/"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import trust
 from ..errors import ConfigError
 from ..model import Diagnostic, Source
 from .core import Site
@@ -29,6 +30,13 @@ def book_sources(
     Pages outside the site (``Site.may_read``) are left out and added to ``refused``.
     """
     refused = refused if refused is not None else []
+    folder = site.content_dir
+    if folder.is_dir() and not site.may_read(folder):  # contentDir: /, or a link out of the site
+        raise ConfigError(
+            trust.refusal(folder, "content folder", left_out=False),
+            site.config_path,
+            line_of(site.config_path, "contentDir"),
+        )
     if stems or menu_entries(site):
         files = chapter_files(site, stems)
         refused.extend((path, ref) for path, _, ref in files if not site.may_read(path))

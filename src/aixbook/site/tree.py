@@ -57,10 +57,7 @@ def content_files(site: Site, key: str) -> dict[str, Path]:
 
 
 def refused_files(site: Site, key: str) -> list[Path]:
-    """What ``content_files`` leaves out: files (or the content folder itself) outside the site."""
-    folder = site.content_dir_of(key)
-    if folder.is_dir() and not site.may_read(folder):
-        return [folder]
+    """The Markdown files ``content_files`` leaves out: links to files outside the site."""
     return [path for _, path in _markdown_files(site, key) if not site.may_read(path)]
 
 
