@@ -18,7 +18,7 @@ from lxml import etree
 
 from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
-from .book import front_page_art, front_page_file, front_page_text
+from .frontpage import front_page_art, front_page_file, front_page_text
 from .htmlfrag import add_class, placeholder
 from .links import image_file
 from .model import Book, ResolvedChapter
