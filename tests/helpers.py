@@ -84,3 +84,36 @@ def wait_until(pred, timeout: float = 20.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+def run_cli(*args) -> tuple[int, str, str]:
+    """``aixbook ARGS`` in this process: (exit code, stdout, stderr)."""
+    from click.testing import CliRunner
+
+    from aixbook.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def reader_texts(out: Path) -> dict[str, str]:
+    """What a reader of the outputs in ``out`` sees, by where it comes from: each HTML
+    file, every entry of each EPUB (XHTML as text, the rest as Latin-1 bytes), and
+    ``pdftotext`` of each PDF."""
+    import subprocess
+    import zipfile
+
+    texts: dict[str, str] = {}
+    for f in sorted(out.rglob("*")):
+        if f.suffix == ".html":
+            texts[f.name] = f.read_text(encoding="utf-8")
+        elif f.suffix == ".epub":
+            with zipfile.ZipFile(f) as z:
+                for name in z.namelist():
+                    data = z.read(name)
+                    texts[f"{f.name}!{name}"] = (data.decode("utf-8") if name.endswith((".xhtml", ".html", ".opf",
+                                                 ".ncx", ".css")) else data.decode("latin-1"))
+        elif f.suffix == ".pdf":
+            texts[f.name] = subprocess.run(["pdftotext", "-enc", "UTF-8", str(f), "-"], check=True,
+                                           capture_output=True, text=True).stdout
+    return texts

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pymupdf
 import pytest
-from click.testing import CliRunner
 
-from aixbook.cli import main
 from helpers import SAMPLE, TESTS, write_site
+from helpers import run_cli as run
 
 SITES = TESTS / "sites"
 MARKER = b"AIXBOOK-SECRET-MARKER-5e1f9c"
@@ -29,11 +28,6 @@ def hostile(tmp_path):
             md.write_bytes(data)
         return site, secret
     return make
-
-
-def run(*args):
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def output_bytes(out: Path) -> bytes:

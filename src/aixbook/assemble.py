@@ -16,11 +16,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from . import __version__, htmlfrag, sanitize
+from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
+from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder
 from .links import image_file
-from .model import Book, Diagnostic, ResolvedChapter
+from .model import Book, ResolvedChapter
 
 
 @dataclass(frozen=True)
@@ -190,75 +191,22 @@ def _index_lists(root) -> None:
 # ------------------------------------------------------------ front page
 
 
-def front_page_file(book: Book) -> Path | None:
-    """The site's own front page: book.toml ``front_page``, else scripts/pdf_frontpage.html."""
-    cfg = book.config
-    if cfg.front_page:
-        path = Path(cfg.front_page)
-        if not path.is_absolute():
-            path = (cfg.base_dir or book.site.root) / path
-        return path
-    for folder in (book.site.project_root, book.site.root):
-        cand = folder / "scripts" / "pdf_frontpage.html"
-        if cand.is_file():
-            return cand
-    return None
-
-
-def assets_dir(book: Book) -> Path:
-    for folder in (book.site.project_root, book.site.root, book.config.base_dir):
-        if folder is not None and (Path(folder) / "assets").is_dir():
-            return Path(folder) / "assets"
-    return book.site.project_root / "assets"
-
-
-def site_front_page(book: Book) -> sanitize.Cleaned | None:
-    """The site's own front page, placeholders filled and sanitized as a chapter is (it comes
-    from the repository, so a pull request can change it); None when the site has none.
-
-    Raises:
-        ConfigError: book.toml names a front page file that does not exist.
-    """
-    path = front_page_file(book)
-    if path is None:
-        return None
-    from .errors import ConfigError
-    from .site import read_text
-
-    if not path.is_file():
-        raise ConfigError(f"front page file {path} does not exist")
-    text = read_text(path).replace("{{DATE}}", human_date(build_date())).replace("{{ASSETS_DIR}}", "assets")
-    return sanitize.clean_file(text, path)
-
-
-def front_page_diagnostics(book: Book) -> tuple[Diagnostic, ...]:
-    """What sanitizing the site's front page dropped (nothing when it has none, or it is missing:
-    rendering reports that)."""
-    path = front_page_file(book)
-    cleaned = site_front_page(book) if path is not None and path.is_file() else None
-    return cleaned.diagnostics if cleaned is not None else ()
-
-
 def front_page(book: Book, resources: dict[str, Path]) -> str:
-    """The front page fragment with its placeholders filled and artwork registered."""
-    cleaned = site_front_page(book)
+    """The front page fragment with its placeholders filled, sanitized, and artwork registered."""
+    date = human_date(build_date())
     cfg = book.config
+    cleaned = site_front_page(book.site, cfg, date)
     if cleaned is None:
         sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
         authors = ", ".join(cfg.authors)
         return (
             f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
-            f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{human_date(build_date())}</p>'
+            f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
         )
     root = cleaned.tree
-    base = assets_dir(book)
+    art, _ = front_page_art(book.site, cfg, root)  # what is refused was reported when the book was read
+    resources.update(art)
     for img in root.iter("img"):
-        src = img.get("src", "")
-        if src.startswith("assets/"):
-            rel = src[len("assets/") :]
-            file = base / rel
-            if file.is_file() and file.resolve().is_relative_to(base.resolve()):
-                resources[src] = file
         if not (img.get("alt") or "").strip():
             img.set("alt", f"Cover artwork of {book.config.title}")
             img.set("data-alt-generated", "1")

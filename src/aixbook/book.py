@@ -7,22 +7,43 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, markdown, sanitize
-from .assemble import front_page_diagnostics
-from .config import BookConfig, load_config, slugify
+from . import a11y, markdown, sanitize, trust
+from .config import BookConfig, line_of_key, load_config, slugify
 from .errors import SourceError
+from .frontpage import checked_files, front_page_diagnostics
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
 from .model import Book, Chapter, Diagnostic, LinkStats, Source, with_severities
-from .site import Site, book_sources, load_site, missing_translations
+from .site import Site, book_sources, line_of, load_site, missing_translations
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
 
-def load_sources(site: Site, config: BookConfig) -> list[Source]:
-    """The chapters' sources in book order (a nested section's pages follow its own page)."""
-    return book_sources(site, list(config.chapters) or None, config.section)
+def load_sources(site: Site, config: BookConfig, refused: list[Diagnostic] | None = None) -> list[Source]:
+    """The chapters' sources in book order (a nested section's pages follow its own page).
+
+    A page outside the site (``Site.may_read``) is left out, with a ``refused-path``
+    diagnostic in ``refused`` at the menu entry or book.toml line that names it.
+    """
+    pages: list[tuple[Path, str]] = []
+    sources = book_sources(site, list(config.chapters) or None, config.section, pages)
+    for path, ref in pages:
+        where: Path | None = path
+        line = None
+        if ref and config.chapters:
+            where, line = config.path, line_of_key(config.path, "chapters") if config.path else None
+        elif ref:
+            where, line = site.config_path, line_of(site.config_path, ref)
+        if refused is not None:
+            named = path if ref else path.name  # reported at the page itself: its name is enough
+            refused.append(Diagnostic("warning", trust.refusal(named, "page"), where, line, code=trust.CODE))
+    return sources
+
+
+def trusted_site(site: Site, config: BookConfig) -> Site:
+    """``site`` allowed to read book.toml's folder too (the other trusted folder)."""
+    return replace(site, config_dir=config.base_dir) if config.base_dir else site
 
 
 def site_languages(site_dir: Path | str = "book") -> list[str]:
@@ -42,7 +63,7 @@ def list_chapters(
     """
     site = load_site(Path(site_dir))
     config = load_config(config_path, site.root, site.project_root).with_overrides(content_language=content_language)
-    return load_sources(site.for_language(config.content_language), config)
+    return load_sources(trusted_site(site, config).for_language(config.content_language), config)
 
 
 def parse_source(source: Source, key: str) -> Chapter:
@@ -101,9 +122,9 @@ def gather(
     site = load_site(Path(site_dir))
     config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
     default_title = site.title
-    site = site.for_language(config.content_language)
-    config = _fill_defaults(config, site, default_title)
-    sources = load_sources(site, config)
+    site = trusted_site(site, config).for_language(config.content_language)
+    config, refused = checked_files(site, _fill_defaults(config, site, default_title))
+    sources = load_sources(site, config, refused)
     keys: set[str] = set()
     chapters: list[Chapter] = []
     for i, src in enumerate(sources):
@@ -118,6 +139,7 @@ def gather(
             progress("parse", i + 1, len(sources))
     table, table_diags = build_table(site, chapters, config.allow_remote)
     table_diags.extend(missing_translations(site, config.section))
+    table_diags.extend(refused)
     return Gathered(site, config, tuple(chapters), table, tuple(table_diags))
 
 
@@ -154,7 +176,7 @@ def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnosti
     diags.extend(link_diags)
     book = Book(config=g.config, site=g.site, chapters=tuple(resolved), anchors=anchors, stats=stats)
     if all_diagnostics:
-        diags.extend(front_page_diagnostics(book))
+        diags.extend(front_page_diagnostics(g.site, g.config))
     return replace(book, diagnostics=with_severities(diags, g.config.diagnostics))
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .errors import ConfigError
+from .trust import file_name_problem, may_read, refusal
 
 BOOK_TOML = "book.toml"
 PAPER_SIZES = ("A4", "Letter")
@@ -41,14 +42,17 @@ class BookConfig:
     # [diagnostics]: code → "error" | "warning" | "ignore" (a linter's rule table)
     diagnostics: tuple[tuple[str, str], ...] = ()
     base_dir: Path | None = None  # folder of book.toml, for relative paths
+    path: Path | None = None  # the book.toml read (None: none), where its settings are reported
 
     def with_overrides(self, **values) -> BookConfig:
         """A copy with every non-None value of ``values`` applied (CLI flags)."""
         given = {k: v for k, v in values.items() if v is not None}
+        if "output_name" in given and (problem := file_name_problem(given["output_name"])):
+            raise ConfigError(f"--name {problem}")
         return replace(self, **given) if given else self
 
 
-_KNOWN = {f.name for f in fields(BookConfig)} - {"base_dir"}
+_KNOWN = {f.name for f in fields(BookConfig)} - {"base_dir", "path"}
 _ALIASES = {
     "author": "authors",
     "lang": "language",
@@ -71,6 +75,9 @@ def load_config(path: Path | None, site_root: Path | None = None, project_root: 
                 break
         if path is None:
             return BookConfig()
+        # Found, not named: a book.toml that is a symbolic link out of the site is not read.
+        if not may_read(path, (project_root or site_root,)):
+            raise ConfigError(refusal(path, "book configuration", left_out=False), path)
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"book configuration {path} does not exist")
@@ -118,7 +125,7 @@ def load_config(path: Path | None, site_root: Path | None = None, project_root: 
         (line, first), rest = problems[0], problems[1:]
         message = "; ".join([first] + [f"line {n}: {msg}" if n else msg for n, msg in rest])
         raise ConfigError(message, path, line or None)
-    return BookConfig(base_dir=path.parent.resolve(), **values)
+    return BookConfig(base_dir=path.parent.resolve(), path=path, **values)
 
 
 SEVERITIES = ("error", "warning", "ignore")
@@ -183,6 +190,8 @@ def _coerce(name: str, value):
         return norm
     if not isinstance(value, str):
         raise ValueError("must be a string")
+    if name == "output_name" and (problem := file_name_problem(value)):
+        raise ValueError(f"{problem}; the outputs go in the output folder (-o)")
     return value
 
 
@@ -190,6 +199,19 @@ def _line_of(lines: list[str], key: str) -> int:
     """The line that sets ``key`` (0 when it cannot be found, e.g. a dotted key)."""
     rx = re.compile(rf"""\s*(["']?){re.escape(key)}\1\s*=""")
     return next((no for no, line in enumerate(lines, 1) if rx.match(line)), 0)
+
+
+def line_of_key(path: Path, name: str) -> int | None:
+    """The line of book.toml ``path`` that sets ``name`` (a setting or one of its aliases)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for no, line in enumerate(text.splitlines(), 1):
+        m = re.match(r"\s*([A-Za-z0-9_-]+)\s*=", line)
+        if m and (m.group(1) == name or _ALIASES.get(m.group(1), m.group(1)).replace("-", "_") == name):
+            return no
+    return None
 
 
 def slugify(text: str) -> str:

@@ -31,6 +31,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "no-scheme": ("warning", "a link to a domain without http(s)://"),
     "not-in-checkout": ("warning", "a site path that is neither a page nor a file of this checkout"),
     "refused-url": ("warning", "a file:, javascript: or vbscript: URL, or a path leaving the site"),
+    "refused-path": ("warning", "a file outside the site (a symbolic link, .. or an absolute path): left out"),
     "remote-image": ("warning", "an image on another host, shown as a link (see --allow-remote)"),
     "remote-fetch": ("warning", "a remote image that could not be fetched with --allow-remote"),
     "dropped-html": ("warning", "raw HTML or CSS a book does not keep (allowlist), dropped"),
@@ -125,7 +126,7 @@ class Chapter:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-LinkKind = Literal["internal", "site", "external", "dangling", "image", "missing-image", "refused"]
+LinkKind = Literal["internal", "site", "external", "dangling", "image", "missing-image", "refused", "refused-path"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class LinkTarget:
     - dangling: cannot be resolved → ``url`` on the website, ``reason`` says why
     - image / missing-image: ``path`` relative to the site's static folder
     - refused: a URL a book never follows (file:, javascript:, out of the site)
+    - refused-path: a file of the site that links out of it (``Site.may_read`` says no)
     """
 
     kind: LinkKind

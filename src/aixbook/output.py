@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from .trust import stays_inside
+
 # Set by the CLI's SIGINT/SIGTERM handler. The KeyboardInterrupt it raises can be
 # swallowed when the signal lands inside a C callback of the renderer; the flag still
 # stops the half-made file from replacing the previous output. ``reset_interrupt``
@@ -60,6 +62,8 @@ def copy_resources(resources: Mapping[str, Path], folder: Path) -> None:
     """Copy each resource (relative URL → file) into ``folder`` under its URL, skipping
     files already there with the same size."""
     for rel, src in resources.items():
+        if not stays_inside(rel):  # resources are named by the book's own code; this is a bug
+            raise ValueError(f"resource {rel!r} would be written outside {folder}")
         dest = folder / rel
         if not dest.exists() or dest.stat().st_size != src.stat().st_size:
             write_bytes(dest, src.read_bytes())

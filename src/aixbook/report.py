@@ -75,7 +75,9 @@ def relative(path: Path | None, root: Path | None) -> str:
         if base is None:
             continue
         try:
-            return Path(os.path.relpath(Path(path).resolve(), Path(base).resolve())).as_posix()
+            # The folder resolved, not the file: a symbolic link is reported as itself, not where it points.
+            where = Path(path).parent.resolve() / Path(path).name
+            return Path(os.path.relpath(where, Path(base).resolve())).as_posix()
         except ValueError:
             continue
     return str(path)

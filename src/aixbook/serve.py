@@ -17,14 +17,13 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 from . import htmlfrag, output
-from .assemble import assets_dir, front_page_file
 from .book import Gathered, gather, load_book
 from .build import output_file, render_to
 from .cache import ChapterCache
 from .errors import AixbookError
+from .frontpage import assets_dir, front_page_file
 from .links import image_file, resolve_src
 from .livereload import PreviewServer
 from .model import Book
@@ -72,15 +71,14 @@ def watched_files(g: Gathered, chapter_keys: Iterable[str] | None = None) -> set
 
 def _front_page_files(g: Gathered) -> set[Path]:
     """The front page file and the artwork it names (``assets/…``)."""
-    book = cast(Book, g)  # both need only the site and the config, which a Gathered has
-    page = front_page_file(book)
+    page = front_page_file(g.site, g.config)
     if page is None or not page.is_file():
         return set()
     try:
         text = page.read_text(encoding="utf-8", errors="replace").replace("{{ASSETS_DIR}}", "assets")
     except OSError:
         return set()
-    base = assets_dir(book)
+    base = assets_dir(g.site, g.config)
     art = {img.get("src", "") for img in htmlfrag.parse(text).iter("img")}
     return {page} | {base / src[len("assets/") :] for src in art if src.startswith("assets/")}
 

@@ -88,8 +88,8 @@ def resolve_chapter(
             img.set("src", t.path if t.path else t.url)
             if t.path and t.path not in images:
                 images.append(t.path)
-        elif t.kind == "refused":
-            report("warning", t.reason, src, "refused-url")
+        elif t.kind in ("refused", "refused-path"):
+            report("warning", t.reason, src, "refused-url" if t.kind == "refused" else "refused-path")
             _replace_with_placeholder(img, src, f"image not shown: {posixpath.basename(src) or src}")
         elif t.kind == "external" and table.allow_remote:
             counts["image"] = counts.get("image", 0) + 1

@@ -175,9 +175,9 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
             name = rel[len(prefix) + 1 :]  # a translated page's bundle: /fa/docs/x/a.png is docs/x/a.png
         cand = folder / name
         if cand.is_file():
-            if not _really_inside(cand, table.site.root):
+            if not table.site.may_read(cand):
                 return LinkTarget(
-                    "refused", url=src, reason=f"image {src} is a symbolic link that points outside the site"
+                    "refused-path", url=src, reason=f"image {src} is a symbolic link that points outside the site"
                 )
             where = "" if folder == table.site.static_dir else "_content/"
             return LinkTarget("image", path=where + name, url=table.web(rel))
@@ -197,13 +197,6 @@ def _climbs_out(page_url: str, path: str) -> bool:
         elif seg not in ("", "."):
             stack.append(seg)
     return False
-
-
-def _really_inside(path: Path, root: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(root.resolve())
-    except OSError:
-        return False
 
 
 def image_file(site: Site, path: str) -> Path:

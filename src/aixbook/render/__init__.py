@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from ..errors import ConfigError
+from ..trust import file_name_problem
+
 #: Format name → renderer module.
 RENDERERS: dict[str, str] = {
     "pdf": "aixbook.render.pdf",
@@ -83,7 +86,13 @@ def get_renderer(fmt: str) -> ModuleType:
 
 
 def output_path(folder: Path, name: str, fmt: str) -> Path:
-    """Where format ``fmt`` of a book named ``name`` goes in ``folder``."""
+    """Where format ``fmt`` of a book named ``name`` goes in ``folder`` (never outside it).
+
+    Raises:
+        ConfigError: ``name`` is not a file name (``../x``, ``/abs/x``, ``a/b``).
+    """
+    if problem := file_name_problem(name):
+        raise ConfigError(f"the output name {problem}")
     return Path(folder) / f"{name}{get_renderer(fmt).SUFFIX}"
 
 

@@ -13,7 +13,7 @@ Only reading: what the redirects and URLs mean is the link stage's business (lin
 from .core import Redirect, Site, load_site
 from .files import CONFIG_NAMES, find_site, load_config_file, read_text, split_front_matter
 from .languages import Language, split_language
-from .pages import book_sources, chapter_files, menu_entries, missing_translations, read_source, ref_url
+from .pages import book_sources, chapter_files, line_of, menu_entries, missing_translations, read_source, ref_url
 from .tree import content_files
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "chapter_files",
     "content_files",
     "find_site",
+    "line_of",
     "load_config_file",
     "load_site",
     "menu_entries",

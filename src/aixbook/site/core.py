@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .. import trust
 from ..errors import ConfigError
 from .files import config_file, find_site, load_config_file, read_text
 from .languages import Language, default_language, site_languages
@@ -35,6 +36,12 @@ class Site:
     firebase_path: Path | None = None
     languages: tuple[Language, ...] = ()  # hugo.yaml's languages in Hugo's order; () = one language
     lang: str = ""  # the language read ("" = the default one)
+    config_dir: Path | None = None  # the folder of book.toml: the other folder files may be read from
+
+    def may_read(self, path: Path) -> bool:
+        """The trust boundary (``trust.may_read``): inside the folder the build was given or
+        book.toml's folder, symbolic links followed. Every file of the book passes here."""
+        return trust.may_read(path, (self.project_root, self.config_dir))
 
     @property
     def default_lang(self) -> str:
@@ -148,6 +155,9 @@ def load_site(project_root: Path) -> Site:
     root = find_site(project_root)
     config_path = config_file(root)
     assert config_path is not None  # find_site found it
+    for path in (config_path, root / "firebase.json"):
+        if path.exists() and not trust.may_read(path, (project_root,)):
+            raise ConfigError(trust.refusal(path, "site configuration", left_out=False), path)
     config = load_config_file(config_path)
     base_url = str(config.get("baseURL") or config.get("baseurl") or "https://example.org/")
     if not base_url.endswith("/"):

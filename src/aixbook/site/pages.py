@@ -5,25 +5,43 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import trust
 from ..errors import ConfigError
 from ..model import Diagnostic, Source
 from .core import Site
 from .files import read_text, split_front_matter
 from .languages import split_language
-from .tree import Page, content_files, flatten, page_of, section_tree
+from .tree import Page, content_files, flatten, page_of, refused_files, section_tree
 
 DEFAULT_SECTION = "docs"
+#: A page the book leaves out because it is outside the site: (file, the menu or
+#: book.toml reference that named it; "" for a file of the section's tree).
+Refused = tuple[Path, str]
 
 
-def book_sources(site: Site, stems: list[str] | None = None, section: str | None = None) -> list[Source]:
+def book_sources(
+    site: Site, stems: list[str] | None = None, section: str | None = None, refused: list[Refused] | None = None
+) -> list[Source]:
     """Every page of the book in reading order, read.
 
     ``stems`` (book.toml's ``chapters``) wins, then ``menu.docs``: both give a flat book.
     Otherwise the pages of ``section`` (default "docs") in the site's current language,
     nested as Hugo nests them: each Source carries its ``level`` and ``number``.
+    Pages outside the site (``Site.may_read``) are left out and added to ``refused``.
     """
+    refused = refused if refused is not None else []
+    folder = site.content_dir
+    if folder.is_dir() and not site.may_read(folder):  # contentDir: /, or a link out of the site
+        raise ConfigError(
+            trust.refusal(folder, "content folder", left_out=False),
+            site.config_path,
+            line_of(site.config_path, "contentDir"),
+        )
     if stems or menu_entries(site):
-        return [read_source(site, path, title=name) for path, name in chapter_files(site, stems)]
+        files = chapter_files(site, stems)
+        refused.extend((path, ref) for path, _, ref in files if not site.may_read(path))
+        return [read_source(site, path, title=name) for path, name, _ in files if site.may_read(path)]
+    refused.extend((path, "") for path in refused_files(site, site.lang or site.default_lang))
     sec = (section or DEFAULT_SECTION).strip("/")
     root = section_tree(site, sec)
     if root is None:
@@ -175,14 +193,14 @@ def menu_entries(site: Site) -> list[tuple[str, str, int]]:
     return [(n, r, w) for n, r, w, _ in out]
 
 
-def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path, str | None]]:
-    """The chapter files in book order, each with its menu name (if any).
+def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path, str | None, str]]:
+    """The chapter files in book order, each with its menu name (if any) and the reference naming it.
 
     ``stems`` (from book.toml) wins; then ``menu.docs``; [] when neither is given
     (``book_sources`` then reads the section's tree).
     """
     docs = site.content_dir / "docs"
-    out: list[tuple[Path, str | None]] = []
+    out: list[tuple[Path, str | None, str]] = []
     if stems:
         for s in stems:
             p = _resolve_ref(site, s)
@@ -190,7 +208,7 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
                 raise ConfigError(
                     f"chapter '{s}' in the book's chapter list does not exist (looked for {docs / (s + '.md')})"
                 )
-            out.append((p, None))
+            out.append((p, None, s))
         return out
     entries = menu_entries(site)
     if entries:
@@ -200,9 +218,9 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
                 raise ConfigError(
                     f"menu.docs entry '{name}' names page {ref}, which does not exist in {site.content_dir}",
                     site.config_path,
-                    _line_of(site.config_path, ref),
+                    line_of(site.config_path, ref),
                 )
-            out.append((p, name))
+            out.append((p, name, ref))
         return out
     return out
 
@@ -220,7 +238,8 @@ def _resolve_ref(site: Site, ref: str) -> Path | None:
     return p
 
 
-def _line_of(path: Path, needle: str) -> int | None:
+def line_of(path: Path, needle: str) -> int | None:
+    """The first line of ``path`` holding ``needle`` (None if none, or unreadable)."""
     try:
         for no, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             if needle in line:

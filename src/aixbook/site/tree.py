@@ -47,13 +47,27 @@ class Page:
 
 
 def content_files(site: Site, key: str) -> dict[str, Path]:
-    """Every Markdown file of language ``key``: logical path (no language, no ``.md``) → file."""
+    """Every Markdown file of language ``key`` that may be read (``Site.may_read``):
+    logical path (no language, no ``.md``) → file."""
+    out: dict[str, Path] = {}
+    for base, path in _markdown_files(site, key):
+        if site.may_read(path):
+            out.setdefault(base, path)
+    return out
+
+
+def refused_files(site: Site, key: str) -> list[Path]:
+    """The Markdown files ``content_files`` leaves out: links to files outside the site."""
+    return [path for _, path in _markdown_files(site, key) if not site.may_read(path)]
+
+
+def _markdown_files(site: Site, key: str) -> list[tuple[str, Path]]:
     folder = site.content_dir_of(key)
     keys = site.language_keys
     owners = [lang.key for lang in site.languages if lang.content_dir and site.content_dir_of(lang.key) == folder]
     owner = owners[0] if owners else site.default_lang
-    out: dict[str, Path] = {}
-    if not folder.is_dir():
+    out: list[tuple[str, Path]] = []
+    if not folder.is_dir() or not site.may_read(folder):  # contentDir: / would walk the whole disk
         return out
     for path in sorted(folder.rglob("*.md")):
         if any(part in _SKIP or part.startswith(".") for part in path.relative_to(folder).parts):
@@ -61,7 +75,7 @@ def content_files(site: Site, key: str) -> dict[str, Path]:
         rel = path.relative_to(folder).with_suffix("").as_posix()
         base, lang = split_language(rel, keys)
         if (lang or owner) == key:
-            out.setdefault(base, path)
+            out.append((base, path))
     return out
 
 
@@ -199,7 +213,7 @@ def collation_key(text: str, lang: str = "en"):
 @lru_cache(maxsize=8)
 def _collator(lang: str):
     try:
-        import icu  # type: ignore[import-not-found]  # optional: PyICU
+        import icu  # type: ignore[import-not-found,import-untyped,unused-ignore]  # optional: PyICU
     except ImportError:
         return None
     collator = icu.Collator.createInstance(icu.Locale(lang.replace("-", "_")))

@@ -74,8 +74,8 @@ def cover_image(
 ) -> tuple[str | None, str]:
     """(package name, alt text) of the cover image, or (None, "") to generate one."""
     cfg = book.config
-    if cfg.cover_image:
-        file = Path(cfg.base_dir or book.site.root) / cfg.cover_image  # an absolute path stays as it is
+    file = Path(cfg.base_dir or book.site.root) / cfg.cover_image if cfg.cover_image else None
+    if file is not None and book.site.may_read(file):  # one outside the site was reported when the book was read
         if not file.is_file():
             raise BuildError(f"cover_image {file} does not exist")
         name = package.add(f"cover:{file}", file, name="images/cover" + file.suffix.lower())
