@@ -220,3 +220,52 @@ def test_allow_host_adds_to_remote_hosts_and_a_wrong_list_is_a_config_error(tmp_
     site = one_page(tmp_path, "http://127.0.0.1:9/x.png", toml="title = 'T'\nremote_hosts = [127]\n")
     code, _, stderr = run("build", site, "-o", tmp_path / "out", "-f", "html", "--allow-remote")
     assert code == 2 and "book.toml:2: remote_hosts: must be a list of strings" in stderr
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """The logging server behind TLS, with a certificate for "localhost" made here."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs openssl to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    @contextmanager
+    def start():
+        with server(png) as (port, requests):
+            yield port, requests
+
+    real = http.server.ThreadingHTTPServer.get_request
+
+    def get_request(self):
+        sock, address = real(self)
+        try:
+            return context.wrap_socket(sock, server_side=True), address
+        except (ssl.SSLError, OSError):
+            sock.close()
+            raise
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(http.server.ThreadingHTTPServer, "get_request", get_request)
+        yield start, cert
+
+
+def test_https_checks_the_certificate_of_the_host(tls_server, tmp_path, monkeypatch):
+    import ssl
+
+    start, cert = tls_server
+    with start() as (port, requests):
+        url = f"https://localhost:{port}/ok.png"
+        got, failed = remote.fetch_images([url], tmp_path / "a", ("localhost",))
+        assert got == {} and "CERTIFICATE_VERIFY_FAILED" in failed[url] and requests == []
+        trusting = ssl.create_default_context(cafile=str(cert))
+        monkeypatch.setattr(remote.ssl, "create_default_context", lambda: trusting)
+        got, failed = remote.fetch_images([url], tmp_path / "b", ("localhost",))
+        assert failed == {} and got[url].read_bytes() == PNG and requests == ["/ok.png"]
