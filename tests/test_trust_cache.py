@@ -206,6 +206,28 @@ def test_forged_text_with_a_wrong_checksum_is_not_shown(planted):
     assert built.count("ignored (checksum mismatch)") >= PARTS
 
 
+@pytest.mark.timeout(120)
+def test_links_pipes_and_devices_are_not_read(planted, tmp_path):
+    """A cache file that is a pipe (reading it would wait forever), a link to a device
+    that never ends, or a link to a secret outside."""
+    site, out, pdf, chapters, parts = planted
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-9d2", encoding="utf-8")
+    for n, entry in enumerate(chapters + parts):
+        entry.unlink()
+        if n % 3 == 0:
+            os.mkfifo(entry)
+        else:
+            entry.symlink_to("/dev/zero" if n % 3 == 1 else secret)
+    hints = out / ".cache" / "pdf" / "hints.json"
+    hints.unlink()
+    os.mkfifo(hints)
+    checked, built = rebuild(site, out, pdf)
+    assert "ignored (not a regular file)" in checked + built and "ignored (unreadable: " in checked + built
+    assert "hints.json ignored (not a regular file)" in built
+    assert "SECRET-9d2" not in checked + built
+
+
 @pytest.mark.parametrize("hints", [
     [],
     "numbers",

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from pathlib import Path
 
 MAGIC = b"aixbook-cache\n"
@@ -35,12 +37,22 @@ def seal(kind: str, version: str, data, blob: bytes = b"") -> bytes:
 
 
 def read(path: Path, limit: int) -> bytes:
-    """The file's bytes, if it is a regular file of at most ``limit`` bytes."""
+    """The file's bytes, if it is a regular file (not a link, a pipe or a device) of at
+    most ``limit`` bytes."""
     try:
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise Miss(f"unreadable: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Miss("not a regular file")
+        if info.st_size > limit:
+            raise Miss(f"larger than {limit} bytes")
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise Miss(f"unreadable: {exc.strerror or exc}") from None
     if len(data) > limit:
         raise Miss(f"larger than {limit} bytes")
     return data

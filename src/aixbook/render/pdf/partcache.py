@@ -38,7 +38,7 @@ from .layout import PartLayout
 log = logging.getLogger(__name__)
 
 FORMAT = "2"  # 2: JSON and PDF bytes (1 was pickle)
-MAX_ENTRY = 1024 * 1024 * 1024
+MAX_ENTRY = 256 * 1024 * 1024
 MAX_HINTS = 16 * 1024 * 1024
 MAX_STRING = 4096  # a running header's text, an id
 
