@@ -4,7 +4,8 @@ A cache folder may come from anywhere (CI restores caches made by other branches
 test fills the chapter cache and the PDF part cache with a clean build, then replaces
 every cache file as an attacker or a damaged disk would: a crafted pickle whose loading
 would create a marker file, a truncated entry, a well-formed entry of the wrong shape, an
-entry whose checksum does not match (with forged text), a wrong hints.json. ``check``
+entry whose MAC does not match (forged text, or sealed without this user's key), a pipe
+or a link, a wrong hints.json. ``check``
 and ``build -f pdf`` must then exit 0 with no marker written, no traceback, a debug line
 saying which entry was ignored, and the very PDF of the clean build (the forged text in
 none of it).
@@ -12,6 +13,7 @@ none of it).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -35,9 +37,19 @@ PARTS = 5   # the front page, the contents, two chapters, the footers
 pytestmark = pytest.mark.timeout(600)
 
 
+KEY_HOME = Path()   # XDG_CACHE_HOME of every run here (the cache key lives in it): set by key_home
+
+
+@pytest.fixture(scope="module", autouse=True)
+def key_home(tmp_path_factory):
+    global KEY_HOME
+    KEY_HOME = tmp_path_factory.mktemp("xdg")
+
+
 def aixbook(*args) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env["SOURCE_DATE_EPOCH"] = EPOCH
+    env["XDG_CACHE_HOME"] = str(KEY_HOME)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
     return subprocess.run([sys.executable, "-m", "aixbook", "-vv", *map(str, args)],
                           capture_output=True, text=True, env=env, timeout=300)
@@ -110,9 +122,11 @@ def test_crafted_pickles_run_nothing(planted, tmp_path):
     assert all(entry.read_bytes().startswith(b"aixbook-cache\n") for entry in chapters)   # parsed again
 
 
-def _envelope(payload: bytes, kind: str, version: str, blob: bytes = b"") -> bytes:
-    """An entry as the cache writes one, around any payload, with a checksum that fits."""
-    header = {"kind": kind, "version": version, "sha256": hashlib.sha256(payload + blob).hexdigest(),
+def _envelope(payload: bytes, kind: str, version: str, blob: bytes = b"", key: bytes | None = None) -> bytes:
+    """An entry as the cache writes one, around any payload, with a MAC under this user's
+    key (as a bug of an older aixbook would write it), or under ``key``."""
+    key = key or (KEY_HOME / "aixbook" / "cache-key").read_bytes()
+    header = {"kind": kind, "version": version, "mac": hmac.new(key, payload + blob, hashlib.sha256).hexdigest(),
               "json": len(payload), "blob": len(blob)}
     return b"aixbook-cache\n" + json.dumps(header).encode() + b"\n" + payload + blob
 
@@ -146,7 +160,7 @@ def test_truncated_entries_are_rebuilt(planted):
     assert built.count("ignored (truncated or padded)") >= PARTS
 
 
-# Valid JSON, a valid checksum, the wrong shape: each would crash later in the pipeline.
+# Valid JSON, a valid MAC, the wrong shape: each would crash later in the pipeline.
 CHAPTER_CHANGES = [
     lambda d: {**d, "html": [d["html"]]},                                # a list where a string belongs
     lambda d: {k: v for k, v in d.items() if k != "headings"},           # a field missing
@@ -191,7 +205,7 @@ def test_a_pdf_of_another_part_is_rebuilt(planted):
     assert "pages, not" in built
 
 
-def test_forged_text_with_a_wrong_checksum_is_not_shown(planted):
+def test_forged_text_with_a_wrong_mac_is_not_shown(planted):
     site, out, pdf, chapters, parts = planted
     for entry in chapters:
         data = entry.read_bytes()
@@ -202,8 +216,35 @@ def test_forged_text_with_a_wrong_checksum_is_not_shown(planted):
         data[len(data) // 2] ^= 0x01
         entry.write_bytes(bytes(data))
     checked, built = rebuild(site, out, pdf)         # the PDF is the clean one: no FORGED text
-    assert checked.count("ignored (checksum mismatch)") == 2
-    assert built.count("ignored (checksum mismatch)") >= PARTS
+    assert checked.count("ignored (MAC mismatch: damaged, or not made here)") == 2
+    assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS
+
+
+def test_entries_sealed_elsewhere_are_not_used(planted):
+    """A planted cache with checksums that fit, made without this user's key: forged HTML
+    the sanitizer never saw, and blank PDF parts with the right page counts."""
+    import io
+
+    import pikepdf
+
+    site, out, pdf, chapters, parts = planted
+    other = os.urandom(32)
+    for entry in chapters:
+        header, data, _ = _open(entry)
+        data["html"] = '<p>FORGED-TEXT-03</p><script>document.title="pwned"</script>'
+        entry.write_bytes(_envelope(json.dumps(data).encode(), header["kind"], header["version"], key=other))
+    for entry in parts:
+        header, data, _ = _open(entry)
+        blank = io.BytesIO()
+        with pikepdf.new() as doc:
+            for _ in range(data["pages"]):
+                doc.add_blank_page()
+            doc.save(blank)
+        entry.write_bytes(_envelope(json.dumps(data).encode(), header["kind"], header["version"], blank.getvalue(),
+                                    key=other))
+    checked, built = rebuild(site, out, pdf)
+    assert checked.count("ignored (MAC mismatch: damaged, or not made here)") == 2
+    assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS
 
 
 @pytest.mark.timeout(120)

@@ -1,9 +1,9 @@
 """Parsed chapters kept on disk between runs, keyed by content hashes.
 
 An entry is JSON data (``cachefile``): the chapter's HTML, headings, ids, permalinks and
-diagnostics, never code. It is checked on read (envelope, version, checksum, the type of
-every field); a stale, damaged or unexpected entry is a miss, logged at debug level, and
-the page is parsed again. The folder is safe to delete at any time.
+diagnostics, never code. It is checked on read (envelope, version, a MAC under this
+user's key, the type of every field); a stale, damaged, foreign or unexpected entry is a
+miss, logged at debug level, and the page is parsed again. The folder is safe to delete at any time.
 """
 
 from __future__ import annotations

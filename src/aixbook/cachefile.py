@@ -1,23 +1,33 @@
-"""Cache entries as plain data: JSON in an envelope with a kind, a version and a SHA-256.
+"""Cache entries as plain data: JSON in an envelope with a kind, a version and a MAC.
 
 A cache folder is not trusted input (CI restores caches made by other branches), so an
 entry is read as data only: JSON and raw bytes, never pickle or anything else that can
 import or call code. Reading checks, in order, the envelope, the kind and version, the
-checksum, then the shape of every value (``shape``); anything unexpected raises ``Miss``
-with the reason, and the caller parses or lays out again. The checksum catches a damaged
-or truncated file; the shape check stops a well-formed but wrong entry at the door
-instead of deep in the pipeline.
+MAC, then the shape of every value (``shape``); anything unexpected raises ``Miss``
+with the reason, and the caller parses or lays out again.
 
-File layout: ``MAGIC``, one JSON header line ``{"kind", "version", "sha256", "json",
+The MAC is an HMAC-SHA256 under a key of this user's, kept outside the output folder
+(``$XDG_CACHE_HOME/aixbook/cache-key``, made on first use): it catches a damaged or
+truncated file, and an entry made anywhere else, such as one planted in a restored CI
+cache with a checksum that fits, is a miss too, so a planted entry cannot bring in HTML
+the sanitizer never saw or a PDF part of its own. The shape check stops a well-formed
+but wrong entry at the door instead of deep in the pipeline.
+
+File layout: ``MAGIC``, one JSON header line ``{"kind", "version", "mac", "json",
 "blob"}``, then ``json`` bytes of JSON data and ``blob`` bytes of raw data (a PDF).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import stat
+import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 MAGIC = b"aixbook-cache\n"
@@ -31,8 +41,7 @@ class Miss(ValueError):
 def seal(kind: str, version: str, data, blob: bytes = b"") -> bytes:
     """The bytes of an entry holding ``data`` (JSON-able) and ``blob``."""
     body = json.dumps(data, separators=(",", ":"), sort_keys=True).encode("ascii")
-    digest = hashlib.sha256(body + blob).hexdigest()
-    header = {"kind": kind, "version": version, "sha256": digest, "json": len(body), "blob": len(blob)}
+    header = {"kind": kind, "version": version, "mac": _mac(body + blob), "json": len(body), "blob": len(blob)}
     return MAGIC + json.dumps(header, sort_keys=True).encode("ascii") + b"\n" + body + blob
 
 
@@ -69,19 +78,48 @@ def unseal(kind: str, version: str, data: bytes) -> tuple[object, bytes]:
         header = json.loads(data[len(MAGIC) : end])
     except ValueError:
         raise Miss("unreadable header") from None
-    header = shape(header, {"kind": str, "version": str, "sha256": str, "json": int, "blob": int})
+    header = shape(header, {"kind": str, "version": str, "mac": str, "json": int, "blob": int})
     if header["kind"] != kind or header["version"] != version:
         raise Miss(f"a {header['kind']!r} entry of version {header['version']!r}")
     rest = data[end + 1 :]
     if header["json"] < 0 or header["blob"] < 0 or len(rest) != header["json"] + header["blob"]:
         raise Miss("truncated or padded")
-    if hashlib.sha256(rest).hexdigest() != header["sha256"]:
-        raise Miss("checksum mismatch")
+    if not hmac.compare_digest(_mac(rest), header["mac"]):
+        raise Miss("MAC mismatch: damaged, or not made here")
     try:
         value = json.loads(rest[: header["json"]])
     except (ValueError, RecursionError):
         raise Miss("unreadable JSON") from None
     return value, rest[header["json"] :]
+
+
+def _mac(data: bytes) -> str:
+    return hmac.new(secret(), data, hashlib.sha256).hexdigest()
+
+
+def key_path() -> Path:
+    """Where this user's cache key is kept: outside every output folder."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "aixbook" / "cache-key"
+
+
+@lru_cache(maxsize=1)
+def secret() -> bytes:
+    """This user's cache key (32 random bytes), made on first use. If it cannot be kept,
+    a key for this process only: its cache then lasts as long as the process."""
+    path = key_path()
+    with contextlib.suppress(Miss):
+        key = read(path, 64)
+        if len(key) == 32:
+            return key
+    key = secrets.token_bytes(32)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cache-key.")  # mode 0600
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        os.replace(tmp, path)
+    return key
 
 
 class Maybe:

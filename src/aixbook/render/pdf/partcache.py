@@ -7,9 +7,10 @@ pikepdf, and this package's code): a changed input is a new name, never a stale 
 
 An entry is data, never code (``aixbook.cachefile``): the part's PDF bytes as they are,
 and the facts about it (pages, anchors, bookmarks, strings, fonts) as JSON, with a
-version and a SHA-256. On read the envelope, the checksum, the type of every field, the
-facts' agreement with each other and the PDF's page count are checked; a damaged, forged
-or unexpected entry is removed and laid out again (logged at debug level), never trusted.
+version and a MAC under this user's key. On read the envelope, the MAC, the type of every
+field, the facts' agreement with each other and the PDF's page count are checked; a
+damaged, foreign or unexpected entry is removed and laid out again (logged at debug
+level), never trusted.
 hints.json, the last build's numbers, is checked the same way, and ignored if it is not
 what a build writes.
 """
