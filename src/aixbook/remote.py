@@ -72,7 +72,7 @@ def fetch(url: str, allowed: set[str], deadline: float, timeout: float, max_byte
         except TimeoutError:
             raise Refused(f"no complete answer within {timeout:g} s") from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            raise Refused(f"{type(exc).__name__}: {exc}") from None
+            raise Refused(f"{type(exc).__name__}: {str(exc)[:120]}") from None  # the server's words, cut short
         if location is None:
             return ctype, data
         url = urljoin(url, location)
@@ -107,7 +107,7 @@ def _get(url: str, allowed: set[str], deadline: float, max_bytes: int):
         if resp.status in (301, 302, 303, 307, 308) and resp.getheader("Location"):
             return resp.getheader("Location"), "", b""
         if resp.status != 200:
-            raise Refused(f"HTTP {resp.status} {resp.reason}")
+            raise Refused(f"HTTP {resp.status} {resp.reason[:60]}")
         ctype = resp.headers.get_content_type()
         if ctype not in _TYPES:
             raise Refused(f"not an image ({ctype})")
