@@ -144,7 +144,8 @@ def test_remote_image_fetched_with_allow_remote(tmp_path):
     site = write_site(tmp_path / "s", {"docs/a.md": f"![ok](http://127.0.0.1:{port}/ok.png)\n\n"
                                                     f"![bad](http://127.0.0.1:{port}/page.png)\n"})
     try:
-        code, _, stderr = run("build", site, "-o", tmp_path / "out", "-f", "pdf", "--allow-remote")
+        code, _, stderr = run("build", site, "-o", tmp_path / "out", "-f", "pdf", "--allow-remote",
+                              "--allow-host", "127.0.0.1")
     finally:
         srv.shutdown()
     assert code == 0

@@ -175,19 +175,27 @@ def test_damaged_cache_entries_are_laid_out_again(tmp_path, epoch):
 
 
 def test_part_cache_rejects_damaged_entries(tmp_path):
+    import io
+
+    from aixbook.render.pdf.footers import FooterLayout
     from aixbook.render.pdf.partcache import PartCache
 
+    pdf = io.BytesIO()
+    with pikepdf.new() as doc:
+        doc.add_blank_page()
+        doc.save(pdf)
+    layout = FooterLayout("footers", pdf.getvalue(), 1, ["a warning"], {"F1": ("ab" * 32, 0)}, 0.5)
     cache = PartCache(tmp_path)
-    cache.put("k", {"pdf": b"%PDF-1.7 " * 100})
-    assert cache.get("k") == {"pdf": b"%PDF-1.7 " * 100}
+    cache.put("k", layout)
+    assert cache.get("k", FooterLayout) == layout
     path = tmp_path / "parts" / "k.part"
     data = bytearray(path.read_bytes())
     data[-5] ^= 0xFF                          # one flipped bit in the payload
     path.write_bytes(bytes(data))
-    assert cache.get("k") is None and not path.exists() and cache.rejected == 1
-    cache.put("k", {"x": 1})
+    assert cache.get("k", FooterLayout) is None and not path.exists() and cache.rejected == 1
+    cache.put("k", layout)
     path.write_bytes(path.read_bytes()[:-1])  # truncated
-    assert cache.get("k") is None and cache.rejected == 2
+    assert cache.get("k", FooterLayout) is None and cache.rejected == 2
 
 
 # ------------------------------------------------------------------ failure

@@ -41,13 +41,25 @@ class BuildResult:
 
 def fetch_remote_images(book: Book, folder: Path) -> Book:
     """The book with its remote images fetched (bounded in time and size)."""
+    from .locate import Locator
     from .remote import fetch_images
 
-    srcs = [url for rc in book.chapters for url in rc.remote_images]
-    if not srcs:
+    where: dict[str, tuple[Path, int]] = {}  # each URL's first page and line
+    for rc in book.chapters:
+        locator = Locator(rc.chapter.source)
+        for url in rc.remote_images:
+            where.setdefault(url, (rc.chapter.source.path, locator.line(url)))
+    if not where:
         return book
-    got, diags = fetch_images(srcs, folder)
-    return replace(book, remote_images=got, diagnostics=book.diagnostics + tuple(diags))
+    got, failed = fetch_images(list(where), folder, book.config.remote_hosts)
+    diags = with_severities(
+        [
+            Diagnostic("warning", f"remote image {url} not fetched: {why}", *where[url], code="remote-fetch")
+            for url, why in failed.items()
+        ],
+        book.config.diagnostics,
+    )
+    return replace(book, remote_images=got, diagnostics=book.diagnostics + diags)
 
 
 def strict_failures(book: Book, render_warnings: Iterable[RenderWarning] = ()) -> list[str]:

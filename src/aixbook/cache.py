@@ -1,22 +1,46 @@
 """Parsed chapters kept on disk between runs, keyed by content hashes.
 
-The folder is safe to delete at any time; a stale or unreadable entry is
-simply parsed again.
+An entry is JSON data (``cachefile``): the chapter's HTML, headings, ids, permalinks and
+diagnostics, never code. It is checked on read (envelope, version, a MAC under this
+user's key, the type of every field); a stale, damaged, foreign or unexpected entry is a
+miss, logged at debug level, and the page is parsed again. The folder is safe to delete at any time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import pickle
+import logging
 from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
-from .model import Chapter, Source
+from .cachefile import Maybe, Miss, OneOf, read, seal, shape, unseal
+from .model import CODES, Chapter, Diagnostic, Heading, Source
 from .output import write_bytes
 
-CACHE_VERSION = "1"
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = "2"  # 2: JSON entries (1 was pickle)
+KIND = "chapter"
+MAX_ENTRY = 256 * 1024 * 1024
+
+_HEADING = {"level": int, "text": str, "id": str, "line": int, "uid": str}
+_DIAGNOSTIC = {
+    "severity": OneOf("error", "warning", "info"),
+    "message": str,
+    "path": Maybe(str),
+    "line": Maybe(int),
+    "code": OneOf("", *CODES),
+}
+_CHAPTER = {
+    "key": str,
+    "html": str,
+    "headings": [_HEADING],
+    "ids": [str],
+    "permalinks": [(str, str, int)],
+    "diagnostics": [_DIAGNOSTIC],
+}
 
 
 def source_digest(files) -> str:
@@ -41,8 +65,41 @@ def _code_hash() -> str:
         "locate.py",
         "model.py",
         "book.py",
+        "cache.py",
+        "cachefile.py",
     )
     return source_digest(here / name for name in names)[:16]
+
+
+def chapter_data(chapter: Chapter) -> dict:
+    """``chapter`` as JSON data, without its source (the reader has that)."""
+    return {
+        "key": chapter.key,
+        "html": chapter.html,
+        "headings": [vars(h) for h in chapter.headings],
+        "ids": sorted(chapter.ids),
+        "permalinks": [list(p) for p in chapter.permalinks],
+        "diagnostics": [{**vars(d), "path": None if d.path is None else str(d.path)} for d in chapter.diagnostics],
+    }
+
+
+def chapter_from(data, source: Source, key: str) -> Chapter:
+    """The chapter of ``source`` that ``chapter_data`` wrote. Raises Miss if it does not fit."""
+    value = shape(data, _CHAPTER)
+    if value["key"] != key:
+        raise Miss(f"made for chapter key {value['key'][:40]!r}")
+    diagnostics = tuple(
+        Diagnostic(**{**d, "path": None if d["path"] is None else Path(d["path"])}) for d in value["diagnostics"]
+    )
+    return Chapter(
+        source=source,
+        key=key,
+        html=value["html"],
+        headings=tuple(Heading(**h) for h in value["headings"]),
+        ids=frozenset(value["ids"]),
+        permalinks=tuple(value["permalinks"]),
+        diagnostics=diagnostics,
+    )
 
 
 class ChapterCache:
@@ -54,35 +111,28 @@ class ChapterCache:
         self.misses = 0
 
     def _key(self, source: Source, key: str) -> Path:
+        # Every field of the source (its repr) and the key: an entry is found only for
+        # the very page it was made from.
         h = hashlib.sha256()
-        for part in (
-            CACHE_VERSION,
-            __version__,
-            _code_hash(),
-            str(source.path),
-            key,
-            source.title,
-            str(source.body_line),
-            source.url,
-        ):
-            h.update(part.encode("utf-8") + b"\0")
-        h.update(source.body.encode("utf-8"))
-        return self.folder / "chapters" / f"{h.hexdigest()}.pickle"
+        for part in (CACHE_VERSION, __version__, _code_hash(), key, repr(source)):
+            h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        return self.folder / "chapters" / f"{h.hexdigest()}.json"
 
     def get_chapter(self, source: Source, key: str) -> Chapter | None:
         path = self._key(source, key)
-        try:
-            with path.open("rb") as fh:
-                ch = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        if not path.exists():
             self.misses += 1
             return None
-        if not isinstance(ch, Chapter) or ch.source != source:
+        try:
+            data, _ = unseal(KIND, CACHE_VERSION, read(path, MAX_ENTRY))
+            chapter = chapter_from(data, source, key)
+        except Miss as why:
+            log.debug("chapter cache: %s ignored (%s)", path.name, why)
             self.misses += 1
             return None
         self.hits += 1
-        return ch
+        return chapter
 
     def put_chapter(self, source: Source, chapter: Chapter) -> None:
         with contextlib.suppress(OSError):
-            write_bytes(self._key(source, chapter.key), pickle.dumps(chapter, protocol=pickle.HIGHEST_PROTOCOL))
+            write_bytes(self._key(source, chapter.key), seal(KIND, CACHE_VERSION, chapter_data(chapter)))

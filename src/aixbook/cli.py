@@ -38,7 +38,8 @@ FORMAT_HELP = "Output format; repeat for several (default: pdf, epub and html)."
 PAPER_HELP = "Paper size of the PDF (default: A4, or book.toml)."
 XREF_HELP = "Add '(p. N)' after internal links in the PDF."
 TOC_HELP = "Heading levels in the contents."
-REMOTE_HELP = "Fetch http(s) images (10 s timeout, 10 MB cap); default: show them as links."
+REMOTE_HELP = "Fetch http(s) images (10 s for the whole transfer, 10 MB cap); default: show them as links."
+ALLOW_HOST_HELP = "With --allow-remote: fetch from HOST even on a loopback or private address (repeatable)."
 HTML_HELP = "Write HTML instead of PDF."
 OPEN_HELP = "Open the result with the system's viewer."
 WATCH_HELP = "Rebuild whenever the chapter, its images, the config or styles change."
@@ -165,6 +166,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--xref-pages/--no-xref-pages", default=None, help=XREF_HELP)
 @click.option("--toc-depth", type=click.IntRange(1, 4), default=None, help=TOC_HELP)
 @click.option("--allow-remote", is_flag=True, default=None, help=REMOTE_HELP)
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST", help=ALLOW_HOST_HELP)
 @click.option("--name", "output_name", default=None, help=NAME_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @lang_option
@@ -182,6 +184,7 @@ def build(
     xref_pages,
     toc_depth,
     allow_remote,
+    allow_hosts,
     output_name,
     jobs,
     content_language,
@@ -202,6 +205,7 @@ def build(
             xref_pages=xref_pages,
             toc_depth=toc_depth,
             allow_remote=allow_remote,
+            remote_hosts=allow_hosts or None,
             output_name=output_name,
             jobs=jobs,
             content_language=content_language,

@@ -36,6 +36,7 @@ class BookConfig:
     paper: str = "A4"
     xref_pages: bool = False
     allow_remote: bool = False  # fetch http(s) images (with a timeout and size cap)
+    remote_hosts: tuple[str, ...] = ()  # hosts fetched even on a loopback or private address
     pdf_variant: str = "pdf/ua-1"  # tagged, accessible PDF; "none" for a plain PDF
     keywords: tuple[str, ...] = ()
     jobs: int | None = None  # processes laying out the PDF's parts; None: every usable CPU
@@ -49,6 +50,8 @@ class BookConfig:
         given = {k: v for k, v in values.items() if v is not None}
         if "output_name" in given and (problem := file_name_problem(given["output_name"])):
             raise ConfigError(f"--name {problem}")
+        if "remote_hosts" in given:  # --allow-host adds to book.toml's list
+            given["remote_hosts"] = tuple(dict.fromkeys((*self.remote_hosts, *given["remote_hosts"])))
         return replace(self, **given) if given else self
 
 
@@ -156,7 +159,7 @@ def _toml(value) -> str:
 def _coerce(name: str, value):
     if name == "diagnostics":
         return _severities(value)
-    if name in ("authors", "chapters", "keywords"):
+    if name in ("authors", "chapters", "keywords", "remote_hosts"):
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

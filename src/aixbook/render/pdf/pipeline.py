@@ -24,7 +24,7 @@ from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
 from . import book_css, pool, weasy
 from .combine import combine
-from .footers import FooterJob, footer_jobs, lay_out_footers
+from .footers import FooterJob, FooterLayout, footer_jobs, lay_out_footers
 from .layout import PartLayout, lay_out
 from .partcache import PartCache, salt
 from .parts import PartSource, cut, guess_strings, job_for
@@ -101,18 +101,22 @@ class _Layouts:
         self.laid_out: list[str] = []
         self.rounds: list[dict] = []
 
-    def get(self, key: str):
+    def get(self, job, key: str):
         if key not in self.done and self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
+            footers = isinstance(job, FooterJob)
+            hit = self.cache.get(key, FooterLayout if footers else PartLayout)
+            # an entry made for another job (its name is a hash, but the folder is not ours)
+            if hit is not None and hit.key == job.key and (not footers or hit.pages == len(job.names)):
                 self.done[key] = hit
+            elif hit is not None:
+                log.debug("PDF part cache: %s.part was made for another part, ignored", key)
         return self.done.get(key)
 
     def run(self, batch: list) -> None:
         """Lay out each (job, key) of ``batch`` not known yet, in parallel."""
         todo: list[tuple[Any, str]] = []
         for job, key in batch:
-            if self.get(key) is None and all(key != k for _, k in todo):
+            if self.get(job, key) is None and all(key != k for _, k in todo):
                 todo.append((job, key))
         started = time.perf_counter()
         for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], _work, self.workers), strict=True):

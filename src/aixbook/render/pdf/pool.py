@@ -6,6 +6,11 @@ stylesheets parsed) means a crash, a kill or a Python error is always pinned on 
 part it happened in. Workers ignore Ctrl-C (the terminal sends it to the whole process
 group): this process stops them, on any failure or interruption, and waits for them,
 so none is left behind; on Linux they are also killed if this process dies.
+
+A worker hands its result back as a pickle in a folder of this build's own: made by
+``tempfile.TemporaryDirectory`` (mode 0700, a random name), written by the worker this
+process forked and read once it has exited, then removed. Unlike the cache, nothing in it
+comes from outside: only this user (who can run code anyway) could plant a file there.
 """
 
 from __future__ import annotations
