@@ -178,8 +178,13 @@ def usable(feature: str) -> bool:
 
 
 def changed() -> list[str]:
-    """Every fingerprint that does not match the installed code (for the upgrade test)."""
-    return [p for i in INTERNALS if (p := _problem(i)) is not None]
+    """Every fingerprint that does not match the installed code, with what to review (the
+    upgrade test prints them)."""
+    return [
+        f"{p}; used by {', '.join(i.features)}" + (f", which relies on {i.relies_on}" if i.relies_on else "")
+        for i in INTERNALS
+        if (p := _problem(i)) is not None
+    ]
 
 
 def problems() -> dict[str, list[str]]:
