@@ -26,10 +26,14 @@ def weasyprint() -> ModuleType:
     """WeasyPrint, imported; a missing system library is one BuildError line naming what to install."""
     if "weasyprint" in sys.modules:
         return sys.modules["weasyprint"]
+    # The one module that knows WeasyPrint's private code (imported here, not at the top:
+    # the PDF renderer's package imports this module).
+    from .render.pdf.internals import one_library_listing
+
     noise = io.StringIO()
     try:
         # WeasyPrint prints a banner before it raises
-        with contextlib.redirect_stdout(noise), _one_library_listing():
+        with contextlib.redirect_stdout(noise), one_library_listing():
             import weasyprint as wp
     except OSError as exc:
         lib = str(exc).split("'")[1] if str(exc).count("'") >= 2 else str(exc)
@@ -38,51 +42,6 @@ def weasyprint() -> ModuleType:
             + "; ".join(f"{where}: {cmd}" for where, cmd in INSTALL.items())
         ) from None
     return wp
-
-
-@contextlib.contextmanager
-def _one_library_listing():
-    """While WeasyPrint is imported, look libraries up in one ``ldconfig -p`` listing.
-
-    cffi asks ``ctypes.util.find_library`` for every bare name WeasyPrint tries (22 of
-    them), and each lookup runs ldconfig, then gcc and ld when ldconfig has no answer: a
-    fifth of a second before every PDF. The answer is the same (ctypes' own pattern on
-    the same listing); a name the listing lacks is not found, and WeasyPrint goes on to
-    the exact file names, which the dynamic loader finds wherever they are."""
-    import ctypes.util
-    import re
-    import struct
-    import subprocess
-
-    if not sys.platform.startswith("linux"):
-        yield
-        return
-    try:
-        listing = subprocess.run(
-            ["/sbin/ldconfig", "-p"], capture_output=True, env={"LC_ALL": "C", "LANG": "C"}, timeout=10, check=True
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        yield
-        return
-    machine = platform.machine() + ("-32" if struct.calcsize("l") == 4 else "-64")
-    abi = {
-        "x86_64-64": "libc6,x86-64",
-        "ppc64-64": "libc6,64bit",
-        "sparc64-64": "libc6,64bit",
-        "s390x-64": "libc6,64bit",
-        "ia64-64": "libc6,IA-64",
-    }.get(machine, "libc6")
-
-    def find_library(name):
-        found = re.search(rb"\s+(lib%s\.[^\s]+)\s+\(%s" % (re.escape(name.encode()), abi.encode()), listing)
-        return found.group(1).decode() if found else None
-
-    original = ctypes.util.find_library
-    ctypes.util.find_library = find_library
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = original
 
 
 def harfbuzz_subset_available() -> bool:
@@ -114,6 +73,49 @@ def warn_slow_subsetting() -> None:
 def warn_if_subsetting_is_slow() -> None:
     if not harfbuzz_subset_available():
         warn_slow_subsetting()
+
+
+_warned_internals = False
+
+
+def internals_problems() -> list[str]:
+    """Why features of render/pdf/internals.py are not used here, and what each loses: one
+    sentence per reason (a version outside the series is one reason for all of them)."""
+    from .render.pdf import internals
+
+    by_reason: dict[str, list[str]] = {}
+    for feature, why in internals.problems().items():
+        by_reason.setdefault("; ".join(why), []).append(feature)
+    return [
+        f"{reason}: " + ", ".join(f"{feature} ({internals.FEATURES[feature]})" for feature in features)
+        for reason, features in by_reason.items()
+    ]
+
+
+def warn_if_internals_differ() -> None:
+    """Say once per process, in one line, which of aixbook's uses of WeasyPrint's and
+    pydyf's private code do not fit the installed versions, and what that costs."""
+    global _warned_internals
+    if _warned_internals:
+        return
+    _warned_internals = True
+    found = internals_problems()
+    if found:
+        from .render.pdf.internals import versions
+
+        logging.getLogger(__name__).warning(
+            "WeasyPrint internals not applied (%s): %s; see aixbook doctor", versions(), " | ".join(found)
+        )
+
+
+def _internals_lines() -> list[tuple[str, str]]:
+    from .render.pdf import internals
+
+    lines = [("WeasyPrint internals", f"written for {', '.join(map(internals.requirement, internals.SUPPORTED))}")]
+    for feature, lost in internals.FEATURES.items():
+        why = internals.why_not(feature)
+        lines.append((f"  {feature}", "applied" if not why else f"not applied ({'; '.join(why)}): {lost}"))
+    return lines
 
 
 def _pango_version() -> str:
@@ -166,6 +168,7 @@ def report() -> tuple[list[tuple[str, str]], bool]:
                 else f"missing: fonts are subset in pure Python, about twice as slow; install {SUBSET_PACKAGE}"
                 " (Debian/Ubuntu)",
             ),
+            *_internals_lines(),
         ]
     except BuildError as exc:
         ok = False

@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ...assemble import assemble, contents_label
-from ...doctor import warn_if_subsetting_is_slow, weasyprint
+from ...doctor import warn_if_internals_differ, warn_if_subsetting_is_slow, weasyprint
 from ...model import Book, Diagnostic
 from ...resources import FONTS_DIR
 from .. import RenderOptions, RenderResult, direction_css
@@ -89,7 +89,8 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     the config's ``pdf_variant`` says; a preview has neither front page nor contents and is untagged.
 
     The release PDF is laid out in parts (front matter, each chapter), ``options.jobs``
-    at a time, reusing parts kept in ``options.cache_dir`` (render/pdf/pipeline.py).
+    at a time, reusing parts kept in ``options.cache_dir`` (render/pdf/pipeline.py); as
+    one document where the WeasyPrint internals combining needs do not fit (internals.py).
 
     Returns the page count and what WeasyPrint warned about (missing resources,
     unknown anchors); raises nothing for those: a strict build decides.
@@ -99,9 +100,14 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     """
     weasyprint()  # a missing system library is one clear line, not a traceback
     warn_if_subsetting_is_slow()
+    warn_if_internals_differ()
     if options.preview:
         doc = assemble(book, front=False, toc=False, body_class="book preview")
         return render_document(doc, target, paper=book.config.paper, pdf_variant=None, extra_css=book_css(book))
+    from . import internals
+
+    if not internals.usable("parts"):  # the warning above said so
+        return render_single(book, target)
     from .pipeline import render_parts
 
     return render_parts(book, target, options)

@@ -21,13 +21,13 @@ import io
 import warnings
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
 from .fontmerge import merge_fonts
 from .footers import FooterLayout
+from .internals import bookmark_tree
 from .layout import PartLayout
 from .parts import SENTINEL
 
@@ -206,10 +206,7 @@ def _real(value: float):
 
 def _outline(out: pikepdf.Pdf, parts: list[PartLayout]) -> None:
     """The outline over every part's bookmarks, nested and written as WeasyPrint does."""
-    from weasyprint.document import Document
-
-    pages = [SimpleNamespace(bookmarks=b, height=h) for p in parts for b, h in zip(p.bookmarks, p.heights, strict=True)]
-    tree = Document.make_bookmark_tree(SimpleNamespace(pages=pages), scale=0.75, transform_pages=True)
+    tree = bookmark_tree([(b, h) for p in parts for b, h in zip(p.bookmarks, p.heights, strict=True)])
     outlines, count = _outline_items(out, tree, None)
     if outlines:
         top = out.make_indirect(Dictionary(Count=count, First=outlines[0], Last=outlines[-1]))

@@ -23,6 +23,7 @@ from pikepdf import Array, Dictionary, Name
 
 from ...resources import FONTS_DIR
 from .harfbuzz import open_face
+from .internals import subset_face
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +42,9 @@ def _font_files() -> dict[str, str]:
 
 
 def subset_font(path: str, index: int, glyphs: set[int]) -> bytes | None:
-    """The font at ``path`` subset to ``glyphs`` (ids kept) by WeasyPrint's own code."""
-    from weasyprint.pdf.fonts import Font
-    from weasyprint.text.ffi import harfbuzz_subset
-
-    if not harfbuzz_subset:
-        return None
-    face = open_face(path, index)
-
-    class Face:  # what Font._harfbuzz_subset reads and writes
-        def __init__(self) -> None:
-            self.hb_face = face
-            self.missing: dict = {}
-            self.family = path
-            self.file_content = b""
-
-    subset = Face()
-    Font._harfbuzz_subset(subset, dict.fromkeys(glyphs, ""), False)
-    return subset.file_content or None
+    """The font at ``path`` subset to ``glyphs`` (ids kept) by WeasyPrint's own code; None
+    where that cannot be done here (then the parts keep their own subsets)."""
+    return subset_face(open_face(path, index), glyphs, path)
 
 
 def parse_widths(w: Array) -> dict[int, object]:

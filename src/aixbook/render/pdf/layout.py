@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import capture_warnings
-from . import patches, weasy
+from . import internals, patches, weasy
 from .parts import SENTINEL, PartJob
 from .tagging import Tagging
 from .weasy import BASE_URL, make_fetcher, weasyprint_html, write_options
@@ -101,14 +101,14 @@ class FontFiles:
     def __call__(self, document, pdf) -> None:
         from weasyprint.text.ffi import ffi, harfbuzz
 
-        for font in document.fonts.values():
-            if font.hash in self.found or font.bitmap:
+        for name, face, index in internals.font_faces(document):
+            if name in self.found:
                 continue
-            blob = harfbuzz.hb_face_reference_blob(font.hb_face)
+            blob = harfbuzz.hb_face_reference_blob(face)
             try:
                 length = ffi.new("unsigned int *")
                 data = ffi.buffer(harfbuzz.hb_blob_get_data(blob, length), length[0])
-                self.found[font.hash] = (font_fingerprint(data, length[0]), int(font.index))
+                self.found[name] = (font_fingerprint(data, length[0]), index)
             finally:
                 harfbuzz.hb_blob_destroy(blob)
 
@@ -123,7 +123,7 @@ def font_fingerprint(data, size: int) -> str:
 
 
 def _page_name(page) -> str:
-    page_type = getattr(page._page_box, "page_type", None)
+    page_type = getattr(internals.page_box(page), "page_type", None)
     return (getattr(page_type, "name", "") or "") if page_type is not None else ""
 
 
@@ -131,7 +131,7 @@ def _assigned_strings(document) -> dict[str, str]:
     """The last value the part itself gives each named string (``string-set``)."""
     found: dict[str, str] = {}
     for page in document.pages:
-        stack = [page._page_box]
+        stack = [internals.page_box(page)]
         while stack:
             box = stack.pop()
             sets = getattr(box, "string_set", None)

@@ -1,11 +1,6 @@
-"""Fixes to costs inside WeasyPrint 70 and pydyf 0.13, each applied only to the exact code
-it was written against.
-
-Every patch names the function it replaces and a fingerprint of that function's source.
-When the installed library differs (another version, a distribution's own patch), the
-patch is not applied and ``check()`` says why; tests/test_pdf_patches.py fails loudly
-on it, so an upgrade is reviewed instead of silently running unpatched (or, worse,
-patched code that no longer fits).
+"""Fixes to costs inside WeasyPrint 70 and pydyf 0.13, each applied only where the code it
+replaces is the code it was written against (internals.py holds the fingerprints, says
+what is lost when one does not match, and is the only module touching private names).
 
 - pydyf ``PDF.page_references`` rebuilds a tuple of every page reference on each call;
   WeasyPrint's tag builder calls it once per structure element (about 31,000 in the
@@ -36,141 +31,102 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import inspect
 import io
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-#: The versions these patches were written for.
-SUPPORTED = {"weasyprint": "70.0", "pydyf": "0.13.0"}
+from . import internals
+from .internals import set_stream_state, stream_state, to_bytes
 
-
-@dataclass(frozen=True)
-class Patch:
-    owner: str  # "module:Class.attr" or "module:function"
-    fingerprint: str  # sha256 of the replaced function's source, first 16 hex digits
-    why: str
-
-
-PATCHES = (
-    Patch("pydyf:PDF.page_references", "060bf90aad55931b", "page references rebuilt per structure element"),
-    Patch("weasyprint.images:rotate_pillow_image", "5d81fb4d762fe502", "images with EXIF copied and re-encoded"),
-    Patch("weasyprint.images:RasterImage.get_x_object", "1f590111444639aa", "PNGs re-encoded at every write"),
-    Patch("weasyprint.draw:draw_text", "ebaf96239c6ca363", "every leader dot shaped and drawn anew"),
-    Patch("pydyf:Stream.data", "bdc2bc513f286de7", "zlib level 9 for intermediate streams"),
-    # Not replaced, but relied on: the tag builder keeps each table cell's structure
-    # element as ``box.mark`` (tagging.Tagging reads it).
-    Patch("weasyprint.pdf.tags:_build_box_tree", "f716251a83e7096e", "table cells keep their element as box.mark"),
-    # What the leader replay relies on: draw_first_line writes one Tm for the box's x, the
-    # stream's state is what begin_text/end_text/set_color/set_alpha/set_font_size keep.
-    Patch("weasyprint.draw.text:draw_first_line", "1bb8eae6d88e71b1", "one text matrix per text box"),
-    Patch("weasyprint.pdf.stream:Stream.begin_text", "bf5f18b4689d4512", "stream state"),
-    Patch("weasyprint.pdf.stream:Stream.end_text", "967bc1ae82320060", "stream state"),
-    Patch("weasyprint.pdf.stream:Stream.set_color", "d289ec41ef8285c2", "stream state"),
-    Patch("weasyprint.pdf.stream:Stream.set_alpha", "c9c74350fd9a8fb5", "stream state"),
-    Patch("weasyprint.pdf.stream:Stream.set_font_size", "34b9096d1555895d", "stream state"),
-    # fontmerge.py subsets fonts with it; combine.py nests the outline with it.
-    Patch("weasyprint.pdf.fonts:Font._harfbuzz_subset", "f80805663ede8080", "font subsetting"),
-    Patch("weasyprint.document:Document.make_bookmark_tree", "6af34e059bb862e2", "outline nesting"),
-)
-#: How many of ``PATCHES`` replace code (the rest are read or relied on).
-REPLACED = 5
+#: Each patch: the feature of ``internals.FEATURES`` it gives, and what it replaces.
+PATCHES = {
+    "page-references": "pydyf:PDF.page_references",
+    "exif-images": "weasyprint.images:rotate_pillow_image",
+    "png-images": "weasyprint.images:RasterImage.get_x_object",
+    "leader-replay": "weasyprint.draw:draw_text",
+    "zlib-levels": "pydyf:Stream.data",
+}
 
 _applied: list[str] | None = None
 
 
-def _target(owner: str):
-    import importlib
-
-    module, _, path = owner.partition(":")
-    obj = importlib.import_module(module)
-    parent = None
-    for part in path.split("."):
-        parent, obj = obj, getattr(obj, part)
-    return parent, path.rsplit(".", 1)[-1], obj
-
-
-def fingerprint(fn) -> str:
-    fn = fn.fget if isinstance(fn, property) else fn
-    fn = getattr(fn, "__aixbook_original__", fn)
-    return hashlib.sha256(inspect.getsource(fn).encode()).hexdigest()[:16]
-
-
-def check() -> list[str]:
-    """Why the patches do not fit the installed libraries (empty when they do)."""
-    from importlib.metadata import version
-
-    problems = [
-        f"{dist} {version(dist)} is installed; the patches in {__name__} were written for {want}"
-        for dist, want in SUPPORTED.items()
-        if version(dist) != want
-    ]
-    for patch in PATCHES:
-        try:
-            parent, name, obj = _target(patch.owner)
-            raw = inspect.getattr_static(parent, name) if inspect.isclass(parent) else obj
-            got = fingerprint(raw)
-        except (AttributeError, ImportError, OSError, TypeError) as exc:
-            problems.append(f"{patch.owner}: cannot read it ({exc})")
-            continue
-        if got != patch.fingerprint:
-            problems.append(f"{patch.owner} changed (fingerprint {got}, patch written for {patch.fingerprint})")
-    return problems
-
-
 def apply() -> list[str]:
-    """Apply every patch once per process; returns the patched names (none when the
-    libraries are not the ones the patches fit)."""
+    """Apply, once per process, every patch whose code is the one it was written for;
+    returns what was replaced (internals.problems() says why anything was not)."""
     global _applied
-    if _applied is not None:
-        return _applied
-    if check():
+    if _applied is None:
         _applied = []
-        return _applied
+        for feature, owner in PATCHES.items():
+            if internals.usable(feature):
+                _INSTALL[feature]()
+                _applied.append(owner)
+    return _applied
+
+
+def _replace_page_references() -> None:
     import pydyf
+
+    original = pydyf.PDF.page_references
+    pydyf.PDF.page_references = property(_page_references)
+    pydyf.PDF.page_references.fget.__aixbook_original__ = original.fget
+
+
+def _replace_rotate() -> None:
     import weasyprint.images as images
 
-    original_refs = pydyf.PDF.page_references
-    pydyf.PDF.page_references = property(_page_references)
-    pydyf.PDF.page_references.fget.__aixbook_original__ = original_refs.fget
-
-    original_rotate = images.rotate_pillow_image
+    original = images.rotate_pillow_image
 
     def rotate_pillow_image(pillow_image, orientation):
         if orientation == "from-image" and _upright(pillow_image):
             return pillow_image
-        return original_rotate(pillow_image, orientation)
+        return original(pillow_image, orientation)
 
-    rotate_pillow_image.__aixbook_original__ = original_rotate  # type: ignore[attr-defined]
+    rotate_pillow_image.__aixbook_original__ = original  # type: ignore[attr-defined]
     images.rotate_pillow_image = rotate_pillow_image
 
-    original_x_object = images.RasterImage.get_x_object
+
+def _replace_x_object() -> None:
+    import weasyprint.images as images
+
+    original = images.RasterImage.get_x_object
 
     def get_x_object(self, interpolate, dpi_ratio):
         fast = _png_x_object(self, interpolate, dpi_ratio)
-        return fast if fast is not None else original_x_object(self, interpolate, dpi_ratio)
+        return fast if fast is not None else original(self, interpolate, dpi_ratio)
 
-    get_x_object.__aixbook_original__ = original_x_object  # type: ignore[attr-defined]
+    get_x_object.__aixbook_original__ = original  # type: ignore[attr-defined]
     images.RasterImage.get_x_object = get_x_object
 
+
+def _replace_draw_text() -> None:
     import weasyprint.draw as draw
 
-    original_draw_text = draw.draw_text
+    original = draw.draw_text
 
     def draw_text(stream, textbox, offset_x, text_overflow, *args, **kwargs):
         if not _replay(stream, textbox, text_overflow, args, kwargs):
-            _record(stream, textbox, text_overflow, args, kwargs, original_draw_text, offset_x)
+            _record(stream, textbox, text_overflow, args, kwargs, original, offset_x)
 
-    draw_text.__aixbook_original__ = original_draw_text  # type: ignore[attr-defined]
+    draw_text.__aixbook_original__ = original  # type: ignore[attr-defined]
     draw.draw_text = draw_text
 
-    original_data = pydyf.Stream.data
+
+def _replace_stream_data() -> None:
+    import pydyf
+
+    original = pydyf.Stream.data
     pydyf.Stream.data = property(_stream_data)
-    pydyf.Stream.data.fget.__aixbook_original__ = original_data.fget
-    _applied = [p.owner for p in PATCHES[:REPLACED]]
-    return _applied
+    pydyf.Stream.data.fget.__aixbook_original__ = original.fget
+
+
+_INSTALL = {
+    "page-references": _replace_page_references,
+    "exif-images": _replace_rotate,
+    "png-images": _replace_x_object,
+    "leader-replay": _replace_draw_text,
+    "zlib-levels": _replace_stream_data,
+}
 
 
 # ---------------------------------------------------------------- pydyf
@@ -205,9 +161,9 @@ def zlib_level(level: int, drawing: int | None = None) -> Iterator[None]:
 
 
 def _stream_data(self):
-    from pydyf import Dictionary, _to_bytes
+    from pydyf import Dictionary
 
-    stream = b"\n".join(_to_bytes(item) for item in self.stream)
+    stream = b"\n".join(to_bytes(item) for item in self.stream)
     extra = Dictionary(self.extra.copy())
     if self.compress:
         extra["Filter"] = "/FlateDecode"
@@ -253,19 +209,11 @@ def _replay_key(stream, textbox, text_overflow, args, kwargs):
 
 
 def _state(stream):
-    return (
-        stream._current_color,
-        stream._current_alpha,
-        stream._current_font,
-        stream._old_font,
-        bool(stream.stream) and stream.stream[-1] == b"ET",  # begin_text reopens it
-    )
+    return (*stream_state(stream), bool(stream.stream) and stream.stream[-1] == b"ET")  # begin_text reopens it
 
 
 def _matrix(x: float, y: float) -> bytes:
-    from pydyf import _to_bytes
-
-    return b" ".join((_to_bytes(1), _to_bytes(0), _to_bytes(0), _to_bytes(-1), _to_bytes(x), _to_bytes(y), b"Tm"))
+    return b" ".join((to_bytes(1), to_bytes(0), to_bytes(0), to_bytes(-1), to_bytes(x), to_bytes(y), b"Tm"))
 
 
 def _replay(stream, textbox, text_overflow, args, kwargs) -> bool:
@@ -277,7 +225,7 @@ def _replay(stream, textbox, text_overflow, args, kwargs) -> bool:
     ops = list(ops)
     ops[at] = _matrix(textbox.position_x, textbox.position_y + textbox.baseline)
     stream.stream.extend(ops)
-    stream._current_color, stream._current_alpha, stream._current_font, stream._old_font = after
+    set_stream_state(stream, after)
     global replayed
     replayed += 1
     return True
@@ -296,7 +244,7 @@ def _record(stream, textbox, text_overflow, args, kwargs, draw, offset_x) -> Non
     where = [i for i, op in enumerate(ops) if op == tm]
     if len(where) != 1 or any(not isinstance(op, bytes) for op in ops):
         return
-    after = (stream._current_color, stream._current_alpha, stream._current_font, stream._old_font)
+    after = stream_state(stream)
     stream._aixbook_last_text = (key, before, tuple(ops), where[0], after)
 
 

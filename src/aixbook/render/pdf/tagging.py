@@ -15,8 +15,9 @@ built, so each part's tree is fixed in its own worker and the one-document PDF t
   inside a link (``<a><em>…</em></a>``, an image) annotations of their own, owned by
   their NonStruct, Span or Figure element; they move up to the enclosing Link (or get one).
 
-WeasyPrint 70 keeps a table cell's structure element as ``box.mark`` (patches.py guards
-that); everything else is read from the tree itself.
+The table cells and their structure elements come from internals.table_cells (none when
+WeasyPrint's code changed: then the table fixes are skipped, the rest still done);
+everything else is read from the tree itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 import pydyf
 
 from ...a11y import cell_span
+from .internals import root_element, table_cells
 
 
 class Tagging:
@@ -42,7 +44,7 @@ class Tagging:
         if ref is None:
             return
         tree = _Tree(pdf, ref)
-        cells = [box for page in document.pages for box in _cells(page._page_box)]
+        cells = table_cells(document)
         self._headers(cells, tree)
         split_tables(tree, cells, document)
         list_items(tree)
@@ -50,20 +52,20 @@ class Tagging:
 
     def _headers(self, cells: list, tree: _Tree) -> None:
         renamed: dict[str, pydyf.String] = {}
-        for box in cells:
-            mark = box.mark
-            if box.element_tag == "th" and "ID" in mark:
+        for cell in cells:
+            mark = cell.mark
+            if cell.element_tag == "th" and "ID" in mark:
                 old = mark["ID"]
                 new = pydyf.String(self.prefix + old.string)
                 renamed[old.string] = new
                 mark["ID"] = new
-                scope = (box.element.get("scope") or "").lower()
+                scope = (cell.element.get("scope") or "").lower()
                 mark["A"]["Scope"] = "/Row" if scope in ("row", "rowgroup") else "/Column"
                 self.ids[new.string] = mark.reference
-        for box in cells:
-            headers = box.mark["A"].get("Headers") if box.element_tag == "td" else None
+        for cell in cells:
+            headers = cell.mark["A"].get("Headers") if cell.element_tag == "td" else None
             if headers:
-                box.mark["A"]["Headers"] = pydyf.Array(renamed.get(h.string, h) for h in headers)
+                cell.mark["A"]["Headers"] = pydyf.Array(renamed.get(h.string, h) for h in headers)
         if self.ids:
             names = pydyf.Array()
             for key in sorted(self.ids, key=lambda k: k.encode("utf-8")):
@@ -197,25 +199,25 @@ def _drop_if_empty(tree: _Tree, el: pydyf.Dictionary, stop: pydyf.Dictionary) ->
 def split_tables(tree: _Tree, cells: list, document) -> None:
     """Each page's piece of a table is a whole table: /RowSpan cut to the rows on the page,
     an empty cell where a cell from an earlier page spans into a row."""
-    if not any(cell_span(box.element, "rowspan") > 1 for box in cells):
+    if not any(cell_span(cell.element, "rowspan") > 1 for cell in cells):
         return  # only a cell spanning rows can be cut by a page break
     # WeasyPrint's elements (ElementTree) do not know their parents.
-    html = next(box.element for page in document.pages for box in page._page_box.children)
+    html = root_element(document)
     parent = {child: el for el in html.iter() for child in el}
     pieces: dict[bytes, tuple[pydyf.Dictionary, list]] = {}
-    for box in cells:
-        table = _ancestor(tree, box.mark, "/Table")
+    for cell in cells:
+        table = _ancestor(tree, cell.mark, "/Table")
         if table is not None:
-            pieces.setdefault(table.reference, (table, []))[1].append(box)
+            pieces.setdefault(table.reference, (table, []))[1].append(cell)
     grids: dict[object, _Grid] = {}
-    for table, boxes in pieces.values():
-        element = _enclosing(boxes[0].element, "table", parent)
+    for table, piece in pieces.values():
+        element = _enclosing(piece[0].element, "table", parent)
         if element is None:
             continue
         if element not in grids:
             grids[element] = _Grid(element, parent)
         if grids[element].spanning:
-            _fix_piece(tree, table, boxes, grids[element], parent)
+            _fix_piece(tree, table, piece, grids[element], parent)
 
 
 def _enclosing(element, tag: str, parent: dict):
@@ -225,42 +227,42 @@ def _enclosing(element, tag: str, parent: dict):
     return None
 
 
-def _fix_piece(tree: _Tree, table: pydyf.Dictionary, boxes: list, grid: _Grid, parent: dict) -> None:
+def _fix_piece(tree: _Tree, table: pydyf.Dictionary, piece: list, grid: _Grid, parent: dict) -> None:
     rows = list(_rows(tree, table))
     row_of: dict[bytes, int | None] = {}  # TR → its HTML row
     cell_of: dict[bytes, object] = {}  # TD/TH → its HTML cell
-    for box in boxes:
-        row_of.setdefault(box.mark["P"], grid.index.get(parent.get(box.element)))
-        cell_of[box.mark.reference] = box.element
+    for cell in piece:
+        row_of.setdefault(cell.mark["P"], grid.index.get(parent.get(cell.element)))
+        cell_of[cell.mark.reference] = cell.element
     shown = set(cell_of.values())
     order = [row_of.get(r.reference) for r in rows]
     held = {i for i in order if i is not None}
-    for box in boxes:  # a span counts the rows this piece holds
-        down = cell_span(box.element, "rowspan")
-        if down > 1 and box.element in grid.origin:
-            start = grid.origin[box.element]
+    for cell in piece:  # a span counts the rows this piece holds
+        down = cell_span(cell.element, "rowspan")
+        if down > 1 and cell.element in grid.origin:
+            start = grid.origin[cell.element]
             count = sum(1 for r in range(start, start + down) if r in held)
             if count > 1:
-                box.mark["A"]["RowSpan"] = count
+                cell.mark["A"]["RowSpan"] = count
             else:
-                box.mark["A"].pop("RowSpan", None)
+                cell.mark["A"].pop("RowSpan", None)
     stand_ins: dict[object, tuple[pydyf.Dictionary, int | None]] = {}  # spanning cell → (empty TD, last row)
     previous = None
     for row, index in zip(rows, order, strict=True):
         extra = []
-        for col, cell in grid.spanning.get(index, []) if index is not None else []:
-            if cell in shown:
+        for col, above in grid.spanning.get(index, []) if index is not None else []:
+            if above in shown:
                 continue
-            if cell in stand_ins and stand_ins[cell][1] == previous:
-                td = stand_ins[cell][0]
+            if above in stand_ins and stand_ins[above][1] == previous:
+                td = stand_ins[above][0]
                 td["A"]["RowSpan"] = td["A"].get("RowSpan", 1) + 1
             else:
                 attrs = pydyf.Dictionary({"O": "/Table"})
-                if (cols := cell_span(cell, "colspan")) > 1:
+                if (cols := cell_span(above, "colspan")) > 1:
                     attrs["ColSpan"] = cols
                 td = tree.element("TD", row, A=attrs)
                 extra.append((col, td.reference))
-            stand_ins[cell] = (td, index)
+            stand_ins[above] = (td, index)
         if extra:
             placed = [(grid.column.get(cell_of.get(k), 10**6), k) for k in row["K"]]
             row["K"] = pydyf.Array(k for _, k in sorted(placed + extra, key=lambda ck: ck[0]))
@@ -302,15 +304,3 @@ class _Grid:
                 col += cols
         for spans in self.spanning.values():
             spans.sort(key=lambda cc: cc[0])
-
-
-def _cells(box):
-    """Table cells that carry a structure element (WeasyPrint 70 keeps it as ``box.mark``)."""
-    stack = [box]
-    while stack:
-        b = stack.pop()
-        if getattr(b, "mark", None) is not None and b.element_tag in ("th", "td"):
-            yield b
-        children = getattr(b, "children", None)
-        if children:
-            stack.extend(reversed(children))
