@@ -61,10 +61,12 @@ def render_to(
     """Render format ``fmt`` of ``book`` into the file ``final``, atomically.
 
     Raises:
-        BuildError: ``strict`` and the renderer warned; ``final`` is left as it was.
+        BuildError: ``strict`` and the renderer warned, or the disk is full; ``final`` is
+            left as it was.
+        ConfigError: ``final`` cannot be written there (read-only, not a folder).
     """
     renderer = get_renderer(fmt)
-    with output.atomic_path(final) as tmp:
+    with output.explained(final), output.atomic_path(final) as tmp:
         result = renderer.render(book, tmp, options)
         if strict and result.warnings:
             raise BuildError(
@@ -98,8 +100,9 @@ def build(
         BuildResult with the files written, page count and diagnostics.
 
     Raises:
-        ConfigError, SourceError: bad configuration or content.
-        BuildError: a strict build found problems, or rendering failed.
+        ConfigError, SourceError: bad configuration or content, or an output folder that
+            cannot be written.
+        BuildError: a strict build found problems, rendering failed, or the disk is full.
     """
     start = time.perf_counter()
     output.reset_interrupt()
@@ -109,6 +112,7 @@ def build(
     from .cache import ChapterCache
 
     out_dir = Path(output_dir)
+    output.prepare(out_dir)  # before any work: a folder we cannot write is one line now
     book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"), **overrides)
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")

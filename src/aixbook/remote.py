@@ -8,6 +8,7 @@ import urllib.request
 from pathlib import Path
 
 from .model import Diagnostic
+from .output import write_bytes
 
 TIMEOUT = 10.0  # seconds per image
 MAX_BYTES = 10 * 1024 * 1024
@@ -40,7 +41,10 @@ def fetch_images(
             diags.append(Diagnostic("warning", f"remote image {url} not fetched: {exc}", code="remote-fetch"))
             continue
         name = hashlib.sha256(url.encode()).hexdigest()[:20] + _TYPES.get(ctype, mimetypes.guess_extension(ctype) or "")
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
+        try:
+            write_bytes(folder / name, data)
+        except OSError as exc:  # a full disk: the image is left out, as one that failed
+            diags.append(Diagnostic("warning", f"remote image {url} not stored: {exc.strerror}", code="remote-fetch"))
+            continue
         got[url] = folder / name
     return got, diags
