@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import output
 from .book import load_book
-from .errors import BuildError
+from .errors import BuildError, NoPagesError
 from .model import Book, Diagnostic, with_severities
 from .render import FORMATS, RenderOptions, RenderResult, RenderWarning, get_renderer
 
@@ -140,13 +140,52 @@ def build(
     return result
 
 
-def build_languages(site_dir: Path | str = "book", *args, **overrides) -> list[BuildResult]:
+def build_languages(
+    site_dir: Path | str = "book",
+    formats=DEFAULT_FORMATS,
+    output_dir: Path | str = "output",
+    config_path: Path | None = None,
+    strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    **overrides,
+) -> list[BuildResult]:
     """``build`` once for every language of the site, in Hugo's order: one book each
-    (``hextra.pdf``, ``hextra.fa.pdf``, …). Same arguments as ``build``."""
-    from .book import site_languages
+    (``hextra.pdf``, ``hextra.fa.pdf``, …). Same arguments as ``build``.
+
+    A language whose content has no page in the book's section gets no book: a warning
+    (``empty-language``, naming its folder) in the first book's report, or, with
+    ``strict``, a BuildError before anything is written.
+
+    Raises:
+        NoPagesError: no language has pages.
+    """
+    from .book import list_chapters, site_languages
 
     overrides.pop("content_language", None)
-    return [build(site_dir, *args, content_language=key, **overrides) for key in site_languages(site_dir)]
+    keys, empty = [], []
+    for key in site_languages(site_dir):
+        try:
+            list_chapters(site_dir, config_path, key)
+        except NoPagesError as exc:
+            empty.append((key, exc))
+            continue
+        keys.append(key)
+    if not keys:
+        raise empty[0][1]
+    skipped = [
+        Diagnostic("warning", f"no book for language {key}: {exc.message}", exc.path, exc.line, "empty-language")
+        for key, exc in empty
+    ]
+    if strict and skipped:
+        raise BuildError(f"--strict: nothing written; first: {skipped[0]}")
+    results = [
+        build(site_dir, formats, output_dir, config_path, strict, progress, content_language=key, **overrides)
+        for key in keys
+    ]
+    first = results[0]
+    found = with_severities(skipped, first.book.config.diagnostics)
+    first.book = replace(first.book, diagnostics=first.book.diagnostics + found)
+    return results
 
 
 def output_file(folder: Path, book: Book, fmt: str, name: str | None = None) -> Path:

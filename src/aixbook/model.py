@@ -44,6 +44,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "short-table-row": ("warning", "a table row with fewer cells than the table has columns (padded in the book)"),
     "missing-alt": ("warning", "an image without alt text (the message names the alt the book uses)"),
     "vague-link-text": ("warning", "a link whose text is only a URL or “here”"),
+    "empty-language": ("warning", "a site language with no page in the book's section: no book is written for it"),
     "missing-translation": ("warning", "a page of the book's section that this language has no translation of"),
 }
 
