@@ -174,6 +174,15 @@ def unreadable_image(tmp: Path, request) -> Run:
     ], check=check)
 
 
+def undecodable_data_image(tmp: Path, request) -> Run:
+    """An image WeasyPrint itself finds undecodable (a data: URL is not a file to check first):
+    its warning says why (WeasyPrint's own line ends in ": ", the reason being its cause's)."""
+    url = "data:image/png;base64,iVBORw0KGgpnYXJiYWdlIGdhcmJhZ2U="     # the PNG signature, then garbage
+    site(tmp, {"docs/a.md": f"## A\n\ntext\n\n![d]({url})\n"})
+    return Run(["build", "site", "-o", "out", "-f", "pdf"], 0,
+               [f"pdf: warning: Failed to load image at '{url}': Truncated File Read"])
+
+
 def newline_in_file_name(tmp: Path, request) -> Run:
     root = tmp / "site"
     (root / "content" / "docs").mkdir(parents=True)
@@ -240,6 +249,7 @@ CASES = {
         "out.pdf/book", "config error: cannot write out.pdf/book: out.pdf is a file, not a folder"),
     "19.7 read-only folder": read_only_folder,
     "19.11 unreadable image": unreadable_image,
+    "19.11 undecodable data: image": undecodable_data_image,
     "19.12 newline in a file name": newline_in_file_name,
     "19.14 a language without pages": language_without_pages,
     "18.8 forged workflow command": forged_workflow_command([]),
