@@ -254,9 +254,10 @@ def doctor():
 @lang_option
 def chapters(site, config_path, content_language):
     from .book import list_chapters
+    from .report import one_line
 
     for i, src in enumerate(list_chapters(site, config_path, content_language), 1):
-        label = "  " * (src.level - 1) + f"{src.number or i:>2}  {src.title}"
+        label = "  " * (src.level - 1) + f"{src.number or i:>2}  {one_line(src.title)}"
         out.print(f"{label:<49} {_rel(src.path)}", markup=False)
 
 
@@ -459,7 +460,9 @@ def _print_built(v: Verbosity, path: Path, book, seconds: float, rebuilt: bool) 
 
 
 def _print_failed(exc: Exception) -> None:
-    click.echo(exc.one_line() if isinstance(exc, AixbookError) else f"error: {exc}", err=True)
+    from .report import one_line
+
+    click.echo(one_line(exc.one_line() if isinstance(exc, AixbookError) else f"error: {exc}"), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -144,12 +144,18 @@ def prepare(folder: Path) -> None:
     remove_stale(folder)
 
 
-def remove_stale(folder: Path) -> list[Path]:
-    """Remove the temporary files of builds that no longer run, anywhere under ``folder``
-    (only files of our own naming; never one a running build is writing). Returns them."""
+def remove_stale(folder: Path, depth: int = 4) -> list[Path]:
+    """Remove the temporary files of builds that no longer run in ``folder`` and the folders
+    a build writes below it (``images/…``, ``.cache/pdf/parts``: ``depth`` levels; never into
+    a repository's ``.git``), only files of our own naming and never one a running build is
+    writing. Returns them."""
     removed = []
     now = time.time()
-    for dirpath, _dirs, files in os.walk(folder):
+    top = len(Path(folder).parts)
+    for dirpath, dirs, files in os.walk(folder):
+        if len(Path(dirpath).parts) - top >= depth:
+            dirs.clear()
+        dirs[:] = [d for d in dirs if d != ".git"]
         for name in files:
             path = Path(dirpath, name)
             if not _stale(path, name, now):

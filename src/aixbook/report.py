@@ -100,13 +100,13 @@ def quote_name(name: str) -> str:
     return name if name.isprintable() else repr(name)
 
 
-def text_line(d: Diagnostic, root: Path | None = None, severity: str | None = None) -> str:
-    """``file:line: severity: message`` (``severity`` as given, e.g. in colour)."""
+def text_line(d: Diagnostic, root: Path | None = None) -> str:
+    """``file:line: severity: message`` (no colour), one line."""
     where = ""
     if d.path is not None:
         rel = quote_name(relative(d.path, None) if root is None else relative(d.path, root))
         where = f"{rel}:{d.line}: " if d.line else f"{rel}: "
-    return f"{where}{severity or d.severity}: {one_line(d.message)}"
+    return f"{where}{d.severity}: {one_line(d.message)}"
 
 
 def _escape_data(text: str) -> str:
