@@ -286,11 +286,29 @@ def test_folder_not_ours_to_write(tmp_path):
         (base / "out").mkdir()
         (base / "out" / "test-site.pdf").write_bytes(PREVIOUS)
         (base / "out").chmod(0o555)
+        can = run(base, Run(["--version"], 0), user=65534)
+        if can.returncode != 0:
+            pytest.skip(f"the unprivileged user cannot run aixbook here: {can.stderr.strip()[-200:]}")
         proc = run(base, Run(["build", "site", "-o", "out", "-f", "pdf"], 2), user=65534)
-        if "Permission denied" in proc.stderr and "aixbook" not in proc.stderr:
-            pytest.skip(f"the unprivileged user cannot run Python here: {proc.stderr.strip()[:200]}")
         assert (proc.returncode, proc.stderr) == (2, "config error: cannot write out: permission denied\n")
         assert (base / "out" / "test-site.pdf").read_bytes() == PREVIOUS
         assert sorted(p.name for p in (base / "out").iterdir()) == ["test-site.pdf"]
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.mark.parametrize("error, line", [
+    (OSError(28, "No space left on device"), "build error: disk full writing out/x.pdf"),
+    (OSError(122, "Disk quota exceeded"), "build error: disk full writing out/x.pdf"),
+    (PermissionError(13, "Permission denied", "out/.x.pdf.1.abcdefgh.part"),
+     "config error: cannot write out/x.pdf: permission denied"),
+    (OSError(30, "Read-only file system", "out"), "config error: cannot write out/x.pdf: read-only file system"),
+    (IsADirectoryError(21, "Is a directory", "out/.x.pdf.1.abcdefgh.part", "out/x.pdf"),
+     "config error: cannot write out/x.pdf: it is a folder"),
+    (PermissionError(13, "Permission denied", "/site/static/images/a.png"), None),   # reading a source: not ours
+    (FileNotFoundError(2, "No such file or directory", "/site/static/images/a.png"), None),
+])
+def test_write_errors_are_worded_only_when_they_are_about_the_output(error, line):
+    from aixbook.output import failure
+    found = failure(error, Path("out/x.pdf"))
+    assert (found.one_line() if found else None) == line

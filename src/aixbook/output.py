@@ -55,6 +55,8 @@ def failure(exc: OSError, path: Path) -> AixbookError | None:
     about writing (a bug, or a file that vanished while it was read)."""
     if exc.errno in _FULL:
         return BuildError(f"disk full writing {path}")
+    if not _while_writing(exc, path):
+        return None  # e.g. a source file the user may not read: not about the output
     if exc.errno in _REFUSED:
         return ConfigError(f"cannot write {path}: {_REFUSED[exc.errno]}")
     if exc.errno in (errno.EEXIST, errno.ENOTDIR):
@@ -63,9 +65,18 @@ def failure(exc: OSError, path: Path) -> AixbookError | None:
             return ConfigError(f"cannot write {path}: {blocker} is a file, not a folder")
     if exc.errno == errno.EISDIR:
         return ConfigError(f"cannot write {path}: it is a folder")
-    if exc.filename is not None and Path(os.fsdecode(exc.filename)).parent == path.parent:
-        return BuildError(f"cannot write {path}: {exc.strerror}")  # our temporary file
+    if exc.filename is not None:
+        return BuildError(f"cannot write {path}: {exc.strerror}")
     return None
+
+
+def _while_writing(exc: OSError, path: Path) -> bool:
+    """Whether ``exc`` names no file, or a file or folder on the way to ``path`` (its
+    temporary file, its folder or a folder above it, what is written beside it)."""
+    if exc.filename is None:
+        return True
+    named, path = Path(os.path.abspath(os.fsdecode(exc.filename))), Path(os.path.abspath(path))
+    return named == path or named in path.parents or path.parent in named.parents
 
 
 @contextlib.contextmanager
