@@ -20,6 +20,22 @@ SITE_DIR = CORPUS / "content" / "ai_exchange"
 EPOCH = "1764000000"
 
 
+def png(width: int = 1, height: int = 1) -> bytes:
+    """A real PNG file (white pixels): the build checks that images decode."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\xff\xff" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PNG = png()
+
+
 def corpus_present() -> bool:
     return (SITE_DIR / "hugo.yaml").is_file()
 

@@ -15,7 +15,7 @@ from aixbook import htmlfrag
 from aixbook.a11y import fill_empty_headers, label_checkboxes, lift_headings
 from aixbook.book import load_book
 from ace import ace_available, run_ace
-from helpers import needs_corpus, write_site
+from helpers import PNG, needs_corpus, write_site
 
 OPF = "{http://www.idpf.org/2007/opf}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -66,7 +66,7 @@ def test_empty_header_cells(row, cells):
 def test_check_reports_accessibility_problems_with_lines(tmp_path):
     body = ("## Part\n\n#### Skipped\n\n| Name | |\n|---|---|\n| a | b |\n\n![](/images/p.png)\n\n"
             "See [here](https://owasp.org/) and https://owasp.org/x.\n")
-    root = write_site(tmp_path / "s", {"docs/a.md": body}, files={"static/images/p.png": b"\x89PNG"})
+    root = write_site(tmp_path / "s", {"docs/a.md": body}, files={"static/images/p.png": PNG})
     warnings = [d for d in load_book(root).diagnostics if d.severity == "warning"]
     # The page starts with three lines of front matter: "## Part" is line 4.
     assert sorted((d.code, d.line) for d in warnings) == [

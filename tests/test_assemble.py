@@ -6,9 +6,7 @@ import pytest
 
 from aixbook.assemble import assemble
 from aixbook.book import load_book
-from helpers import write_site
-
-PNG = b"\x89PNG\r\n\x1a\n fake"
+from helpers import PNG, write_site
 
 
 def document(tmp_path, body: str, *, index: str | None = None, **overrides):

@@ -16,6 +16,7 @@ from aixbook.shortcodes import expand_shortcodes
 
 from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, \
     site_goldmark_config
+from helpers import PNG
 
 ROOT = Path(__file__).resolve().parents[1]
 HEXTRA = ROOT.parent / "shared" / "corpus" / "hextra-docs"
@@ -384,9 +385,6 @@ def test_cli_lang_and_all_languages_are_one_library_call_each(monkeypatch, tmp_p
     assert calls == [("one", "fa"), ("all", None)]
 
 
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082")
 
 
 def _write(root: Path, files: dict[str, str | bytes]) -> Path:

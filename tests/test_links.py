@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from aixbook.book import load_book
+from helpers import PNG
 
 PAGES = {
     "docs/alpha.md": "## Intro\n>Category: x  \n>Permalink: https://example.org/go/intro/\n\n"
@@ -24,7 +25,7 @@ def table(tmp_path_factory):
     from aixbook.config import BookConfig
     from aixbook.site import load_site
     root = write_site(tmp_path_factory.mktemp("s"), PAGES, redirects=REDIRECTS,
-                      files={"static/images/p.png": b"\x89PNG fake"})
+                      files={"static/images/p.png": PNG})
     site = load_site(root)
     chapters = [parse_source(s, s.stem) for s in load_sources(site, BookConfig())]
     return build_table(site, chapters)[0]
@@ -104,7 +105,7 @@ def test_resolve_src(table, src, kind, path):
 
 
 def test_book_ids_unique_and_links_rewritten(site_factory):
-    root = site_factory(PAGES, redirects=REDIRECTS, files={"static/images/p.png": b"\x89PNG"})
+    root = site_factory(PAGES, redirects=REDIRECTS, files={"static/images/p.png": PNG})
     book = load_book(root)
     import re
     html = "".join(rc.html for rc in book.chapters)
@@ -120,7 +121,7 @@ def test_book_ids_unique_and_links_rewritten(site_factory):
 
 
 def test_redirect_to_missing_anchor_reported_in_firebase_json(site_factory):
-    root = site_factory(PAGES, redirects=REDIRECTS, files={"static/images/p.png": b"\x89PNG"})
+    root = site_factory(PAGES, redirects=REDIRECTS, files={"static/images/p.png": PNG})
     book = load_book(root)
     fb = [d for d in book.errors if d.path and d.path.name == "firebase.json"]
     assert [d.message.split(":")[0] for d in fb] == [

@@ -13,7 +13,7 @@ from aixbook.book import gather
 from aixbook.cache import ChapterCache
 from aixbook.preview import SelectionError, render_preview, select
 
-from helpers import CORPUS, SAMPLE, needs_corpus, wait_until, write_site
+from helpers import CORPUS, PNG, SAMPLE, needs_corpus, wait_until, write_site
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,7 @@ def test_cache_is_used_and_safe_to_delete(tmp_path):
 def test_watch_loop_rebuilds_after_a_change(tmp_path):
     from aixbook.serve import watch_loop, watched_files
     root = write_site(tmp_path / "s", {"docs/a.md": "## A\n", "docs/b.md": "## B\n"},
-                      files={"static/images/i.png": b"\x89PNG"})
+                      files={"static/images/i.png": PNG})
     (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## A\n\n![i](/images/i.png)\n")
     g = gather(root)
     files = watched_files(g, [g.chapters[0].key])

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from aixbook.assemble import assemble
 from aixbook.book import load_book
 from aixbook.errors import AixbookError
-from helpers import SAMPLE, SITE_DIR, write_site
+from helpers import PNG, SAMPLE, SITE_DIR, write_site
 
 FRAGMENTS = [
     "# ", "## ", "### Heading", "#### #CONTROL", "- ", "  - ", "* ", "1. ", "> ", ">Permalink: https://example.org/go/x/",
@@ -38,7 +38,7 @@ document = st.lists(line, max_size=40).map("\n".join)
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = write_site(tmp_path_factory.mktemp("prop"), {"docs/a.md": "a\n", "docs/b.md": "## Part\n"},
-                      redirects={"/go/two/": "/docs/b/#part"}, files={"static/images/p.png": b"\x89PNG"})
+                      redirects={"/go/two/": "/docs/b/#part"}, files={"static/images/p.png": PNG})
     return root
 
 

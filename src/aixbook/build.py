@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import output
 from .book import load_book
-from .errors import BuildError
+from .errors import BuildError, NoPagesError
 from .model import Book, Diagnostic, with_severities
 from .render import FORMATS, RenderOptions, RenderResult, RenderWarning, get_renderer
 
@@ -73,10 +73,12 @@ def render_to(
     """Render format ``fmt`` of ``book`` into the file ``final``, atomically.
 
     Raises:
-        BuildError: ``strict`` and the renderer warned; ``final`` is left as it was.
+        BuildError: ``strict`` and the renderer warned, or the disk is full; ``final`` is
+            left as it was.
+        ConfigError: ``final`` cannot be written there (read-only, not a folder).
     """
     renderer = get_renderer(fmt)
-    with output.atomic_path(final) as tmp:
+    with output.explained(final), output.atomic_path(final) as tmp:
         result = renderer.render(book, tmp, options)
         if strict and result.warnings:
             raise BuildError(
@@ -110,8 +112,9 @@ def build(
         BuildResult with the files written, page count and diagnostics.
 
     Raises:
-        ConfigError, SourceError: bad configuration or content.
-        BuildError: a strict build found problems, or rendering failed.
+        ConfigError, SourceError: bad configuration or content, or an output folder that
+            cannot be written.
+        BuildError: a strict build found problems, rendering failed, or the disk is full.
     """
     start = time.perf_counter()
     output.reset_interrupt()
@@ -121,6 +124,7 @@ def build(
     from .cache import ChapterCache
 
     out_dir = Path(output_dir)
+    output.prepare(out_dir)  # before any work: a folder we cannot write is one line now
     book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"), **overrides)
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
@@ -148,13 +152,52 @@ def build(
     return result
 
 
-def build_languages(site_dir: Path | str = "book", *args, **overrides) -> list[BuildResult]:
+def build_languages(
+    site_dir: Path | str = "book",
+    formats=DEFAULT_FORMATS,
+    output_dir: Path | str = "output",
+    config_path: Path | None = None,
+    strict: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+    **overrides,
+) -> list[BuildResult]:
     """``build`` once for every language of the site, in Hugo's order: one book each
-    (``hextra.pdf``, ``hextra.fa.pdf``, …). Same arguments as ``build``."""
-    from .book import site_languages
+    (``hextra.pdf``, ``hextra.fa.pdf``, …). Same arguments as ``build``.
+
+    A language whose content has no page in the book's section gets no book: a warning
+    (``empty-language``, naming its folder) in the first book's report, or, with
+    ``strict``, a BuildError before anything is written.
+
+    Raises:
+        NoPagesError: no language has pages.
+    """
+    from .book import list_chapters, site_languages
 
     overrides.pop("content_language", None)
-    return [build(site_dir, *args, content_language=key, **overrides) for key in site_languages(site_dir)]
+    keys, empty = [], []
+    for key in site_languages(site_dir):
+        try:
+            list_chapters(site_dir, config_path, key)
+        except NoPagesError as exc:
+            empty.append((key, exc))
+            continue
+        keys.append(key)
+    if not keys:
+        raise empty[0][1]
+    skipped = [
+        Diagnostic("warning", f"no book for language {key}: {exc.message}", exc.path, exc.line, "empty-language")
+        for key, exc in empty
+    ]
+    if strict and skipped:
+        raise BuildError(f"--strict: nothing written; first: {skipped[0]}")
+    results = [
+        build(site_dir, formats, output_dir, config_path, strict, progress, content_language=key, **overrides)
+        for key in keys
+    ]
+    first = results[0]
+    found = with_severities(skipped, first.book.config.diagnostics)
+    first.book = replace(first.book, diagnostics=first.book.diagnostics + found)
+    return results
 
 
 def output_file(folder: Path, book: Book, fmt: str, name: str | None = None) -> Path:

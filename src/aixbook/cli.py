@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -88,7 +89,9 @@ class CliError(click.ClickException):
     """An expected failure as click sees it: one line on stderr, then exit status 1 (content)."""
 
     def show(self, file=None) -> None:
-        click.echo(self.message, file=file, err=True)
+        from .report import one_line
+
+        click.echo(one_line(self.message), file=file, err=True)
 
 
 class CliConfigError(CliError):
@@ -147,7 +150,8 @@ class AixbookGroup(click.Group):
 def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj = Verbosity(-1 if quiet else verbose)
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
-    logging.basicConfig(level=level, format="%(name)s: %(message)s")
+    logging.basicConfig(level=level, handlers=[_LOG_HANDLER])
+    _log_for(None)
     if verbose < 2:
         # WeasyPrint's warnings are collected by the build and printed (and counted
         # by --strict) as part of its summary, not as raw log lines.
@@ -193,6 +197,7 @@ def build(
 ):
     from . import build as builder
 
+    _log_for(report_format)
     with _progress(v) as progress:
         made = (builder.build_languages if all_languages else builder.build)(
             site,
@@ -226,6 +231,7 @@ def check(v: Verbosity, site, config_path, strict, output_dir, content_language,
     from .book import load_book
     from .cache import ChapterCache
 
+    _log_for(report_format)
     start = time.perf_counter()
     book = load_book(
         site, config_path, cache=ChapterCache(Path(output_dir) / ".cache"), content_language=content_language
@@ -252,9 +258,10 @@ def doctor():
 @lang_option
 def chapters(site, config_path, content_language):
     from .book import list_chapters
+    from .report import one_line
 
     for i, src in enumerate(list_chapters(site, config_path, content_language), 1):
-        label = "  " * (src.level - 1) + f"{src.number or i:>2}  {src.title}"
+        label = "  " * (src.level - 1) + f"{src.number or i:>2}  {one_line(src.title)}"
         out.print(f"{label:<49} {_rel(src.path)}", markup=False)
 
 
@@ -302,14 +309,42 @@ def serve(v: Verbosity, site, output_dir, config_path, port, open_):
 # What the commands print.
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Log records to whatever ``sys.stderr`` is now (click's test runner swaps it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+_LOG_HANDLER = _StderrHandler()
+
+
+def _log_for(report_format: str | None) -> None:
+    """Log lines as the report needs them: escaped as workflow-command data for GitHub
+    Actions, one line each for people."""
+    from .report import LogFormatter, default_format
+
+    _LOG_HANDLER.setFormatter(LogFormatter(github=(report_format or default_format()) == "github"))
+
+
 def _rel(path) -> str:
+    """A path as printed: relative to the current folder, quoted if it would break the line."""
+    from .report import quote_name
+
     try:
-        return os.path.relpath(path)
+        return quote_name(os.path.relpath(path))
     except ValueError:
-        return str(path)
+        return quote_name(str(path))
 
 
 def print_diagnostics(diags, quiet: bool = False) -> None:
+    from .report import one_line
+
     for d in diags:
         if quiet and d.severity == "info":
             continue
@@ -317,7 +352,7 @@ def print_diagnostics(diags, quiet: bool = False) -> None:
         if d.path is not None:
             where = f"{_rel(d.path)}:{d.line}: " if d.line else f"{_rel(d.path)}: "
         colour = {"error": "red", "warning": "yellow"}.get(d.severity)
-        click.echo(f"{where}{click.style(d.severity, fg=colour)}: {d.message}", err=True)
+        click.echo(f"{where}{click.style(d.severity, fg=colour)}: {one_line(d.message)}", err=True)
 
 
 @contextlib.contextmanager
@@ -339,6 +374,7 @@ def _progress(v: Verbosity):
 
 
 def _print_build(v: Verbosity, result, report_format: str | None = None) -> None:
+    from . import report
     from .report import Summary
 
     warnings = [str(w) for w in result.render_warnings]
@@ -355,7 +391,7 @@ def _print_build(v: Verbosity, result, report_format: str | None = None) -> None
     if v.quiet:
         return
     for w in warnings:
-        click.echo(w, err=True)
+        click.echo(report.one_line(w), err=True)
     s = result.book.stats
     for path in result.outputs.values():
         out.print(f"wrote {_rel(path)}", markup=False)
@@ -400,7 +436,7 @@ def _machine_report(v: Verbosity, book, summary, report_format: str | None, rend
         for d in book.diagnostics:
             click.echo(report.github_line(d, root))
         for w in render_warnings:
-            click.echo(f"::warning title=renderer::{w}")
+            click.echo(report.github_warning(w, "renderer"))
         report.write_step_summary(summary)
         return False
     print_diagnostics(book.diagnostics, quiet=v.quiet)
@@ -428,7 +464,9 @@ def _print_built(v: Verbosity, path: Path, book, seconds: float, rebuilt: bool) 
 
 
 def _print_failed(exc: Exception) -> None:
-    click.echo(exc.one_line() if isinstance(exc, AixbookError) else f"error: {exc}", err=True)
+    from .report import one_line
+
+    click.echo(one_line(exc.one_line() if isinstance(exc, AixbookError) else f"error: {exc}"), err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

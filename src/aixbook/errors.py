@@ -37,6 +37,10 @@ class ConfigError(LocatedError):
     category, exit_code = "config error", 2
 
 
+class NoPagesError(ConfigError):
+    """The book's section has no pages in the site's (or one language's) content folder."""
+
+
 class SourceError(LocatedError):
     """A content file cannot be read or parsed (exit status 1)."""
 

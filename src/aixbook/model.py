@@ -26,6 +26,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-short-link": ("error", "a short link defined twice with different targets"),
     "duplicate-id": ("error", "a heading id given twice with {#id} on one page"),
     "missing-image": ("error", "an image that is not in the site"),
+    "unreadable-image": ("error", "an image file that no image format reads (it shows as a placeholder)"),
     "duplicate-permalink": ("warning", "a 'Permalink:' name used for two headings"),
     "relative-short-link": ("warning", "a short link written relative (go/x/), which breaks on the website"),
     "no-scheme": ("warning", "a link to a domain without http(s)://"),
@@ -44,6 +45,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "short-table-row": ("warning", "a table row with fewer cells than the table has columns (padded in the book)"),
     "missing-alt": ("warning", "an image without alt text (the message names the alt the book uses)"),
     "vague-link-text": ("warning", "a link whose text is only a URL or “here”"),
+    "empty-language": ("warning", "a site language with no page in the book's section: no book is written for it"),
     "missing-translation": ("warning", "a page of the book's section that this language has no translation of"),
     "input-too-large": ("error", "nesting, a line or a page past the book's limits (see Security): the build stops"),
 }
@@ -137,7 +139,8 @@ class LinkTarget:
     - site: a page of the website that is not in the book → ``url``
     - external: anything else on the web → ``url``
     - dangling: cannot be resolved → ``url`` on the website, ``reason`` says why
-    - image / missing-image: ``path`` relative to the site's static folder
+    - image / missing-image: ``path`` relative to the site's static folder; an image's
+      ``reason`` says why it cannot be shown (a file no image format reads), if so
     - refused: a URL a book never follows (file:, javascript:, out of the site)
     - refused-path: a file of the site that links out of it (``Site.may_read`` says no)
     """

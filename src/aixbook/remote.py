@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from .output import write_bytes
+
 TIMEOUT = 10.0  # seconds per image, for the whole transfer
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 3
@@ -58,8 +60,11 @@ def fetch_images(
             failed[url] = str(why)
             continue
         name = hashlib.sha256(url.encode()).hexdigest()[:20] + _TYPES[ctype]
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(data)
+        try:
+            write_bytes(folder / name, data)
+        except OSError as exc:  # a full disk: the image is left out, as one that failed
+            failed[url] = f"not stored: {exc.strerror}"
+            continue
         got[url] = folder / name
     return got, failed
 

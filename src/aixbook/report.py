@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,17 +85,57 @@ def relative(path: Path | None, root: Path | None) -> str:
     return str(path)
 
 
+# What would break a line or hide text on a terminal: control characters, the line and
+# paragraph separators, and the bidirectional overrides and isolates.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` as one line for people: a newline (or another control character) in it is
+    written as Python writes it in a string (``\\n``), so one line stays one line."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def quote_name(name: str) -> str:
+    """A file name as printed: as it is, or quoted as Python quotes a string when it holds
+    a character that would break the line or could not be seen (``'a\\nb.md'``)."""
+    return name if name.isprintable() else repr(name)
+
+
 def text_line(d: Diagnostic, root: Path | None = None) -> str:
-    """``file:line: severity: message`` (no colour)."""
+    """``file:line: severity: message`` (no colour), one line."""
     where = ""
     if d.path is not None:
-        rel = relative(d.path, None) if root is None else relative(d.path, root)
+        rel = quote_name(relative(d.path, None) if root is None else relative(d.path, root))
         where = f"{rel}:{d.line}: " if d.line else f"{rel}: "
-    return f"{where}{d.severity}: {d.message}"
+    return f"{where}{d.severity}: {one_line(d.message)}"
 
 
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_warning(text: str, title: str) -> str:
+    """A workflow command for a warning that is not a diagnostic (a renderer's)."""
+    return f"::warning title={_escape_property(title)}::{_escape_data(text)}"
+
+
+class LogFormatter(logging.Formatter):
+    """Log records as ``name: message``, one line each: for people, the message made one
+    line (``one_line``); for GitHub Actions (``github``), the whole record escaped as
+    workflow-command data, so no library's text (WeasyPrint repeats the CSS it ignored,
+    newlines and all) starts a line that the runner would read as a command."""
+
+    def __init__(self, github: bool = False) -> None:
+        super().__init__("%(name)s: %(message)s")
+        self.github = github
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return one_line(super().formatMessage(record))
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return _escape_data(text) if self.github else text
 
 
 def _escape_property(text: str) -> str:

@@ -42,8 +42,20 @@ def resolve_chapter(
     diags: list[Diagnostic] = []
     locator = Locator(ch.source)
 
+    # Each href and src is counted in document order, reported or not, so a diagnostic
+    # lands on the line of its own occurrence (the n-th link or image naming that URL).
+    occurrences: dict[tuple[str, str], int] = {}
+    at = ("link", 0)
+
+    def count(kind: str, url: str) -> None:
+        nonlocal at
+        n = occurrences.get((kind, url), 0)
+        occurrences[(kind, url)] = n + 1
+        at = (kind, n)
+
     def report(severity, message: str, url: str, code: str) -> None:
-        diags.append(Diagnostic(severity, message, ch.source.path, locator.line(url), code))
+        line = locator.line(url, kind=at[0], nth=at[1])
+        diags.append(Diagnostic(severity, message, ch.source.path, line, code))
 
     images: list[str] = []
     missing: list[str] = []
@@ -52,6 +64,7 @@ def resolve_chapter(
         if el_id := el.get("id"):
             el.set("id", make_uid(key, el_id))
     for a, href in _with(root, "a", "href"):
+        count("link", href)
         if is_permalink_line(a):
             parts = split_url(href) if _is_site_url(table.site, href) else None
             a.set("href", table.web(parts.path) if parts is not None else href)
@@ -82,8 +95,14 @@ def resolve_chapter(
                 report("warning", t.reason, href, "not-in-checkout")
             a.set("href", t.url)
     for img, src in _with(root, "img", "src"):
+        count("image", src)
         t = resolve_src(table, src, key)
-        if t.kind == "image":
+        if t.kind == "image" and t.reason:  # in the site, but no image WeasyPrint can read
+            counts["missing-image"] = counts.get("missing-image", 0) + 1
+            missing.append(t.path)
+            report("error", f"image {src} cannot be shown: {t.reason}", src, "unreadable-image")
+            _replace_with_placeholder(img, src, f"image cannot be shown: {posixpath.basename(t.path)}")
+        elif t.kind == "image":
             counts["image"] = counts.get("image", 0) + 1
             img.set("src", t.path if t.path else t.url)
             if t.path and t.path not in images:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -180,7 +181,7 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
                     "refused-path", url=src, reason=f"image {src} is a symbolic link that points outside the site"
                 )
             where = "" if folder == table.site.static_dir else "_content/"
-            return LinkTarget("image", path=where + name, url=table.web(rel))
+            return LinkTarget("image", path=where + name, url=table.web(rel), reason=image_problem(cand))
     return LinkTarget(
         "missing-image", path=rel, url=table.web(rel), reason=f"image {src} not found in {table.site.static_dir}"
     )
@@ -197,6 +198,46 @@ def _climbs_out(page_url: str, path: str) -> bool:
         elif seg not in ("", "."):
             stack.append(seg)
     return False
+
+
+def image_problem(file: Path) -> str:
+    """Why the image ``file`` cannot be shown ("" when it can), as WeasyPrint would find:
+    what Pillow cannot identify or verify, unless it is an SVG document."""
+    try:
+        st = file.stat()
+    except OSError as exc:
+        return exc.strerror or "cannot be read"
+    return _decode_problem(str(file), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _decode_problem(file: str, _mtime: int, _size: int) -> str:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(file) as im:
+            im.verify()
+        return ""
+    except UnidentifiedImageError:
+        return _svg_problem(file)
+    except Exception as exc:  # Pillow raises SyntaxError, OSError, ValueError… for broken files
+        return str(exc).replace(file, "the file") or type(exc).__name__
+
+
+def _svg_problem(file: str) -> str:
+    """ "" for an XML document with an <svg> root (parsed without entities or the
+    network), else why not."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    unknown = "cannot identify image file (not a format WeasyPrint reads)"
+    try:
+        root = etree.parse(file, parser).getroot()
+    except etree.XMLSyntaxError as exc:
+        return f"not a valid SVG document: {exc.msg}" if file.lower().endswith(".svg") else unknown
+    except (OSError, ValueError):
+        return unknown
+    return "" if isinstance(root.tag, str) and etree.QName(root).localname == "svg" else unknown
 
 
 def image_file(site: Site, path: str) -> Path:

@@ -103,7 +103,7 @@ class _Collector(logging.Handler):
         self.into = into
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
+        message = _with_cause(record)
         # About this machine's libraries, not about the book (and repeated for every
         # font): one line naming the package to install instead, not counted by --strict.
         if "HarfBuzz" in message:
@@ -112,6 +112,18 @@ class _Collector(logging.Handler):
             warn_slow_subsetting()
             return
         self.into.append(RenderWarning(self.label, message))
+
+
+def _with_cause(record: logging.LogRecord) -> str:
+    """The record's message; where it ends with an exception that says nothing (WeasyPrint's
+    "Failed to load image at …: " for an ImageLoadingError), with what caused it."""
+    message = record.getMessage()
+    args = record.args if isinstance(record.args, tuple) else ()
+    for arg in args:
+        cause = arg.__cause__ if isinstance(arg, BaseException) and not str(arg) else None
+        if cause is not None and message.endswith(": "):
+            return message + (str(cause) or type(cause).__name__)
+    return message
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import trust
-from ..errors import ConfigError
+from ..errors import ConfigError, NoPagesError
 from ..model import Diagnostic, Source
 from .core import Site
 from .files import read_text, split_front_matter
@@ -46,7 +46,7 @@ def book_sources(
     root = section_tree(site, sec)
     if root is None:
         where = site.content_dir / sec
-        raise ConfigError(f"no menu.docs in the site configuration and no {where} folder", site.config_path)
+        raise NoPagesError(f"no menu.docs in the site configuration and no {where} folder", site.config_path)
     out = []
     for page, level, number in flatten(root):
         assert page.path is not None  # flatten keeps only pages with a file
@@ -63,7 +63,7 @@ def book_sources(
             )
         )
     if not out:
-        raise ConfigError(f"section {sec} of {site.content_dir} has no pages", site.config_path)
+        raise NoPagesError(f"section {sec} of {site.content_dir} has no pages", site.config_path)
     return out
 
 

@@ -19,7 +19,6 @@ from ebooklib import epub
 
 from ...a11y import measure
 from ...assemble import build_date, contents_label, front_page, is_index_chapter, toc_html
-from ...errors import BuildError
 from ...model import Book, Diagnostic
 from ...resources import STYLES_DIR
 from .. import RenderOptions, RenderResult, capture_warnings, direction_css
@@ -57,7 +56,8 @@ def render_epub(book: Book, path: Path | str) -> Path:
         ``path``.
 
     Raises:
-        BuildError: a page could not be made well-formed, or the file could not be written.
+        BuildError: a page could not be made well-formed.
+        OSError: the file could not be written (``build.render_to`` words it).
     """
     start = time.perf_counter()
     path = Path(path)
@@ -169,10 +169,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
     eb.guide = pkg.landmarks(book, parts, first_file, contents)
 
     data = pkg.write(eb, stamp, lang)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise BuildError(f"cannot write {path}: {exc}") from exc
+    path.write_bytes(data)  # a failure is worded by the build, naming the final file
     log.info(
         "EPUB: %d pages, %d images, %.0f KB in %.2f s",
         len(spine),

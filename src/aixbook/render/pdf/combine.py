@@ -73,8 +73,12 @@ def combine(parts: list[PartLayout], footers: list[FooterLayout], target: Path) 
     merge_fonts(out, font_dicts)
     if footer_pages:
         _draw_footers(out, footer_pages)
+    # Into memory, then one Python write: qpdf writing a file itself leaves its own
+    # temporary file beside it, and aborts the process (an uncaught C++ exception) when
+    # the disk fills up; a Python write raises OSError, which the build words.
+    buf = io.BytesIO()
     out.save(
-        target,
+        buf,
         deterministic_id=True,
         compress_streams=True,
         object_stream_mode=pikepdf.ObjectStreamMode.generate,
@@ -87,6 +91,7 @@ def combine(parts: list[PartLayout], footers: list[FooterLayout], target: Path) 
     )
     for src in sources:
         src.close()
+    Path(target).write_bytes(buf.getbuffer())
     return found
 
 
