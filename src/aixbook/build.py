@@ -124,8 +124,10 @@ def build(
     from .cache import ChapterCache
 
     out_dir = Path(output_dir)
-    output.prepare(out_dir)  # before any work: a folder we cannot write is one line now
     book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"), **overrides)
+    # After the configuration is known good (a bad one creates nothing, not even the folder)
+    # and before anything is rendered: a folder we cannot write is one line.
+    output.prepare(out_dir)
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
     if book.config.allow_remote:
