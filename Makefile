@@ -1,6 +1,7 @@
 # Two commands on a fresh machine; each sets itself up.
 #   make book   build the sample book (book/) into output/
-#   make test   run the tests
+#   make test   run the tests (all of them: what CI runs)
+#   make test-fast   the tests not marked slow (no real book, no external checkers): the edit loop
 #   make lint   ruff (lint and format check) and mypy on src/
 #   make test-weasyprint-latest   the PDF tests against the newest WeasyPrint and pydyf
 PYTHON ?= python3
@@ -14,7 +15,7 @@ ICU    := $(VENV)/.icu-tried
 # native (without it fonts are subset in pure Python and a PDF takes about twice as long).
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
 
-.PHONY: book real test lint bench clean system-packages test-weasyprint-latest
+.PHONY: book real test test-fast lint bench clean system-packages test-weasyprint-latest
 
 # Installs the missing system packages when run as root on Debian/Ubuntu; otherwise
 # prints the command to run. Never fails the build: aixbook says clearly what it lacks.
@@ -57,6 +58,11 @@ real: $(STAMP)
 
 test: $(ICU)
 	$(BIN)/python -m pytest -q
+
+# Leaves out the tests marked slow (tests/conftest.py: the real book, Hugo, epubcheck, Ace,
+# veraPDF, a browser, installs); make test runs them.
+test-fast: $(ICU)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(LINTED)
 	$(BIN)/ruff check src

@@ -6,7 +6,25 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import CORPUS, EPOCH, SAMPLE, corpus_present, write_site
+from helpers import CORPUS, CORPUS_MISSING, EPOCH, SAMPLE, corpus_present, write_site
+
+# The fixtures that read or build the real book: every test using one is slow.
+CORPUS_FIXTURES = frozenset({"real_book", "real_build", "real_single_pdf"})
+# Other fixtures that make a test slow: every language of the Hextra docs built (test_hugo_sites).
+SLOW_FIXTURES = CORPUS_FIXTURES | {"hextra_books"}
+
+
+def pytest_collection_modifyitems(items):
+    """The one place that marks the real book's tests ``slow`` (``make test-fast`` leaves
+    them out): those using a slow fixture or marked ``needs_corpus``. The other slow tests
+    (external checkers: Hugo, epubcheck, Ace, veraPDF, a browser; installs) say so in their
+    module: ``pytestmark``, or the ``needs_…`` marker of the checker (``helpers.slow``)."""
+    missing = None if corpus_present() else pytest.mark.skip(reason=CORPUS_MISSING)
+    for item in items:
+        if item.get_closest_marker("corpus") or SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+            if missing and item.get_closest_marker("corpus"):
+                item.add_marker(missing)
 
 
 @pytest.fixture(scope="session")

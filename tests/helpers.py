@@ -40,9 +40,15 @@ def corpus_present() -> bool:
     return (SITE_DIR / "hugo.yaml").is_file()
 
 
-needs_corpus = pytest.mark.skipif(
-    not corpus_present(),
-    reason=f"the AI Exchange corpus is not at {CORPUS} (tests read it from ../shared, never a copy)")
+def slow(mark):
+    """``mark`` (a skip unless an external checker is here: Hugo, Java for epubcheck, Ace, a
+    browser) that also marks the test ``slow``: ``make test-fast`` leaves such tests out."""
+    return lambda test: pytest.mark.slow(mark(test))
+
+
+# Reads the real book: slow, and skipped where the corpus is absent (both in conftest.py).
+needs_corpus = pytest.mark.corpus
+CORPUS_MISSING = f"the AI Exchange corpus is not at {CORPUS} (tests read it from ../shared, never a copy)"
 
 
 HUGO_YAML = """\

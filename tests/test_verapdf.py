@@ -18,6 +18,9 @@ import pytest
 from helpers import corpus_present, write_site
 from verapdf import summary, validate, verapdf_available
 
+# veraPDF (a JVM) on every PDF, the real book's among them: slow (make test-fast leaves it out).
+pytestmark = pytest.mark.slow
+
 # Each repair, in a book small enough to read: an item holding a paragraph (a loose list)
 # and a quote; links around emphasis, code and an image; a table whose cells span rows
 # across a page break; a raw HTML row the author left short.
