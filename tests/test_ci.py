@@ -11,7 +11,8 @@ import sys
 import pytest
 import yaml
 
-from helpers import CORPUS, ROOT, corpus_present, write_site
+from aixbook.diagnostics import CODES
+from helpers import CORPUS, ROOT, needs_corpus, write_site
 
 WORKFLOW = ROOT / "examples" / "github-actions" / "aixbook.yml"
 
@@ -61,9 +62,6 @@ KNOWN_ERRORS = {
     ("dangling-link", DOCS + "ai_security_index.md", 31),
 }
 
-needs_corpus = pytest.mark.skipif(not corpus_present(), reason=f"the AI Exchange corpus is not at {CORPUS}")
-
-
 @needs_corpus
 def test_check_json_lists_exactly_the_known_content_errors(tmp_path):
     proc = _aixbook("check", CORPUS, "--report", "json", "-o", tmp_path, cwd=tmp_path)
@@ -74,7 +72,6 @@ def test_check_json_lists_exactly_the_known_content_errors(tmp_path):
     errors = [d for d in doc["diagnostics"] if d["severity"] == "error"]
     assert {(d["code"], d["path"], d["line"]) for d in errors} == KNOWN_ERRORS
     assert len(errors) == 11                                    # two missing images on line 830
-    from aixbook.model import CODES
     assert all(d["code"] in CODES for d in doc["diagnostics"])
     typo = next(d for d in errors if d["line"] == 626)
     assert typo["suggestion"] == "adversarialrobustdistillation"
@@ -115,7 +112,7 @@ def test_unknown_diagnostic_code_is_a_configuration_error_at_its_line(tmp_path):
     proc = _aixbook("check", site, "-o", tmp_path / "o", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.strip().endswith("book.toml:5: diagnostics: unknown diagnostic code 'broken-lnk' "
-                                        "(known: " + ", ".join(sorted(__import__("aixbook.model").model.CODES))
+                                        "(known: " + ", ".join(sorted(CODES))
                                         + ")")
     assert len(proc.stderr.strip().splitlines()) == 1
 
@@ -137,6 +134,5 @@ def test_doctor_exits_zero_here():
 
 
 def test_readme_lists_every_diagnostic_code():
-    from aixbook.model import CODES
     readme = (ROOT / "README.md").read_text()
     assert [c for c in CODES if f"| `{c}` |" not in readme] == []
