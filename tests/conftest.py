@@ -2,6 +2,7 @@
 
 Helpers and constants that are not fixtures live in helpers.py.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -33,6 +34,7 @@ def real_book():
     if not corpus_present():
         pytest.skip(f"the AI Exchange corpus is not at {CORPUS}")
     from aixbook.book import load_book
+
     return load_book(CORPUS)
 
 
@@ -42,6 +44,7 @@ def real_build(tmp_path_factory):
     if not corpus_present():
         pytest.skip(f"the AI Exchange corpus is not at {CORPUS}")
     from aixbook.build import build
+
     out = tmp_path_factory.mktemp("real")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
@@ -56,6 +59,7 @@ def real_single_pdf(tmp_path_factory):
         pytest.skip(f"the AI Exchange corpus is not at {CORPUS}")
     from aixbook.book import load_book
     from aixbook.render.pdf import render_single
+
     target = tmp_path_factory.mktemp("single") / "single.pdf"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
@@ -67,6 +71,7 @@ def real_single_pdf(tmp_path_factory):
 def sample_build(tmp_path_factory):
     """Our own sample book (book/) built once, all formats."""
     from aixbook.build import build
+
     out = tmp_path_factory.mktemp("sample")
     return build(SAMPLE, ("pdf", "epub", "html"), out)
 
@@ -75,4 +80,5 @@ def sample_build(tmp_path_factory):
 def site_factory(tmp_path):
     def make(pages, **kw):
         return write_site(tmp_path / "site", pages, **kw)
+
     return make

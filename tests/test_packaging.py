@@ -1,4 +1,5 @@
 """Styles and fonts are found when aixbook is installed, not only from a checkout."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,22 @@ from helpers import ROOT
 
 
 def test_wheel_carries_every_style_and_font(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                          "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0 and "No module named" in out.stderr:
         pytest.skip(f"cannot build a wheel here: {out.stderr.strip().splitlines()[-1]}")
     assert out.returncode == 0, out.stderr
