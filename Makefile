@@ -2,7 +2,7 @@
 #   make book   build the sample book (book/) into output/
 #   make test   run the tests (all of them: what CI runs)
 #   make test-fast   the tests not marked slow (no real book, no external checkers): the edit loop
-#   make lint   ruff (lint and format check) and mypy on src/
+#   make lint   ruff (lint and format check) on src/, tests/ and bench/, and mypy, in the test environment
 #   make test-weasyprint-latest   the PDF tests against the newest WeasyPrint and pydyf
 PYTHON ?= python3
 VENV   := .venv
@@ -46,7 +46,9 @@ $(ICU): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,icu]' || echo "PyICU could not be built (needs libicu-dev, pkg-config and a C++ compiler): the tests of Hugo's title order in other languages will skip"
 	touch $(ICU)
 
-$(LINTED): $(STAMP)
+# The environment make test builds (with the icu extra when it can be built), plus the linters:
+# mypy checks the code against the packages the tests run with.
+$(LINTED): $(ICU)
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(LINTED)
 
@@ -65,8 +67,8 @@ test-fast: $(ICU)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: $(LINTED)
-	$(BIN)/ruff check src
-	$(BIN)/ruff format --check src
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 # Before widening the WeasyPrint/pydyf range: the PDF tests in a throwaway venv with the

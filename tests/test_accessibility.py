@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from ace import ace_available, run_ace
 from aixbook import htmlfrag
 from aixbook.a11y import fill_empty_headers, label_checkboxes, lift_headings
 from aixbook.book import load_book
-from ace import ace_available, run_ace
 from helpers import PNG, needs_corpus, slow, write_site
 
 OPF = "{http://www.idpf.org/2007/opf}"
@@ -130,7 +130,7 @@ def _claims_hold(epub: Path) -> None:
     summary = _meta(opf, "schema:accessibilitySummary")[0]
     bodies = _chapters(epub)
     levels_ok = all(
-        all(b <= a + 1 for a, b in zip([0] + lv, lv, strict=False))
+        all(b <= a + 1 for a, b in zip([0, *lv], lv, strict=False))
         for lv in (
             [
                 int(h.tag[-1])

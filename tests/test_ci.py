@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from aixbook.diagnostics import CODES

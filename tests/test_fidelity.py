@@ -7,7 +7,6 @@ import pytest
 from aixbook.book import load_sources, parse_source
 from aixbook.config import load_config
 from aixbook.site import load_site
-
 from helpers import CORPUS, SAMPLE, needs_corpus
 from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
 

@@ -111,7 +111,7 @@ def assert_no_leak(out: Path):
 def test_hostile_references_refused_and_nothing_leaks(hostile, tmp_path, name, expected):
     site, _ = hostile(name)
     out = tmp_path / "out"
-    code, stdout, stderr = build_all(site, out)
+    code, _stdout, stderr = build_all(site, out)
     for line in expected:
         assert line in stderr, f"missing diagnostic {line!r} in:\n{stderr}"
     assert code == 0 and "Traceback" not in stderr
@@ -205,7 +205,7 @@ def test_remote_image_fetched_with_allow_remote(tmp_path):
 )
 def test_broken_input_one_clear_line(hostile, tmp_path, name, command, code, message):
     site, _ = hostile(name)
-    got, stdout, stderr = run(command, site)
+    got, _stdout, stderr = run(command, site)
     assert got == code
     assert message in stderr, stderr
     assert "Traceback" not in stderr

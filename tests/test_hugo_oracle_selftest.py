@@ -118,7 +118,7 @@ def test_goldmark_override_unsafe():
 
 @needs_hugo
 def test_hugo_failure_raises_with_stderr():
-    with pytest.raises(RuntimeError, match="(?s)hugo failed.*ERROR"):
+    with pytest.raises(RuntimeError, match=r"(?s)hugo failed.*ERROR"):
         _render_one("---\ntitle: [unclosed\n---\nbody\n")
 
 

@@ -14,9 +14,8 @@ import pytest
 
 from aixbook.book import list_chapters, load_book, parse_source
 from aixbook.shortcodes import expand_shortcodes
-
-from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
 from helpers import PNG, needs_corpus, slow
+from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
 
 ROOT = Path(__file__).resolve().parents[1]
 HEXTRA = ROOT.parent / "shared" / "corpus" / "hextra-docs"
@@ -368,7 +367,8 @@ def test_the_exchange_is_still_its_menu_flat_and_keyed_as_before():
             '<details open="open"><summary>More</summary>',
         ),
         (
-            '{{< filetree/container >}}\n  {{< filetree/folder name="content" >}}\n    {{< filetree/file name="a.md" >}}\n'
+            '{{< filetree/container >}}\n  {{< filetree/folder name="content" >}}\n'
+            '    {{< filetree/file name="a.md" >}}\n'
             "  {{< /filetree/folder >}}\n{{< /filetree/container >}}",
             '<ul class="filetree">\n<li class="folder">content/<ul>\n<li class="file">a.md</li>\n</ul></li>',
         ),

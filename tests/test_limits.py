@@ -201,7 +201,8 @@ REFUSED = [
         "YAML alias bomb in a page's front matter",
         {"content/docs/a.md": "---\ntitle: A\n" + BOMB + "---\n" + LAST},
         1,
-        f"{{site}}/content/docs/a.md:8: invalid YAML front matter: {ALIASES}; write the values out or use fewer aliases",
+        f"{{site}}/content/docs/a.md:8: invalid YAML front matter: {ALIASES}; "
+        "write the values out or use fewer aliases",
     ),
     (
         "YAML alias bomb in hugo.yaml",

@@ -27,11 +27,11 @@ REDIRECTS = {
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
-    from helpers import write_site
-    from aixbook.links import build_table
     from aixbook.book import load_sources, parse_source
     from aixbook.config import BookConfig
+    from aixbook.links import build_table
     from aixbook.site import load_site
+    from helpers import write_site
 
     root = write_site(tmp_path_factory.mktemp("s"), PAGES, redirects=REDIRECTS, files={"static/images/p.png": PNG})
     site = load_site(root)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -75,7 +75,7 @@ class Pdf:
         """(title, first page, last page) of each chapter, 0-based, from the outline."""
         starts = [(e[1], e[2] - 1) for e in self.outline if e[0] == 1 and e[1] != "Contents"]
         ends = [p - 1 for _, p in starts[1:]] + [self.doc.page_count - 1]
-        return [(t, s, e) for (t, s), e in zip(starts, ends)]
+        return [(t, s, e) for (t, s), e in zip(starts, ends, strict=False)]
 
     @cached_property
     def toc_pages(self) -> range:
@@ -185,7 +185,7 @@ def test_outline_has_every_chapter_and_h2_to_h4_heading(pdf):
 @needs_corpus
 def test_outline_entries_point_at_the_page_that_prints_the_heading(pdf):
     wrong = []
-    for depth, title, page, dest in pdf.outline:
+    for _depth, title, page, dest in pdf.outline:
         assert 1 <= page <= pdf.doc.page_count, (title, page)
         pg = pdf.doc[page - 1]
         # the heading is printed at the entry's destination: on its page, from its y down
@@ -220,7 +220,7 @@ def test_toc_page_numbers_are_the_pages_the_links_jump_to(pdf):
     ]
     misread = [
         (t, run_text(pdf, r)[:60])
-        for t, r in zip(titles, runs)
+        for t, r in zip(titles, runs, strict=False)
         if not norm_loose(run_text(pdf, r)).startswith(norm_loose(t))
     ]
     assert not misread, misread[:5]
@@ -348,14 +348,14 @@ def test_emoji_and_cjk_text_is_printed(pdf):
 def test_nothing_is_printed_outside_the_page(pdf):
     outside = []
     for page in pdf.doc:
-        box = page.rect + (-1, -1, 1, 1)
+        box = page.rect + (-1, -1, 1, 1)  # noqa: RUF005 (pymupdf: a Rect plus a tuple is the Rect grown by it)
         for block in page.get_text("dict")["blocks"]:
             for line in block.get("lines", ()):
                 for span in line["spans"]:
-                    if span["text"].strip() and not pymupdf.Rect(span["bbox"]) in box:
+                    if span["text"].strip() and pymupdf.Rect(span["bbox"]) not in box:
                         outside.append((page.number + 1, span["text"][:30], span["bbox"]))
         for img in page.get_image_info():
-            if not pymupdf.Rect(img["bbox"]) in box:
+            if pymupdf.Rect(img["bbox"]) not in box:
                 outside.append((page.number + 1, "image", img["bbox"]))
     assert not outside, f"{len(outside)} spans beyond the page edge: {outside[:5]}"
 
@@ -389,7 +389,7 @@ def test_every_image_on_disk_is_embedded_and_the_front_page_shows_artwork_and_da
     front = pdf.doc[0]
     art = [i for i in front.get_image_info() if i["bbox"][2] - i["bbox"][0] > front.rect.width / 2]
     assert art, "the front page shows no artwork"
-    date = datetime.fromtimestamp(int(EPOCH), tz=timezone.utc)
+    date = datetime.fromtimestamp(int(EPOCH), tz=UTC)
     assert f"{date.day} {date.strftime('%B %Y')}" in front.get_text()
 
 
@@ -458,9 +458,7 @@ def test_metadata(pdf):
     assert meta["title"] == cfg.title
     assert meta["author"] == ", ".join(cfg.authors)
     assert meta["keywords"]
-    assert meta["creationDate"].startswith(
-        "D:" + datetime.fromtimestamp(int(EPOCH), tz=timezone.utc).strftime("%Y%m%d")
-    )
+    assert meta["creationDate"].startswith("D:" + datetime.fromtimestamp(int(EPOCH), tz=UTC).strftime("%Y%m%d"))
     cat = pdf.doc.pdf_catalog()
     assert pdf.doc.xref_get_key(cat, "Lang") == ("string", cfg.language)
     # Tagged (structure tree, MarkInfo) exactly when a PDF variant is configured.

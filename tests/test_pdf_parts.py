@@ -79,7 +79,7 @@ def test_xref_page_numbers_match_the_one_document_pdf(tmp_path, epoch):
 def test_one_structure_tree_with_renumbered_parent_tree(sample_build):
     with pikepdf.open(sample_build.outputs["pdf"]) as pdf:
         root = pdf.Root.StructTreeRoot
-        assert len(root.K) == 1 and root.K[0].S == pikepdf.Name.Document
+        assert len(root.K) == 1 and pikepdf.Name.Document == root.K[0].S
         nums = root.ParentTree.Nums
         keys = [int(nums[i]) for i in range(0, len(nums), 2)]
         pages = len(pdf.pages)
@@ -89,7 +89,7 @@ def test_one_structure_tree_with_renumbered_parent_tree(sample_build):
             for annot in page.obj.get("/Annots", []):
                 key = int(annot.StructParent)
                 owner = nums[2 * key + 1]
-                assert key >= pages and owner.S == pikepdf.Name.Link
+                assert key >= pages and pikepdf.Name.Link == owner.S
                 assert any(getattr(k, "Obj", None) is not None and k.Obj.objgen == annot.objgen for k in owner.K)
 
 

@@ -13,7 +13,6 @@ import pytest
 from aixbook.book import gather
 from aixbook.cache import ChapterCache
 from aixbook.preview import SelectionError, render_preview, select
-
 from helpers import CORPUS, PNG, SAMPLE, needs_corpus, wait_until, write_site
 
 
@@ -161,8 +160,8 @@ def test_watch_loop_rebuilds_after_a_change(tmp_path):
 
 
 def test_server_serves_page_and_reloads_after_change(tmp_path):
-    from aixbook.build import render_to
     from aixbook.book import load_book
+    from aixbook.build import render_to
     from aixbook.livereload import RELOAD_PATH
     from aixbook.serve import PreviewServer, watch_loop, watched_files
 

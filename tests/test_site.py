@@ -4,7 +4,6 @@ from aixbook.book import load_sources
 from aixbook.config import BookConfig, load_config
 from aixbook.errors import ConfigError, SourceError
 from aixbook.site import find_site, load_site, read_source
-
 from helpers import CORPUS, SAMPLE, needs_corpus, write_site
 
 
