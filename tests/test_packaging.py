@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from aixbook import __version__
 from helpers import ROOT
 
 
@@ -43,3 +44,11 @@ def test_wheel_carries_every_style_and_font(tmp_path):
     licences = [n for n in names if re.search(r"styles/fonts/(OFL|LICENSE)", n)]
     assert len(licences) >= 5
     assert "aixbook/styles/fonts/fonts.conf" in names
+    # The version is written once (aixbook.__version__) and the metadata reads it; the
+    # licence file ships with the wheel and is the CC0 1.0 text the metadata declares.
+    (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    metadata = zipfile.ZipFile(wheel).read(meta).decode()
+    assert f"\nVersion: {__version__}\n" in metadata
+    assert "\nLicense-Expression: CC0-1.0\n" in metadata and "\nLicense-File: LICENSE\n" in metadata
+    (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert zipfile.ZipFile(wheel).read(licence).decode().startswith("Creative Commons Legal Code\n\nCC0 1.0 Universal")
