@@ -44,6 +44,8 @@ def q(tag: str, ns: str = "x") -> str:
 XHTML = "application/xhtml+xml"
 BUILT = datetime.fromtimestamp(int(EPOCH), tz=UTC)  # the fixtures' SOURCE_DATE_EPOCH
 
+# The two books a test reads through request.getfixturevalue: the real one is slow.
+BOOKS = [pytest.param("real", marks=needs_corpus), "sample"]
 needs_java = slow(pytest.mark.skipif(shutil.which("java") is None, reason="epubcheck needs Java"))
 
 # The dangling short links of the real book (misspelt names, or a redirect to a
@@ -160,7 +162,7 @@ def test_epubcheck_sample_book_is_clean(sample_build):
     assert epubcheck_problems(sample_build.outputs["epub"]) == []
 
 
-@pytest.mark.parametrize("which", [pytest.param("real", marks=needs_corpus), "sample"])
+@pytest.mark.parametrize("which", BOOKS)
 def test_every_page_is_well_formed_xhtml_with_unique_ids(which, request):
     ep = request.getfixturevalue(f"{which}_epub")
     pages = {m["href"] for m in ep.manifest.values() if m["media"] == XHTML}
@@ -212,7 +214,7 @@ def _check_links(ep: Epub) -> tuple[int, list[str]]:
     return internal, bad
 
 
-@pytest.mark.parametrize("which", ["real", "sample"])
+@pytest.mark.parametrize("which", BOOKS)
 def test_every_internal_href_resolves_to_a_file_and_id(which, request):
     ep = request.getfixturevalue(f"{which}_epub")
     internal, bad = _check_links(ep)
@@ -279,7 +281,7 @@ def _expected_nav(book, ep: Epub):
     return out
 
 
-@pytest.mark.parametrize("which", ["real", "sample"])
+@pytest.mark.parametrize("which", BOOKS)
 def test_nav_has_every_chapter_h2_and_h3_in_book_order(which, request):
     build = request.getfixturevalue(f"{which}_build")
     ep = request.getfixturevalue(f"{which}_epub")
@@ -296,7 +298,7 @@ def test_nav_has_every_chapter_h2_and_h3_in_book_order(which, request):
     assert labels == [label for label, _, _ in expected]
 
 
-@pytest.mark.parametrize("which", ["real", "sample"])
+@pytest.mark.parametrize("which", BOOKS)
 def test_reading_order_is_cover_front_contents_then_chapters(which, request):
     build = request.getfixturevalue(f"{which}_build")
     ep = request.getfixturevalue(f"{which}_epub")
