@@ -61,8 +61,8 @@ real: $(STAMP)
 test: $(ICU)
 	$(BIN)/python -m pytest -q
 
-# Leaves out the tests marked slow (tests/conftest.py: the real book, Hugo, epubcheck, Ace,
-# veraPDF, a browser, installs); make test runs them.
+# Leaves out the tests marked slow (the real book, Hugo, epubcheck, Ace, veraPDF, a browser,
+# installs, many builds: see CONTRIBUTING.md); make test runs them.
 test-fast: $(ICU)
 	$(BIN)/python -m pytest -q -m "not slow"
 

@@ -18,8 +18,9 @@ SLOW_FIXTURES = CORPUS_FIXTURES | {"hextra_books"}
 def pytest_collection_modifyitems(items):
     """The one place that marks the real book's tests ``slow`` (``make test-fast`` leaves
     them out): those using a slow fixture or marked ``needs_corpus``. The other slow tests
-    (external checkers: Hugo, epubcheck, Ace, veraPDF, a browser; installs) say so in their
-    module: ``pytestmark``, or the ``needs_…`` marker of the checker (``helpers.slow``)."""
+    (external checkers: Hugo, epubcheck, Ace, veraPDF, a browser; installs; many builds) say
+    so in their module: ``pytestmark``, the checker's ``needs_…`` marker (``helpers.slow``),
+    or ``@pytest.mark.slow`` with the reason beside it."""
     missing = None if corpus_present() else pytest.mark.skip(reason=CORPUS_MISSING)
     for item in items:
         if item.get_closest_marker("corpus") or SLOW_FIXTURES & set(item.fixturenames):

@@ -104,6 +104,7 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@pytest.mark.slow  # every format built for each input, the PDF read back
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("middle", RENDERED.values(), ids=RENDERED.keys())
 def test_deep_and_long_input_reaches_every_format(tmp_path, middle):

@@ -483,6 +483,7 @@ def test_sample_book_builds_with_outline_and_real_glyphs(sample_build):
     assert doc.metadata["title"] == sample_build.book.config.title
 
 
+@pytest.mark.slow  # the sample book laid out twice more
 def test_letter_paper_and_xref_pages(tmp_path):
     """book.toml/CLI options a print user asks for: Letter paper, "(p. N)" after internal links."""
     from aixbook.build import build

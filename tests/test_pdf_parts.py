@@ -25,6 +25,10 @@ import pytest
 from helpers import CORPUS, EPOCH, SAMPLE, needs_corpus, write_site
 from pdf_facts import Facts, differences, link_pages
 
+# Most tests lay the sample (or the real) book out several times, in parts and as one
+# document: slow (make test-fast leaves the module out).
+pytestmark = pytest.mark.slow
+
 
 def render(book, target: Path, jobs: int, cache: Path | None = None):
     from aixbook.render import RenderOptions, get_renderer

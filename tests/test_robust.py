@@ -72,6 +72,7 @@ def test_strict_counts_weasyprint_warnings(tmp_path, monkeypatch):
     assert any("missing.css" in str(w) for w in result.render_warnings)
 
 
+@pytest.mark.slow  # every format built twice
 def test_reproducible_all_formats(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     a = build(SAMPLE, ("pdf", "epub", "html"), tmp_path / "a")

@@ -35,7 +35,8 @@ PAGES = {
     "docs/b.md": f"## Beta\n\nThe second: {BETA}, after [alpha](/docs/a/#alpha).\n",
 }
 PARTS = 5  # the front page, the contents, two chapters, the footers
-pytestmark = pytest.mark.timeout(600)
+# Each test builds the book in subprocesses, before and after the attack: slow.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 KEY_HOME = Path()  # XDG_CACHE_HOME of every run here (the cache key lives in it): set by key_home

@@ -99,6 +99,7 @@ def dribble_head(handler):
         time.sleep(2)
 
 
+@pytest.mark.slow  # waits out the 10 s deadline, twice
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("respond", [dribble_body, dribble_head], ids=["body", "head"])
 def test_a_server_that_dribbles_is_given_up_on(tmp_path, respond):
