@@ -1,7 +1,8 @@
 # Two commands on a fresh machine; each sets itself up.
 #   make book   build the sample book (book/) into output/
-#   make test   run the tests
-#   make lint   ruff (lint and format check) and mypy on src/
+#   make test   run the tests (all of them: what CI runs)
+#   make test-fast   the tests not marked slow (no real book, no external checkers): the edit loop
+#   make lint   ruff (lint and format check) on src/, tests/ and bench/, and mypy, in the test environment
 #   make test-weasyprint-latest   the PDF tests against the newest WeasyPrint and pydyf
 PYTHON ?= python3
 VENV   := .venv
@@ -14,7 +15,7 @@ ICU    := $(VENV)/.icu-tried
 # native (without it fonts are subset in pure Python and a PDF takes about twice as long).
 DEBIAN_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig
 
-.PHONY: book real test lint bench clean system-packages test-weasyprint-latest
+.PHONY: book real test test-fast lint bench clean system-packages test-weasyprint-latest
 
 # Installs the missing system packages when run as root on Debian/Ubuntu; otherwise
 # prints the command to run. Never fails the build: aixbook says clearly what it lacks.
@@ -45,7 +46,9 @@ $(ICU): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,icu]' || echo "PyICU could not be built (needs libicu-dev, pkg-config and a C++ compiler): the tests of Hugo's title order in other languages will skip"
 	touch $(ICU)
 
-$(LINTED): $(STAMP)
+# The environment make test builds (with the icu extra when it can be built), plus the linters:
+# mypy checks the code against the packages the tests run with.
+$(LINTED): $(ICU)
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(LINTED)
 
@@ -58,9 +61,14 @@ real: $(STAMP)
 test: $(ICU)
 	$(BIN)/python -m pytest -q
 
+# Leaves out the tests marked slow (the real book, Hugo, epubcheck, Ace, veraPDF, a browser,
+# installs, many builds: see CONTRIBUTING.md); make test runs them.
+test-fast: $(ICU)
+	$(BIN)/python -m pytest -q -m "not slow"
+
 lint: $(LINTED)
-	$(BIN)/ruff check src
-	$(BIN)/ruff format --check src
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
 # Before widening the WeasyPrint/pydyf range: the PDF tests in a throwaway venv with the

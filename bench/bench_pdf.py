@@ -20,6 +20,7 @@ and its workers; PSS counts pages shared after fork once, not once per process).
 It also prints the critical path (the slowest part), an estimate for -j 4 from the parts'
 times (unless the machine has 4 CPUs, then it measures it) and the PDF sizes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -133,28 +134,39 @@ def main() -> None:
     timings: dict[str, dict] = {}
     try:
         dump = work / "doc.pickle"
-        subprocess.run([PY, "-c", "import pickle, sys; from aixbook.book import load_book; "
-                        "from aixbook.assemble import assemble; "
-                        "pickle.dump(assemble(load_book(sys.argv[1])), open(sys.argv[2], 'wb'))",
-                        args.repo, str(dump)], check=True, env=ENV, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                PY,
+                "-c",
+                "import pickle, sys; from aixbook.book import load_book; "
+                "from aixbook.assemble import assemble; "
+                "pickle.dump(assemble(load_book(sys.argv[1])), open(sys.argv[2], 'wb'))",
+                args.repo,
+                str(dump),
+            ],
+            check=True,
+            env=ENV,
+            stderr=subprocess.DEVNULL,
+        )
         copy = work / "repo"
         shutil.copytree(args.repo, copy)
         chapter = copy / "content/ai_exchange/content/docs/2_threats_through_use.md"
         edit_out = work / "edit"
-        run(aix + [str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])  # warms the cache
+        run([*aix, str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])  # warms the cache
         cpus = len(os.sched_getaffinity(0))
 
         def cold(jobs: int):
             def step(i):
                 out = work / f"j{jobs}"
                 shutil.rmtree(out / ".cache" / "pdf", ignore_errors=True)
-                result = run(aix + [args.repo, "-f", "pdf", "-o", str(out), "-j", str(jobs)])
+                result = run([*aix, args.repo, "-f", "pdf", "-o", str(out), "-j", str(jobs)])
                 shutil.copytree(out / ".cache" / "pdf", work / f"j{jobs}-timings-{i}")
                 return result
+
             return step
 
-        for jobs in (1, 2, 4):   # the Markdown parse cache, as a second build has it
-            run(aix + [args.repo, "-f", "html", "-o", str(work / f"j{jobs}")])
+        for jobs in (1, 2, 4):  # the Markdown parse cache, as a second build has it
+            run([*aix, args.repo, "-f", "html", "-o", str(work / f"j{jobs}")])
         steps = {
             "bare": lambda i: run([PY, "-c", BARE, str(dump), str(work / "bare.pdf")]),
             "cold -j 2": cold(2),
@@ -163,16 +175,18 @@ def main() -> None:
         if cpus >= 4:
             steps["cold -j 4"] = cold(4)
         steps["cold -j 2, no cache at all"] = lambda i: run(
-            aix + [args.repo, "-f", "pdf", "-o", str(work / f"fresh-{i}"), "-j", "2"])
+            [*aix, args.repo, "-f", "pdf", "-o", str(work / f"fresh-{i}"), "-j", "2"]
+        )
         if args.before:
             old = [f"PYTHONPATH={args.before}", PY, "-m", "aixbook", "-q", "build"]
             steps["before: one document (--before)"] = lambda i: run(
-                ["env", *old, args.repo, "-f", "pdf", "-o", str(work / "before")])
+                ["env", *old, args.repo, "-f", "pdf", "-o", str(work / "before")]
+            )
 
         def edit(i):
             with chapter.open("a", encoding="utf-8") as fh:
                 fh.write(f"\nOne more line ({i}).\n")
-            return run(aix + [str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])
+            return run([*aix, str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])
 
         steps["edit chapter 2, warm, -j 2"] = edit
         for i in range(args.runs):
@@ -181,24 +195,33 @@ def main() -> None:
                 print(f"  run {i + 1}: {name}: {results[name][-1][0]:.1f} s", file=sys.stderr)
         memory = {
             "bare": run([PY, "-c", BARE, str(dump), str(work / "bare.pdf")], memory=True)[1],
-            "cold -j 2": run(aix + [args.repo, "-f", "pdf", "-o", str(work / "mem"), "-j", "2"], memory=True)[1],
+            "cold -j 2": run([*aix, args.repo, "-f", "pdf", "-o", str(work / "mem"), "-j", "2"], memory=True)[1],
         }
         for name, folder in (("cold -j 2", "j2"), ("cold -j 1", "j1")):
             best = min(range(args.runs), key=lambda i: results[name][i][0])
             timings[name] = json.loads((work / f"{folder}-timings-{best}" / "timings.json").read_text())
         timings["edit chapter 2, warm, -j 2"] = json.loads((edit_out / ".cache" / "pdf" / "timings.json").read_text())
-        sizes = {"bare": (work / "bare.pdf").stat().st_size, "aixbook": (work / "j2" / "ai-exchange.pdf").stat().st_size}
+        sizes = {
+            "bare": (work / "bare.pdf").stat().st_size,
+            "aixbook": (work / "j2" / "ai-exchange.pdf").stat().st_size,
+        }
     finally:
         pass
     bare, _ = min(results["bare"])
     print(f"\n{'step (real book, PDF/UA on)':<40}{'seconds':>9}{'× bare':>9}{'target':>10}")
-    targets = {"cold -j 2": "≤ 0.50", "cold -j 1": "≤ 0.80", "edit chapter 2, warm, -j 2": "≤ 0.20",
-               "cold -j 4": "(0.40)"}
+    targets = {
+        "cold -j 2": "≤ 0.50",
+        "cold -j 1": "≤ 0.80",
+        "edit chapter 2, warm, -j 2": "≤ 0.20",
+        "cold -j 4": "(0.40)",
+    }
     for name in results:
         secs, _ = min(results[name])
         print(f"{name:<40}{secs:>9.2f}{secs / bare:>9.2f}{targets.get(name, ''):>10}")
-    print(f"\npeak memory of the process tree (PSS, a separate run): bare {memory['bare']:.0f} MB, cold -j 2 "
-          f"{memory['cold -j 2']:.0f} MB: {memory['cold -j 2'] / memory['bare']:.2f} × bare (target ≤ 1.5)")
+    print(
+        f"\npeak memory of the process tree (PSS, a separate run): bare {memory['bare']:.0f} MB, cold -j 2 "
+        f"{memory['cold -j 2']:.0f} MB: {memory['cold -j 2'] / memory['bare']:.2f} × bare (target ≤ 1.5)"
+    )
     parts = {k: t for r in timings["cold -j 1"]["rounds"] for k, t in r["parts"]}
     slow = max(parts, key=parts.get)
     print(f"critical path (slowest part, -j 1 run): {slow} {parts[slow]:.2f} s = {parts[slow] / bare:.2f} × bare")
@@ -208,13 +231,17 @@ def main() -> None:
         measured = f", measured {min(results[f'cold -j {w}'])[0]:.2f} s" if f"cold -j {w}" in results else ""
         print(f"-j {w} estimated from the -j 1 run's part times: {est:.2f} s = {est / bare:.2f} × bare{measured}")
     t = timings["cold -j 1"]
-    print(f"-j 1 run: {len(t['rounds'])} rounds of layout {sum(r['wall'] for r in t['rounds']):.2f} s "
-          f"(footers {parts.get('footers', 0):.2f} s), combining {t['combine']:.2f} s, preparing "
-          f"{t['prepare']:.2f} s, the rest (start, load, assemble) {j1 - t['render']:.2f} s")
+    print(
+        f"-j 1 run: {len(t['rounds'])} rounds of layout {sum(r['wall'] for r in t['rounds']):.2f} s "
+        f"(footers {parts.get('footers', 0):.2f} s), combining {t['combine']:.2f} s, preparing "
+        f"{t['prepare']:.2f} s, the rest (start, load, assemble) {j1 - t['render']:.2f} s"
+    )
     e = timings["edit chapter 2, warm, -j 2"]
     print(f"edit run laid out: {[k for r in e['rounds'] for k, _ in r['parts']]}; combining {e['combine']:.2f} s")
-    print(f"PDF size: bare WeasyPrint {sizes['bare'] / 1e6:.2f} MB, aixbook {sizes['aixbook'] / 1e6:.2f} MB "
-          f"({(sizes['aixbook'] / sizes['bare'] - 1) * 100:+.1f}%)")
+    print(
+        f"PDF size: bare WeasyPrint {sizes['bare'] / 1e6:.2f} MB, aixbook {sizes['aixbook'] / 1e6:.2f} MB "
+        f"({(sizes['aixbook'] / sizes['bare'] - 1) * 100:+.1f}%)"
+    )
     shutil.rmtree(work, ignore_errors=True)
 
 

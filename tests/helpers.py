@@ -3,6 +3,7 @@
 Test modules import these with ``from helpers import …``: pytest's default
 ``prepend`` import mode puts tests/ (it has no __init__.py) on sys.path.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,9 +41,15 @@ def corpus_present() -> bool:
     return (SITE_DIR / "hugo.yaml").is_file()
 
 
-needs_corpus = pytest.mark.skipif(
-    not corpus_present(),
-    reason=f"the AI Exchange corpus is not at {CORPUS} (tests read it from ../shared, never a copy)")
+def slow(mark):
+    """``mark`` (a skip unless an external checker is here: Hugo, Java for epubcheck, Ace, a
+    browser) that also marks the test ``slow``: ``make test-fast`` leaves such tests out."""
+    return lambda test: pytest.mark.slow(mark(test))
+
+
+# Reads the real book: slow, and skipped where the corpus is absent (both in conftest.py).
+needs_corpus = pytest.mark.corpus
+CORPUS_MISSING = f"the AI Exchange corpus is not at {CORPUS} (tests read it from ../shared, never a copy)"
 
 
 HUGO_YAML = """\
@@ -59,15 +66,23 @@ menu:
 """
 
 
-def write_site(root: Path, pages: dict[str, str], *, menu: list[str] | None = None,
-               redirects: dict[str, str] | None = None, files: dict[str, str | bytes] | None = None) -> Path:
+def write_site(
+    root: Path,
+    pages: dict[str, str],
+    *,
+    menu: list[str] | None = None,
+    redirects: dict[str, str] | None = None,
+    files: dict[str, str | bytes] | None = None,
+) -> Path:
     """Write a throwaway Hugo site: ``pages`` maps "docs/a.md" → Markdown (front matter added
     when missing); ``menu`` lists docs stems in order (default: every docs page given);
     ``redirects`` maps "/go/x/" → destination; ``files`` are written as they are."""
     root.mkdir(parents=True, exist_ok=True)
     stems = menu if menu is not None else [Path(p).stem for p in pages if p.startswith("docs/")]
-    menu_yaml = "\n".join(f"    - name: \"{s}\"\n      pageRef: /docs/{s}\n      weight: {i + 1}"
-                          for i, s in enumerate(stems)) or "    []"
+    menu_yaml = (
+        "\n".join(f'    - name: "{s}"\n      pageRef: /docs/{s}\n      weight: {i + 1}' for i, s in enumerate(stems))
+        or "    []"
+    )
     if not (files and "hugo.yaml" in files):
         (root / "hugo.yaml").write_text(HUGO_YAML.format(menu=menu_yaml), encoding="utf-8")
     for rel, text in pages.items():
@@ -77,8 +92,7 @@ def write_site(root: Path, pages: dict[str, str], *, menu: list[str] | None = No
             text = f"---\ntitle: {Path(rel).stem}\n---\n" + textwrap.dedent(text)
         path.write_text(text, encoding="utf-8")
     if redirects:
-        data = {"hosting": {"redirects": [{"source": s, "destination": d, "type": 302}
-                                          for s, d in redirects.items()]}}
+        data = {"hosting": {"redirects": [{"source": s, "destination": d, "type": 302} for s, d in redirects.items()]}}
         (root / "firebase.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     for rel, content in (files or {}).items():
         path = root / rel
@@ -127,9 +141,13 @@ def reader_texts(out: Path) -> dict[str, str]:
             with zipfile.ZipFile(f) as z:
                 for name in z.namelist():
                     data = z.read(name)
-                    texts[f"{f.name}!{name}"] = (data.decode("utf-8") if name.endswith((".xhtml", ".html", ".opf",
-                                                 ".ncx", ".css")) else data.decode("latin-1"))
+                    texts[f"{f.name}!{name}"] = (
+                        data.decode("utf-8")
+                        if name.endswith((".xhtml", ".html", ".opf", ".ncx", ".css"))
+                        else data.decode("latin-1")
+                    )
         elif f.suffix == ".pdf":
-            texts[f.name] = subprocess.run(["pdftotext", "-enc", "UTF-8", str(f), "-"], check=True,
-                                           capture_output=True, text=True).stdout
+            texts[f.name] = subprocess.run(
+                ["pdftotext", "-enc", "UTF-8", str(f), "-"], check=True, capture_output=True, text=True
+            ).stdout
     return texts

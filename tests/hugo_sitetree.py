@@ -5,6 +5,7 @@ The site's content is copied to a throwaway folder with a configuration of our o
 (no theme module, no Git info, only a JSON home page per language) and a tiny layout
 that lists the section's tree; every shortcode gets a stub, so the theme is not needed.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,16 +54,25 @@ def hugo_trees(site: Path, section: str = "docs") -> dict[str, dict]:
     cfg = _config(site)
     for key in ("module", "menu", "menus", "theme", "outputs", "disableKinds"):
         cfg.pop(key, None)
-    cfg.update({
-        "enableGitInfo": False, "enableRobotsTXT": False, "buildDrafts": False,
-        "outputs": {"home": ["json"], "page": [], "section": [], "taxonomy": [], "term": []},
-        "disableKinds": ["taxonomy", "term", "rss", "sitemap", "robotsTXT", "404"],
-        "ignoreLogs": ["warning-goldmark-raw-html"],
-    })
+    cfg.update(
+        {
+            "enableGitInfo": False,
+            "enableRobotsTXT": False,
+            "buildDrafts": False,
+            "outputs": {"home": ["json"], "page": [], "section": [], "taxonomy": [], "term": []},
+            "disableKinds": ["taxonomy", "term", "rss", "sitemap", "robotsTXT", "404"],
+            "ignoreLogs": ["warning-goldmark-raw-html"],
+        }
+    )
     with tempfile.TemporaryDirectory(prefix="aixbook-hugo-tree-") as tmp:
         root = Path(tmp)
-        shutil.copytree(site, root / "site", ignore=shutil.ignore_patterns(
-            "public", "resources", ".git", "static", "layouts", "themes", "node_modules", "output"))
+        shutil.copytree(
+            site,
+            root / "site",
+            ignore=shutil.ignore_patterns(
+                "public", "resources", ".git", "static", "layouts", "themes", "node_modules", "output"
+            ),
+        )
         work = root / "site"
         texts = [p.read_text(encoding="utf-8") for p in work.rglob("*.md")]
         names, closed = shortcode_names(texts)
@@ -76,9 +86,19 @@ def hugo_trees(site: Path, section: str = "docs") -> dict[str, dict]:
         (work / "aixbook-hugo.json").write_text(json.dumps(cfg, default=str), encoding="utf-8")
         for name in ("hugo.yaml", "hugo.yml", "hugo.toml", "hugo.json", "config.yaml", "config.toml"):
             (work / name).unlink(missing_ok=True)
-        cmd = [exe, "--source", str(work), "--config", str(work / "aixbook-hugo.json"),
-               "--destination", str(work / "public"), "--cacheDir", str(root / "cache"),
-               "--noBuildLock", "--quiet"]
+        cmd = [
+            exe,
+            "--source",
+            str(work),
+            "--config",
+            str(work / "aixbook-hugo.json"),
+            "--destination",
+            str(work / "public"),
+            "--cacheDir",
+            str(root / "cache"),
+            "--noBuildLock",
+            "--quiet",
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=_child_env())
         if proc.returncode != 0:
             raise RuntimeError(f"hugo failed: {proc.stderr.strip()}")

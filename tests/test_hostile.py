@@ -1,4 +1,5 @@
 """Issue 6: broken and hostile content never crashes the build, leaks a file, or loses output."""
+
 from __future__ import annotations
 
 import shutil
@@ -18,6 +19,7 @@ MARKER = b"AIXBOOK-SECRET-MARKER-5e1f9c"
 @pytest.fixture
 def hostile(tmp_path):
     """Copy a hostile site into tmp_path/site with a secret marker file beside it."""
+
     def make(name: str) -> tuple[Path, Path]:
         secret = tmp_path / "secret.txt"
         secret.write_bytes(MARKER + b"\n")
@@ -27,6 +29,7 @@ def hostile(tmp_path):
             data = md.read_bytes().replace(b"@MARKER@", str(secret).encode())
             md.write_bytes(data)
         return site, secret
+
     return make
 
 
@@ -67,29 +70,48 @@ def assert_no_leak(out: Path):
     assert pdf.embfile_count() == 0
     assert sum(len(p.get_images()) for p in pdf) == 0
     with zipfile.ZipFile(next(out.glob("*.epub"))) as z:
-        assert not [n for n in z.namelist() if n.lower().endswith((".txt", ".png", ".jpg", ".jpeg"))
-                    and "cover" not in n.lower()]
+        assert not [
+            n
+            for n in z.namelist()
+            if n.lower().endswith((".txt", ".png", ".jpg", ".jpeg")) and "cover" not in n.lower()
+        ]
 
 
-@pytest.mark.parametrize("name, expected", [
-    # Markdown links and images with file: URLs are never made (markdown-it refuses the
-    # scheme, as Goldmark does), raw HTML ones are refused here.
-    ("file-url", ["one.md:8: warning: file: URL refused in <img src=…>"]),
-    ("outside-paths", ["one.md:6: warning: image path ../../../../secret.txt climbs out of the site",
-                       "one.md:8: warning: image path /../../secret.txt climbs out of the site",
-                       "one.md:10: error: missing image /etc/passwd"]),
-    ("raw-html", ['one.md:6: warning: <link rel="attachment"> dropped', "one.md:7: warning: <iframe> dropped",
-                  "one.md:8: warning: <object> dropped", "one.md:9: warning: <embed> dropped",
-                  "one.md:10: warning: <script> dropped", "one.md:11: warning: <meta http-equiv> dropped",
-                  "one.md:12: warning: <base> dropped",
-                  "one.md:14: warning: event-handler attribute onclick= dropped from <p>",
-                  "one.md:14: warning: javascript: URL refused in <a href=…>",
-                  "one.md:16: warning: CSS background dropped from <div style>: not a property the book keeps"]),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        # Markdown links and images with file: URLs are never made (markdown-it refuses the
+        # scheme, as Goldmark does), raw HTML ones are refused here.
+        ("file-url", ["one.md:8: warning: file: URL refused in <img src=…>"]),
+        (
+            "outside-paths",
+            [
+                "one.md:6: warning: image path ../../../../secret.txt climbs out of the site",
+                "one.md:8: warning: image path /../../secret.txt climbs out of the site",
+                "one.md:10: error: missing image /etc/passwd",
+            ],
+        ),
+        (
+            "raw-html",
+            [
+                'one.md:6: warning: <link rel="attachment"> dropped',
+                "one.md:7: warning: <iframe> dropped",
+                "one.md:8: warning: <object> dropped",
+                "one.md:9: warning: <embed> dropped",
+                "one.md:10: warning: <script> dropped",
+                "one.md:11: warning: <meta http-equiv> dropped",
+                "one.md:12: warning: <base> dropped",
+                "one.md:14: warning: event-handler attribute onclick= dropped from <p>",
+                "one.md:14: warning: javascript: URL refused in <a href=…>",
+                "one.md:16: warning: CSS background dropped from <div style>: not a property the book keeps",
+            ],
+        ),
+    ],
+)
 def test_hostile_references_refused_and_nothing_leaks(hostile, tmp_path, name, expected):
     site, _ = hostile(name)
     out = tmp_path / "out"
-    code, stdout, stderr = build_all(site, out)
+    code, _stdout, stderr = build_all(site, out)
     for line in expected:
         assert line in stderr, f"missing diagnostic {line!r} in:\n{stderr}"
     assert code == 0 and "Traceback" not in stderr
@@ -99,7 +121,7 @@ def test_hostile_references_refused_and_nothing_leaks(hostile, tmp_path, name, e
     # --strict refuses the same site, and writes nothing.
     code, _, stderr = build_all(site, tmp_path / "strict", "--strict")
     assert code == 1 and "--strict" in stderr
-    assert [p.name for p in (tmp_path / "strict").iterdir()] == [".cache"]   # the parse cache, no output
+    assert [p.name for p in (tmp_path / "strict").iterdir()] == [".cache"]  # the parse cache, no output
 
 
 def test_symlink_out_of_the_site_is_refused(hostile, tmp_path):
@@ -125,6 +147,7 @@ def test_remote_image_not_fetched_without_allow_remote(hostile, tmp_path):
 def test_remote_image_fetched_with_allow_remote(tmp_path):
     import http.server
     import threading
+
     png = next((SAMPLE / "static/images").glob("*.png")).read_bytes()
 
     class H(http.server.BaseHTTPRequestHandler):
@@ -141,11 +164,14 @@ def test_remote_image_fetched_with_allow_remote(tmp_path):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     port = srv.server_address[1]
-    site = write_site(tmp_path / "s", {"docs/a.md": f"![ok](http://127.0.0.1:{port}/ok.png)\n\n"
-                                                    f"![bad](http://127.0.0.1:{port}/page.png)\n"})
+    site = write_site(
+        tmp_path / "s",
+        {"docs/a.md": f"![ok](http://127.0.0.1:{port}/ok.png)\n\n![bad](http://127.0.0.1:{port}/page.png)\n"},
+    )
     try:
-        code, _, stderr = run("build", site, "-o", tmp_path / "out", "-f", "pdf", "--allow-remote",
-                              "--allow-host", "127.0.0.1")
+        code, _, stderr = run(
+            "build", site, "-o", tmp_path / "out", "-f", "pdf", "--allow-remote", "--allow-host", "127.0.0.1"
+        )
     finally:
         srv.shutdown()
     assert code == 0
@@ -156,31 +182,38 @@ def test_remote_image_fetched_with_allow_remote(tmp_path):
     assert f"remote image not embedded: http://127.0.0.1:{port}/page.png" in text
 
 
-@pytest.mark.parametrize("name, command, code, message", [
-    ("bad-yaml", "check", 1, "content/docs/one.md:3: invalid YAML front matter"),
-    ("bad-toml", "check", 1, "content/docs/one.md:2: invalid TOML front matter"),
-    ("not-utf8", "check", 1, "content/docs/one.md:4: not valid UTF-8"),
-    ("unclosed-shortcode", "check", 1, "content/docs/one.md:8: unclosed shortcode"),
-    ("no-config", "check", 2, "config error: no Hugo configuration"),
-    ("missing-menu-page", "check", 2, "hugo.yaml:14: menu.docs entry 'Ghost' names page /docs/ghost"),
-    ("empty-chapter", "check", 1, "content/docs/one.md:4: chapter is empty"),
-    ("bad-firebase", "check", 2, "firebase.json:3: invalid JSON"),
-    ("redirect-loop", "check", 1, "firebase.json:5: error: redirect loop: /go/ping/ → /go/pong/ → /go/ping/"),
-    ("duplicate-shortlink", "check", 1,
-     "firebase.json:10: error: short link 'x' is defined twice with different targets"),
-    ("duplicate-id", "check", 1, "content/docs/one.md:8: error: heading id '#same' is defined twice"),
-])
+@pytest.mark.parametrize(
+    "name, command, code, message",
+    [
+        ("bad-yaml", "check", 1, "content/docs/one.md:3: invalid YAML front matter"),
+        ("bad-toml", "check", 1, "content/docs/one.md:2: invalid TOML front matter"),
+        ("not-utf8", "check", 1, "content/docs/one.md:4: not valid UTF-8"),
+        ("unclosed-shortcode", "check", 1, "content/docs/one.md:8: unclosed shortcode"),
+        ("no-config", "check", 2, "config error: no Hugo configuration"),
+        ("missing-menu-page", "check", 2, "hugo.yaml:14: menu.docs entry 'Ghost' names page /docs/ghost"),
+        ("empty-chapter", "check", 1, "content/docs/one.md:4: chapter is empty"),
+        ("bad-firebase", "check", 2, "firebase.json:3: invalid JSON"),
+        ("redirect-loop", "check", 1, "firebase.json:5: error: redirect loop: /go/ping/ → /go/pong/ → /go/ping/"),
+        (
+            "duplicate-shortlink",
+            "check",
+            1,
+            "firebase.json:10: error: short link 'x' is defined twice with different targets",
+        ),
+        ("duplicate-id", "check", 1, "content/docs/one.md:8: error: heading id '#same' is defined twice"),
+    ],
+)
 def test_broken_input_one_clear_line(hostile, tmp_path, name, command, code, message):
     site, _ = hostile(name)
-    got, stdout, stderr = run(command, site)
+    got, _stdout, stderr = run(command, site)
     assert got == code
     assert message in stderr, stderr
     assert "Traceback" not in stderr
     if code == 2 or "error:" not in message:
-        assert len(stderr.strip().splitlines()) == 1          # one line, nothing else
+        assert len(stderr.strip().splitlines()) == 1  # one line, nothing else
     # And a build of the same site fails the same way without writing anything
     # (content errors found while reading stop it; diagnostics need --strict).
     out = tmp_path / "out"
     got_build, _, stderr_build = run("build", site, "-o", out, "-f", "html", "--strict")
     assert got_build == code and message.split(": ", 1)[-1][:30] in stderr_build
-    assert [p.name for p in out.glob("*") if p.name != ".cache"] == []   # out/ may not exist at all
+    assert [p.name for p in out.glob("*") if p.name != ".cache"] == []  # out/ may not exist at all

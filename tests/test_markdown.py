@@ -8,15 +8,18 @@ from aixbook.markdown import IdFactory, hugo_id, render
 P = Path("docs/x.md")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("#AI PROGRAM", "ai-program"),
-    ("1.1 General governance controls", "11-general-governance-controls"),
-    ("How about ...", "how-about-"),
-    ("Data & model: 'governance'", "data--model-governance"),
-    ("snake_case stays", "snake_case-stays"),
-    ("Koreaans 한국어", "koreaans-한국어"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("#AI PROGRAM", "ai-program"),
+        ("1.1 General governance controls", "11-general-governance-controls"),
+        ("How about ...", "how-about-"),
+        ("Data & model: 'governance'", "data--model-governance"),
+        ("snake_case stays", "snake_case-stays"),
+        ("Koreaans 한국어", "koreaans-한국어"),
+        ("", ""),
+    ],
+)
 def test_hugo_id(text, expected):
     assert hugo_id(text) == expected
 
@@ -31,7 +34,11 @@ def test_headings_ids_lines_and_explicit_id():
     body = "## One\n\ntext\n\n## One\n\n### Custom {#my-id}\n\n## my-id\n"
     r = render(body, P, first_line=5)
     assert [(h.level, h.text, h.id, h.line) for h in r.headings] == [
-        (2, "One", "one", 5), (2, "One", "one-1", 9), (3, "Custom", "my-id", 11), (2, "my-id", "my-id-1", 13)]
+        (2, "One", "one", 5),
+        (2, "One", "one-1", 9),
+        (3, "Custom", "my-id", 11),
+        (2, "my-id", "my-id-1", 13),
+    ]
     assert 'id="my-id"' in r.html and "{#" not in r.html
 
 
@@ -75,17 +82,19 @@ def test_lists_without_blank_line_and_two_space_nesting():
 
 
 def test_footnote_table_tasklist_deflist_strikethrough():
-    body = ("Text[^1] ~~gone~~\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\nTerm\n: Definition\n\n"
-            "[^1]: The note.\n")
+    body = (
+        "Text[^1] ~~gone~~\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n- [x] done\n\nTerm\n: Definition\n\n[^1]: The note.\n"
+    )
     html = render(body, P).html
-    for needle in ('class="footnote-ref"', "<table>", "<s>gone</s>", 'type="checkbox"', "<dt>Term</dt>",
-                   "The note."):
+    for needle in ('class="footnote-ref"', "<table>", "<s>gone</s>", 'type="checkbox"', "<dt>Term</dt>", "The note."):
         assert needle in html
 
 
 def test_callout_cards_spacer_shortcodes():
-    body = ('{{< callout type="info" >}}\n  Click **here**.\n{{< /callout >}}\n\n{{< spacer height="10" >}}\n'
-            '{{< cards >}}\n    {{< small-card link="/docs/a/" title="A" >}}\n{{< /cards >}}\n')
+    body = (
+        '{{< callout type="info" >}}\n  Click **here**.\n{{< /callout >}}\n\n{{< spacer height="10" >}}\n'
+        '{{< cards >}}\n    {{< small-card link="/docs/a/" title="A" >}}\n{{< /cards >}}\n'
+    )
     r = render(body, P)
     assert '<div class="callout callout-info" role="note">' in r.html
     assert "<strong>here</strong>" in r.html
@@ -101,13 +110,13 @@ def test_unknown_shortcode_warns_with_line_and_keeps_inner_text():
 
 
 def test_heading_lines_survive_shortcode_expansion():
-    r = render('{{< callout >}}\nx\n{{< /callout >}}\n\n## After\n', P, first_line=1)
+    r = render("{{< callout >}}\nx\n{{< /callout >}}\n\n## After\n", P, first_line=1)
     assert r.headings[0].line == 5
 
 
 def test_unclosed_shortcode_is_a_source_error():
     with pytest.raises(SourceError) as exc:
-        render("ok\n\n{{< callout type=\"info\"\n\nmore\n", P, first_line=4)
+        render('ok\n\n{{< callout type="info"\n\nmore\n', P, first_line=4)
     assert str(exc.value).startswith("docs/x.md:6: unclosed shortcode")
 
 

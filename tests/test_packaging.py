@@ -1,4 +1,5 @@
 """Styles and fonts are found when aixbook is installed, not only from a checkout."""
+
 from __future__ import annotations
 
 import re
@@ -8,12 +9,27 @@ import zipfile
 
 import pytest
 
+from aixbook import __version__
 from helpers import ROOT
 
 
 def test_wheel_carries_every_style_and_font(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                          "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0 and "No module named" in out.stderr:
         pytest.skip(f"cannot build a wheel here: {out.stderr.strip().splitlines()[-1]}")
     assert out.returncode == 0, out.stderr
@@ -28,3 +44,11 @@ def test_wheel_carries_every_style_and_font(tmp_path):
     licences = [n for n in names if re.search(r"styles/fonts/(OFL|LICENSE)", n)]
     assert len(licences) >= 5
     assert "aixbook/styles/fonts/fonts.conf" in names
+    # The version is written once (aixbook.__version__) and the metadata reads it; the
+    # licence file ships with the wheel and is the CC0 1.0 text the metadata declares.
+    (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    metadata = zipfile.ZipFile(wheel).read(meta).decode()
+    assert f"\nVersion: {__version__}\n" in metadata
+    assert "\nLicense-Expression: CC0-1.0\n" in metadata and "\nLicense-File: LICENSE\n" in metadata
+    (licence,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+    assert zipfile.ZipFile(wheel).read(licence).decode().startswith("Creative Commons Legal Code\n\nCC0 1.0 Universal")

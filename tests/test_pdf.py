@@ -5,11 +5,12 @@ AI Exchange, ``sample_build`` for book/): outline, link annotations, the words
 printed at the right end of TOC and index lines, glyph ids, fonts, images,
 margins, metadata. Never the PDF's bytes.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
@@ -19,13 +20,27 @@ import pytest
 
 from helpers import EPOCH, SAMPLE, needs_corpus, write_site
 
-CHAPTERS = ["0. AI Security Overview", "1. General controls", "2. Input threats",
-            "3. Development-time threats", "4. Runtime conventional security threats",
-            "5. AI security testing", "6. AI privacy", "AI Security References", "Index"]
+CHAPTERS = [
+    "0. AI Security Overview",
+    "1. General controls",
+    "2. Input threats",
+    "3. Development-time threats",
+    "4. Runtime conventional security threats",
+    "5. AI security testing",
+    "6. AI privacy",
+    "AI Security References",
+    "Index",
+]
 # Short links the content itself gets wrong (no redirect, or a redirect to a missing anchor);
 # they stay web addresses, marked as dangling.
-DANGLING = {"adversarialrobustdestillation", "anamlousinputhandling", "modelinversionandmemberships",
-            "privacy", "outputconatinsconventionalinjection", "disclosureuseoutput"}
+DANGLING = {
+    "adversarialrobustdestillation",
+    "anamlousinputhandling",
+    "modelinversionandmemberships",
+    "privacy",
+    "outputconatinsconventionalinjection",
+    "disclosureuseoutput",
+}
 SHORT = re.compile(r"/go(?:to)?/([^/?#]+)/?$")
 
 
@@ -60,7 +75,7 @@ class Pdf:
         """(title, first page, last page) of each chapter, 0-based, from the outline."""
         starts = [(e[1], e[2] - 1) for e in self.outline if e[0] == 1 and e[1] != "Contents"]
         ends = [p - 1 for _, p in starts[1:]] + [self.doc.page_count - 1]
-        return [(t, s, e) for (t, s), e in zip(starts, ends)]
+        return [(t, s, e) for (t, s), e in zip(starts, ends, strict=False)]
 
     @cached_property
     def toc_pages(self) -> range:
@@ -99,8 +114,7 @@ def link_runs(pdf: Pdf, pages) -> list[dict]:
                 runs[-1]["rects"].append((pno, link["from"]))
                 runs[-1]["pages"].append(pno)
             else:
-                runs.append({"dest": dest, "target": link["page"], "rects": [(pno, link["from"])],
-                             "pages": [pno]})
+                runs.append({"dest": dest, "target": link["page"], "rects": [(pno, link["from"])], "pages": [pno]})
     return runs
 
 
@@ -130,6 +144,7 @@ def run_text(pdf: Pdf, run: dict) -> str:
 
 
 # ------------------------------------------------------------------ structure
+
 
 @needs_corpus
 def test_nine_chapters_in_book_order(pdf):
@@ -170,7 +185,7 @@ def test_outline_has_every_chapter_and_h2_to_h4_heading(pdf):
 @needs_corpus
 def test_outline_entries_point_at_the_page_that_prints_the_heading(pdf):
     wrong = []
-    for depth, title, page, dest in pdf.outline:
+    for _depth, title, page, dest in pdf.outline:
         assert 1 <= page <= pdf.doc.page_count, (title, page)
         pg = pdf.doc[page - 1]
         # the heading is printed at the entry's destination: on its page, from its y down
@@ -185,9 +200,10 @@ def test_outline_entries_point_at_the_page_that_prints_the_heading(pdf):
 def test_toc_page_numbers_are_the_pages_the_links_jump_to(pdf):
     runs = link_runs(pdf, pdf.toc_pages)
     depth = pdf.book.config.toc_depth
-    want = sum(1 + (0 if rc.chapter.source.title == "Index" else
-                    sum(1 for h in rc.headings if 2 <= h.level <= depth))
-               for rc in pdf.book.chapters)
+    want = sum(
+        1 + (0 if rc.chapter.source.title == "Index" else sum(1 for h in rc.headings if 2 <= h.level <= depth))
+        for rc in pdf.book.chapters
+    )
     assert len(runs) == want >= 120
     wrong = []
     for run in runs:
@@ -196,10 +212,17 @@ def test_toc_page_numbers_are_the_pages_the_links_jump_to(pdf):
             wrong.append((run_text(pdf, run)[:60], printed, run["target"] + 1))
     assert not wrong, f"{len(wrong)} of {len(runs)} TOC entries print a wrong page: {wrong[:5]}"
     # each entry reads as its chapter or heading, in book order, and chapters jump to their start
-    titles = [t for rc in pdf.book.chapters for t in [rc.chapter.source.title] + (
-        [] if rc.chapter.source.title == "Index" else [h.text for h in rc.headings if 2 <= h.level <= depth])]
-    misread = [(t, run_text(pdf, r)[:60]) for t, r in zip(titles, runs)
-               if not norm_loose(run_text(pdf, r)).startswith(norm_loose(t))]
+    titles = [
+        t
+        for rc in pdf.book.chapters
+        for t in [rc.chapter.source.title]
+        + ([] if rc.chapter.source.title == "Index" else [h.text for h in rc.headings if 2 <= h.level <= depth])
+    ]
+    misread = [
+        (t, run_text(pdf, r)[:60])
+        for t, r in zip(titles, runs, strict=False)
+        if not norm_loose(run_text(pdf, r)).startswith(norm_loose(t))
+    ]
     assert not misread, misread[:5]
     chapter_runs = [r for r in runs if r["dest"][0] in {rc.chapter.key for rc in pdf.book.chapters}]
     assert [r["target"] for r in chapter_runs] == [s for _, s, _ in pdf.chapter_pages]
@@ -263,14 +286,17 @@ def test_no_link_annotation_points_at_the_website_except_dangling_and_permalinks
             name = m.group(1) if m else None
             if name in DANGLING:
                 dangling.add(name)
-            elif name in permalinks and uri == f"https://owaspai.org/go/{name}/" \
-                    and on_permalink_line(page, link["from"]):
+            elif (
+                name in permalinks
+                and uri == f"https://owaspai.org/go/{name}/"
+                and on_permalink_line(page, link["from"])
+            ):
                 kept.add(name)
             else:
                 offending.append((page.number + 1, uri))
     assert not offending, f"{len(offending)} links still point at the website: {offending[:8]}"
     assert dangling == DANGLING
-    assert len(kept) > 100          # the Permalink lines stay web addresses (what readers cite)
+    assert len(kept) > 100  # the Permalink lines stay web addresses (what readers cite)
     assert counts["internal"] > 1000
 
 
@@ -287,6 +313,7 @@ def test_every_internal_link_lands_on_an_existing_page(pdf):
 
 
 # ---------------------------------------------------------------- type, page
+
 
 @needs_corpus
 def test_no_missing_glyphs_and_every_font_embedded(pdf):
@@ -321,14 +348,14 @@ def test_emoji_and_cjk_text_is_printed(pdf):
 def test_nothing_is_printed_outside_the_page(pdf):
     outside = []
     for page in pdf.doc:
-        box = page.rect + (-1, -1, 1, 1)
+        box = page.rect + (-1, -1, 1, 1)  # noqa: RUF005 (pymupdf: a Rect plus a tuple is the Rect grown by it)
         for block in page.get_text("dict")["blocks"]:
             for line in block.get("lines", ()):
                 for span in line["spans"]:
-                    if span["text"].strip() and not pymupdf.Rect(span["bbox"]) in box:
+                    if span["text"].strip() and pymupdf.Rect(span["bbox"]) not in box:
                         outside.append((page.number + 1, span["text"][:30], span["bbox"]))
         for img in page.get_image_info():
-            if not pymupdf.Rect(img["bbox"]) in box:
+            if pymupdf.Rect(img["bbox"]) not in box:
                 outside.append((page.number + 1, "image", img["bbox"]))
     assert not outside, f"{len(outside)} spans beyond the page edge: {outside[:5]}"
 
@@ -352,7 +379,7 @@ def test_every_image_on_disk_is_embedded_and_the_front_page_shows_artwork_and_da
         if pix is not None and (pix.width, pix.height) not in sizes:
             not_in.append(rel)
     assert not not_in, f"images used but not embedded: {not_in}"
-    assert len(embedded) >= len(used) + 1       # + the front page artwork
+    assert len(embedded) >= len(used) + 1  # + the front page artwork
     # the missing ones show as a visible box naming the file
     missing = {p for rc in pdf.book.chapters for p in rc.missing_images}
     text = "".join(page.get_text() for page in pdf.doc)
@@ -362,7 +389,7 @@ def test_every_image_on_disk_is_embedded_and_the_front_page_shows_artwork_and_da
     front = pdf.doc[0]
     art = [i for i in front.get_image_info() if i["bbox"][2] - i["bbox"][0] > front.rect.width / 2]
     assert art, "the front page shows no artwork"
-    date = datetime.fromtimestamp(int(EPOCH), tz=timezone.utc)
+    date = datetime.fromtimestamp(int(EPOCH), tz=UTC)
     assert f"{date.day} {date.strftime('%B %Y')}" in front.get_text()
 
 
@@ -388,8 +415,11 @@ def test_index_entries_print_the_page_of_their_target(pdf):
         elif seen_heading and el.tag == "a" and (el.get("href") or "").startswith("#"):
             want += 1
     assert len(runs) == want >= 40
-    wrong = [(run_text(pdf, r)[:50], number_at_end(pdf, r), r["target"] + 1) for r in runs
-             if number_at_end(pdf, r) != str(r["target"] + 1)]
+    wrong = [
+        (run_text(pdf, r)[:50], number_at_end(pdf, r), r["target"] + 1)
+        for r in runs
+        if number_at_end(pdf, r) != str(r["target"] + 1)
+    ]
     assert not wrong, f"{len(wrong)} of {len(runs)} index entries print a wrong page: {wrong[:5]}"
 
 
@@ -397,8 +427,7 @@ def margin_text(page, top: bool, band: float = 56) -> str:
     """The words printed in the top (or bottom) margin: centre within ``band`` pt of the edge
     (the page margins are 22 mm = 62 pt; body text starts below that)."""
     h = page.rect.height
-    words = [w for w in page.get_text("words")
-             if ((w[1] + w[3]) / 2 < band if top else (w[1] + w[3]) / 2 > h - band)]
+    words = [w for w in page.get_text("words") if ((w[1] + w[3]) / 2 < band if top else (w[1] + w[3]) / 2 > h - band)]
     return " ".join(w[4] for w in words)
 
 
@@ -429,8 +458,7 @@ def test_metadata(pdf):
     assert meta["title"] == cfg.title
     assert meta["author"] == ", ".join(cfg.authors)
     assert meta["keywords"]
-    assert meta["creationDate"].startswith("D:" + datetime.fromtimestamp(int(EPOCH), tz=timezone.utc)
-                                           .strftime("%Y%m%d"))
+    assert meta["creationDate"].startswith("D:" + datetime.fromtimestamp(int(EPOCH), tz=UTC).strftime("%Y%m%d"))
     cat = pdf.doc.pdf_catalog()
     assert pdf.doc.xref_get_key(cat, "Lang") == ("string", cfg.language)
     # Tagged (structure tree, MarkInfo) exactly when a PDF variant is configured.
@@ -443,21 +471,23 @@ def test_metadata(pdf):
 
 # ---------------------------------------------------------------- sample book
 
+
 def test_sample_book_builds_with_outline_and_real_glyphs(sample_build):
     doc = pymupdf.open(sample_build.outputs["pdf"])
     titles = [e[1] for e in doc.get_toc() if e[0] == 1]
     assert titles[0] == "Contents"
     assert titles[1:] == [rc.chapter.source.title for rc in sample_build.book.chapters]
     assert len(titles) >= 3
-    tofu = [(p.number + 1, chr(c[0])) for p in doc for s in p.get_texttrace() for c in s["chars"]
-            if c[1] == 0]
+    tofu = [(p.number + 1, chr(c[0])) for p in doc for s in p.get_texttrace() for c in s["chars"] if c[1] == 0]
     assert not tofu
     assert doc.metadata["title"] == sample_build.book.config.title
 
 
+@pytest.mark.slow  # the sample book laid out twice more
 def test_letter_paper_and_xref_pages(tmp_path):
     """book.toml/CLI options a print user asks for: Letter paper, "(p. N)" after internal links."""
     from aixbook.build import build
+
     result = build(SAMPLE, ("pdf",), tmp_path, paper="Letter", xref_pages=True, toc_depth=2)
     doc = pymupdf.open(result.outputs["pdf"])
     assert (round(doc[0].rect.width), round(doc[0].rect.height)) == (612, 792)
@@ -467,12 +497,13 @@ def test_letter_paper_and_xref_pages(tmp_path):
     toc_levels = {lvl for lvl, *_ in doc.get_toc()}
     assert 2 in toc_levels
     toc_page = doc[1].get_text()
-    assert "Examples" not in toc_page            # h3 are left out of the contents at depth 2
+    assert "Examples" not in toc_page  # h3 are left out of the contents at depth 2
 
 
 @pytest.mark.parametrize("variant, tagged", [(None, True), ("none", False)])
 def test_pdf_is_tagged_unless_pdf_variant_is_none(tmp_path, variant, tagged):
     from aixbook.build import build
+
     files = {"book.toml": f'pdf_variant = "{variant}"\n'} if variant else None
     site = write_site(tmp_path / "s", {"docs/a.md": "## A\n\ntext\n"}, files=files)
     doc = pymupdf.open(build(site, ("pdf",), tmp_path / "out").outputs["pdf"])

@@ -1,6 +1,7 @@
 """The WeasyPrint boundary (render/pdf/internals.py): every piece of WeasyPrint's and pydyf's
 private code aixbook relies on is fingerprinted; an upgrade that changes one fails here by
 name, and at run time a build says once what it does without, and still writes a good PDF."""
+
 from __future__ import annotations
 
 import os
@@ -38,9 +39,14 @@ def test_pyproject_declares_the_series_the_guards_accept():
 
 def test_a_changed_fingerprint_loses_only_what_needs_it(monkeypatch):
     owner = "weasyprint.pdf.tags:_build_box_tree"
-    monkeypatch.setattr(internals, "INTERNALS", tuple(
-        internals.Internal(i.owner, "0" * 16, i.features, i.relies_on) if i.owner == owner else i
-        for i in internals.INTERNALS))
+    monkeypatch.setattr(
+        internals,
+        "INTERNALS",
+        tuple(
+            internals.Internal(i.owner, "0" * 16, i.features, i.relies_on) if i.owner == owner else i
+            for i in internals.INTERNALS
+        ),
+    )
     internals.forget()
     try:
         assert list(internals.problems()) == ["table-tags"]
@@ -60,8 +66,9 @@ def test_another_release_series_loses_everything(monkeypatch):
     try:
         found = internals.problems()
         assert list(found) == list(internals.FEATURES)
-        assert found["parts"] == ["weasyprint 71.0 installed, the code is written for "
-                                  "weasyprint>=70,<71, pydyf>=0.13,<0.14"]
+        assert found["parts"] == [
+            "weasyprint 71.0 installed, the code is written for weasyprint>=70,<71, pydyf>=0.13,<0.14"
+        ]
     finally:
         monkeypatch.undo()
         internals.forget()
@@ -76,7 +83,7 @@ def test_library_lookup_while_importing_weasyprint_gives_ctypes_answers():
         got = {name: ctypes.util.find_library(name) for name in names}
     if sys.platform.startswith("linux"):
         assert got == want
-    assert ctypes.util.find_library("c") == want["c"]      # put back afterwards
+    assert ctypes.util.find_library("c") == want["c"]  # put back afterwards
 
 
 # ------------------------------------------------- a build under changed internals
@@ -98,16 +105,20 @@ CHANGE = {
 
 
 def _run(change: str, *args: str) -> subprocess.CompletedProcess:
-    script = ("import sys\nfrom aixbook.render.pdf import internals\n" + textwrap.dedent(CHANGE[change])
-              + "from aixbook.cli import main\nmain(sys.argv[1:])\n")
+    script = (
+        "import sys\nfrom aixbook.render.pdf import internals\n"
+        + textwrap.dedent(CHANGE[change])
+        + "from aixbook.cli import main\nmain(sys.argv[1:])\n"
+    )
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, timeout=300)
 
 
 def _site(tmp_path: Path) -> Path:
-    return write_site(tmp_path / "site", {
-        "docs/lamps.md": """\
+    return write_site(
+        tmp_path / "site",
+        {
+            "docs/lamps.md": """\
             # Lamps
 
             The keeper trims the wick at dusk.
@@ -117,15 +128,19 @@ def _site(tmp_path: Path) -> Path:
             | Argand | colza oil |
             | Fresnel | paraffin |
         """,
-        "docs/lenses.md": "# Lenses\n\nA Fresnel lens bends the beam toward the horizon.\n",
-    })
+            "docs/lenses.md": "# Lenses\n\nA Fresnel lens bends the beam toward the horizon.\n",
+        },
+    )
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("change, lost, shown", [
-    ("fingerprint", ["table-tags"], "weasyprint.pdf.tags:_build_box_tree changed"),
-    ("version", list(internals.FEATURES), "weasyprint 71.0 installed"),
-])
+@pytest.mark.parametrize(
+    "change, lost, shown",
+    [
+        ("fingerprint", ["table-tags"], "weasyprint.pdf.tags:_build_box_tree changed"),
+        ("version", list(internals.FEATURES), "weasyprint 71.0 installed"),
+    ],
+)
 def test_build_under_changed_internals_says_so_once_and_writes_a_valid_pdf(tmp_path, change, lost, shown):
     out = tmp_path / "out"
     build = _run(change, "build", str(_site(tmp_path)), "-o", str(out), "-f", "pdf", "-j", "1", "--name", "book")
@@ -135,9 +150,9 @@ def test_build_under_changed_internals_says_so_once_and_writes_a_valid_pdf(tmp_p
     assert shown in said[0]
     for feature in internals.FEATURES:
         assert (f"{feature} (" in said[0]) is (feature in lost), feature
-    assert internals.FEATURES[lost[0]] in said[0]                  # what is lost, in words
+    assert internals.FEATURES[lost[0]] in said[0]  # what is lost, in words
 
-    with pikepdf.open(out / "book.pdf") as pdf:                    # a valid PDF, still tagged
+    with pikepdf.open(out / "book.pdf") as pdf:  # a valid PDF, still tagged
         assert "/StructTreeRoot" in pdf.Root
         assert ("/IDTree" in pdf.Root.StructTreeRoot) is ("table-tags" not in lost)
     with pymupdf.open(out / "book.pdf") as doc:

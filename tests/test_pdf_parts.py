@@ -8,6 +8,7 @@
 - A worker that dies fails the build in one line naming its chapter; Ctrl-C/SIGTERM stop
   every worker; the previous PDF stays as it was.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,6 +25,10 @@ import pytest
 from helpers import CORPUS, EPOCH, SAMPLE, needs_corpus, write_site
 from pdf_facts import Facts, differences, link_pages
 
+# Most tests lay the sample (or the real) book out several times, in parts and as one
+# document: slow (make test-fast leaves the module out).
+pytestmark = pytest.mark.slow
+
 
 def render(book, target: Path, jobs: int, cache: Path | None = None):
     from aixbook.render import RenderOptions, get_renderer
@@ -37,6 +42,7 @@ def epoch(monkeypatch):
 
 
 # ------------------------------------------------------------------ same PDF for the reader
+
 
 @needs_corpus
 def test_real_book_reads_as_the_one_document_pdf(real_build, real_single_pdf):
@@ -77,7 +83,7 @@ def test_xref_page_numbers_match_the_one_document_pdf(tmp_path, epoch):
 def test_one_structure_tree_with_renumbered_parent_tree(sample_build):
     with pikepdf.open(sample_build.outputs["pdf"]) as pdf:
         root = pdf.Root.StructTreeRoot
-        assert len(root.K) == 1 and root.K[0].S == pikepdf.Name.Document
+        assert len(root.K) == 1 and pikepdf.Name.Document == root.K[0].S
         nums = root.ParentTree.Nums
         keys = [int(nums[i]) for i in range(0, len(nums), 2)]
         pages = len(pdf.pages)
@@ -87,11 +93,12 @@ def test_one_structure_tree_with_renumbered_parent_tree(sample_build):
             for annot in page.obj.get("/Annots", []):
                 key = int(annot.StructParent)
                 owner = nums[2 * key + 1]
-                assert key >= pages and owner.S == pikepdf.Name.Link
+                assert key >= pages and pikepdf.Name.Link == owner.S
                 assert any(getattr(k, "Obj", None) is not None and k.Obj.objgen == annot.objgen for k in owner.K)
 
 
 # ------------------------------------------------------------------ -j 1 == -j 2
+
 
 def test_sample_one_and_two_jobs_same_bytes(tmp_path, epoch):
     from aixbook.book import load_book
@@ -106,7 +113,7 @@ def test_sample_one_and_two_jobs_same_bytes(tmp_path, epoch):
 def test_real_book_one_and_two_jobs_same_bytes(real_build, tmp_path, epoch):
     from aixbook.render.pdf.pool import default_jobs
 
-    other = 1 if default_jobs() > 1 else 2       # real_build used the default
+    other = 1 if default_jobs() > 1 else 2  # real_build used the default
     render(real_build.book, tmp_path / "other.pdf", jobs=other)
     assert (tmp_path / "other.pdf").read_bytes() == real_build.outputs["pdf"].read_bytes()
 
@@ -166,7 +173,7 @@ def test_damaged_cache_entries_are_laid_out_again(tmp_path, epoch):
     render(book, tmp_path / "a.pdf", jobs=1, cache=cache)
     entries = sorted((cache / "pdf" / "parts").glob("*.part"))
     assert entries
-    for entry in entries:                     # truncated, as by a full disk or a killed write
+    for entry in entries:  # truncated, as by a full disk or a killed write
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2])
     again = render(book, tmp_path / "b.pdf", jobs=1, cache=cache)
@@ -190,7 +197,7 @@ def test_part_cache_rejects_damaged_entries(tmp_path):
     assert cache.get("k", FooterLayout) == layout
     path = tmp_path / "parts" / "k.part"
     data = bytearray(path.read_bytes())
-    data[-5] ^= 0xFF                          # one flipped bit in the payload
+    data[-5] ^= 0xFF  # one flipped bit in the payload
     path.write_bytes(bytes(data))
     assert cache.get("k", FooterLayout) is None and not path.exists() and cache.rejected == 1
     cache.put("k", layout)
@@ -199,6 +206,7 @@ def test_part_cache_rejects_damaged_entries(tmp_path):
 
 
 # ------------------------------------------------------------------ failure
+
 
 def _children(pid: int) -> set[int]:
     found = set()
@@ -224,8 +232,13 @@ def _alive(pid: int) -> bool:
 def _build_until_workers(out: Path):
     """Start a real-book build with two workers; return it once a worker has run a moment."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    proc = subprocess.Popen([sys.executable, "-m", "aixbook", "build", str(CORPUS), "-f", "pdf", "-o", str(out),
-                             "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aixbook", "build", str(CORPUS), "-f", "pdf", "-o", str(out), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     seen: set[int] = set()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -252,7 +265,9 @@ def test_killed_worker_fails_the_build_in_one_line(tmp_path):
     lines = err.strip().splitlines()
     assert proc.returncode not in (0, 130)
     assert len(lines) == 1, err
-    assert "killed by SIGKILL" in lines[0] and ("chapter '" in lines[0] or "front page" in lines[0] or "contents" in lines[0])
+    assert "killed by SIGKILL" in lines[0] and (
+        "chapter '" in lines[0] or "front page" in lines[0] or "contents" in lines[0]
+    )
     assert previous.read_bytes() == b"the previous PDF"
     assert sorted(p.name for p in out.iterdir()) == [".cache", "ai-exchange.pdf"]
     time.sleep(0.5)
@@ -269,7 +284,7 @@ def test_interrupted_build_stops_every_worker(tmp_path, sig):
     previous.write_bytes(b"the previous PDF")
     proc, workers = _build_until_workers(out)
     os.kill(proc.pid, sig)
-    if sig == signal.SIGINT:                  # Ctrl-C reaches the whole process group
+    if sig == signal.SIGINT:  # Ctrl-C reaches the whole process group
         for worker in workers:
             if _alive(worker):
                 os.kill(worker, signal.SIGINT)

@@ -1,6 +1,7 @@
 """The fixes to WeasyPrint's and pydyf's internals (render/pdf/patches.py): they change what
 is written only where intended (tests/test_pdf_internals.py checks that they fit the
 installed libraries)."""
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,7 @@ def test_page_references_follow_added_pages():
     for _ in range(3):
         pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
     first = pdf.page_references
-    assert first is pdf.page_references                      # cached, not rebuilt
+    assert first is pdf.page_references  # cached, not rebuilt
     pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
     refs = pdf.page_references
     assert len(refs) == 4 and refs[:3] == first
@@ -41,8 +42,11 @@ def _png(mode: str, size=(37, 23), **save) -> bytes:
     for x in range(size[0]):
         for y in range(size[1]):
             value = (x * 7 + y * 13) % 256
-            pixels[x, y] = {"L": value, "RGB": (value, 255 - value, x % 256),
-                            "RGBA": (value, 255 - value, x % 256, 255)}[mode]
+            pixels[x, y] = {
+                "L": value,
+                "RGB": (value, 255 - value, x % 256),
+                "RGBA": (value, 255 - value, x % 256, 255),
+            }[mode]
     out = io.BytesIO()
     image.save(out, format="PNG", **save)
     return out.getvalue()
@@ -62,7 +66,7 @@ def _unfilter(stream: bytes, width: int, colours: int) -> bytes:
     stride = width * colours
     rows, prev, pos = [], bytearray(stride), 0
     while pos < len(raw):
-        kind, line = raw[pos], bytearray(raw[pos + 1:pos + 1 + stride])
+        kind, line = raw[pos], bytearray(raw[pos + 1 : pos + 1 + stride])
         pos += 1 + stride
         for i in range(stride):
             a = line[i - colours] if i >= colours else 0
@@ -98,10 +102,10 @@ def test_png_written_without_re_encoding_shows_the_same_pixels(mode):
     stream = b"".join(bytes(part.data) for part in ours.stream)
     got = _unfilter(stream, image.width, colours) if "DecodeParms" in ours.extra else zlib.decompress(stream)
     assert got == want
-    assert "SMask" not in ours.extra                       # an opaque alpha channel needs no mask
+    assert "SMask" not in ours.extra  # an opaque alpha channel needs no mask
     for key in ("Type", "Subtype", "Width", "Height", "ColorSpace", "BitsPerComponent", "Filter"):
         assert str(ours.extra[key]) == str(theirs.extra[key]), key
-    if mode != "RGBA":                                     # stored rows are used as they are
+    if mode != "RGBA":  # stored rows are used as they are
         assert b"".join(bytes(part.data) for part in ours.stream) == patches.png_pixels(data)[1]
 
 
@@ -127,7 +131,7 @@ def test_upright_exif_image_keeps_its_file_bytes():
     Image.new("RGB", (16, 9), (200, 10, 10)).save(out, format="JPEG", exif=exif.tobytes())
     data = out.getvalue()
     image = RasterImage(Image.open(io.BytesIO(data)), "img", data)
-    assert image.image_data.data == data                   # not re-compressed
+    assert image.image_data.data == data  # not re-compressed
 
 
 def test_slow_font_subsetting_is_one_line_naming_the_package(monkeypatch, caplog):
@@ -142,11 +146,13 @@ def test_slow_font_subsetting_is_one_line_naming_the_package(monkeypatch, caplog
             logging.getLogger("weasyprint").warning(
                 'Using fontTools instead of HarfBuzz-Subset for font "%s". This will be unsupported '
                 "in future versions of WeasyPrint. Please install HarfBuzz-Subset >= 4.1.0 with your "
-                "package manager.", family)
+                "package manager.",
+                family,
+            )
     lines = [r.getMessage() for r in caplog.records if r.name == "aixbook.doctor"]
     assert len(lines) == 1 and "\n" not in lines[0]
     assert "libharfbuzz-subset0" in lines[0]
-    assert found == []                                     # not a warning about the book (--strict)
+    assert found == []  # not a warning about the book (--strict)
 
 
 @needs("leader-replay")
@@ -164,8 +170,9 @@ def test_leader_dots_written_as_weasyprint_writes_them(monkeypatch):
     sources = P.cut(parts)
     strings = P.guess_strings(sources)
     for src in (next(s for s in sources if s.key == "toc"), sources[-1]):
-        job = P.job_for(parts, src, numbers={}, strings=strings[src.index], foreign=frozenset(), paper="A4",
-                        pdf_variant="pdf/ua-1")
+        job = P.job_for(
+            parts, src, numbers={}, strings=strings[src.index], foreign=frozenset(), paper="A4", pdf_variant="pdf/ua-1"
+        )
         monkeypatch.setattr(patches, "REPLAY", False)
         theirs = lay_out(job).pdf
         monkeypatch.setattr(patches, "REPLAY", True)
@@ -181,7 +188,7 @@ def test_stream_level_is_pydyf_s_unless_asked():
     patches.apply()
     stream = pydyf.Stream([b"BT /F1 12 Tf (hello) Tj ET"] * 200, compress=True)
     original = pydyf.Stream.data.fget.__aixbook_original__
-    assert stream.data == original(stream)                  # level 9, byte for byte
+    assert stream.data == original(stream)  # level 9, byte for byte
     with patches.zlib_level(1):
         fast = stream.data
     assert fast != original(stream)

@@ -1,6 +1,7 @@
 """Issue 10, item 5: the PDF passes pdfua (a PDF/UA-1 checker on pikepdf) without a finding,
 and table headers are associated with their cells (/Scope, and /Headers that resolve
 through the structure tree's /IDTree)."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,9 +61,11 @@ def test_row_headers_get_row_scope(tmp_path):
     from aixbook.build import build
     from helpers import write_site
 
-    table = ("<table><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>"
-             "<tr><th scope=\"row\">a</th><td>1</td></tr><tr><th scope=\"row\">b</th><td>2</td></tr>"
-             "</tbody></table>\n")
+    table = (
+        "<table><thead><tr><th>Name</th><th>Value</th></tr></thead><tbody>"
+        '<tr><th scope="row">a</th><td>1</td></tr><tr><th scope="row">b</th><td>2</td></tr>'
+        "</tbody></table>\n"
+    )
     site = write_site(tmp_path / "s", {"docs/a.md": "## A\n\n" + table})
     pdf_path = build(site, ("pdf",), tmp_path / "out").outputs["pdf"]
     scopes = []

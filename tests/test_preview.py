@@ -1,4 +1,5 @@
 """Previews: choosing a chapter or section, links in a preview, watch and serve."""
+
 from __future__ import annotations
 
 import threading
@@ -12,7 +13,6 @@ import pytest
 from aixbook.book import gather
 from aixbook.cache import ChapterCache
 from aixbook.preview import SelectionError, render_preview, select
-
 from helpers import CORPUS, PNG, SAMPLE, needs_corpus, wait_until, write_site
 
 
@@ -24,18 +24,21 @@ def real(tmp_path_factory):
 
 
 @needs_corpus
-@pytest.mark.parametrize("query, stem, heading", [
-    ("2", "2_threats_through_use", None),
-    ("2_threats_through_use", "2_threats_through_use", None),
-    ("input threats", "2_threats_through_use", None),
-    ("Input Threats", "2_threats_through_use", None),
-    ("2.2", "2_threats_through_use", "2.2 Prompt injection"),
-    ("2.2.1", "2_threats_through_use", "2.2.1. Direct prompt injection"),
-    ("promptinjection", "2_threats_through_use", "2.2 Prompt injection"),
-    ("toc", "ai_security_overview", "Table of contents"),
-    ("privacy", "6_privacy", None),
-    ("5", "5_testing", None),
-])
+@pytest.mark.parametrize(
+    "query, stem, heading",
+    [
+        ("2", "2_threats_through_use", None),
+        ("2_threats_through_use", "2_threats_through_use", None),
+        ("input threats", "2_threats_through_use", None),
+        ("Input Threats", "2_threats_through_use", None),
+        ("2.2", "2_threats_through_use", "2.2 Prompt injection"),
+        ("2.2.1", "2_threats_through_use", "2.2.1. Direct prompt injection"),
+        ("promptinjection", "2_threats_through_use", "2.2 Prompt injection"),
+        ("toc", "ai_security_overview", "Table of contents"),
+        ("privacy", "6_privacy", None),
+        ("5", "5_testing", None),
+    ],
+)
 def test_select(real, query, stem, heading):
     sel = select(real, query)
     assert sel.chapter.source.stem == stem
@@ -43,11 +46,14 @@ def test_select(real, query, stem, heading):
 
 
 @needs_corpus
-@pytest.mark.parametrize("query, words", [
-    ("threats", ["ambiguous", "2. Input threats", "3. Development-time threats"]),
-    ("nosuchthing", ["no chapter or section matches", "0. AI Security Overview", "Index"]),
-    ("2.9", ["no section is numbered 2.9", "2.1", "2.5"]),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("threats", ["ambiguous", "2. Input threats", "3. Development-time threats"]),
+        ("nosuchthing", ["no chapter or section matches", "0. AI Security Overview", "Index"]),
+        ("2.9", ["no section is numbered 2.9", "2.1", "2.5"]),
+    ],
+)
 def test_select_errors_list_candidates(real, query, words):
     with pytest.raises(SelectionError) as exc:
         select(real, query)
@@ -74,13 +80,13 @@ def test_section_preview_links(real, tmp_path):
     doc, internal, uris = _links(pdf)
     toc = doc.get_toc()
     assert toc[0][1] == "2. Input threats" and toc[1][1] == "2.2 Prompt injection"
-    assert not any("Evasion" in t[1] for t in toc)           # only the section
+    assert not any("Evasion" in t[1] for t in toc)  # only the section
     assert internal and all(0 <= p < doc.page_count for p in internal)
     # A link to another chapter or section goes to its website address (a page the site
     # has, an anchor that page has) …
     site = "https://owaspai.org/docs/"
     ids = {c.source.stem: c.ids for c in real.chapters}
-    web = [u[len(site):].split("/", 1) for u in uris if u.startswith(site)]
+    web = [u[len(site) :].split("/", 1) for u in uris if u.startswith(site)]
     assert [u for u in web if u[0] not in ids or u[1].lstrip("#") not in ids[u[0]] | {""}] == []
     assert {stem for stem, frag in web if frag.startswith("#")} - {"2_threats_through_use"}
     # … never to /go/ (only the sections' own Permalink addresses stay web links) …
@@ -88,8 +94,9 @@ def test_section_preview_links(real, tmp_path):
     assert [u for u in uris if "/go/" in u and u not in permalinks] == []
     # … and a section that is in this file is linked inside it, not on the website.
     here = {h.id for h in book.chapters[0].headings}
-    assert [u for u in uris if u.startswith("https://owaspai.org/docs/2_threats_through_use/#")
-            and u.split("#")[1] in here] == []
+    assert [
+        u for u in uris if u.startswith("https://owaspai.org/docs/2_threats_through_use/#") and u.split("#")[1] in here
+    ] == []
     text = "".join(p.get_text() for p in doc)
     assert "2.2.1. Direct prompt injection" in text and "2.3. Sensitive data disclosure" not in text
 
@@ -102,7 +109,7 @@ def test_chapter_preview_has_header_and_page_numbers_but_no_front_page(tmp_path)
     assert "Contents" not in doc[0].get_text() and "Generated from" not in doc[0].get_text()
     last = doc[doc.page_count - 1].get_text()
     assert f"{doc.page_count} / {doc.page_count}" in last
-    assert "6. AI privacy" in doc[1].get_text()                 # running header
+    assert "6. AI privacy" in doc[1].get_text()  # running header
     assert all(d.path.name == "6_privacy.md" for d in book.diagnostics if d.path)
 
 
@@ -117,15 +124,17 @@ def test_cache_is_used_and_safe_to_delete(tmp_path):
     g = gather(root, cache=cache)
     assert cache.hits == 3 and g.chapters[0].headings[0].text == "A changed"
     import shutil
+
     shutil.rmtree(tmp_path / "cache")
     assert gather(root, cache=cache).chapters[1].headings[0].id == "b"
 
 
-
 def test_watch_loop_rebuilds_after_a_change(tmp_path):
     from aixbook.serve import watch_loop, watched_files
-    root = write_site(tmp_path / "s", {"docs/a.md": "## A\n", "docs/b.md": "## B\n"},
-                      files={"static/images/i.png": PNG})
+
+    root = write_site(
+        tmp_path / "s", {"docs/a.md": "## A\n", "docs/b.md": "## B\n"}, files={"static/images/i.png": PNG}
+    )
     (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## A\n\n![i](/images/i.png)\n")
     g = gather(root)
     files = watched_files(g, [g.chapters[0].key])
@@ -141,7 +150,7 @@ def test_watch_loop_rebuilds_after_a_change(tmp_path):
         (root / "content/docs/a.md").write_text("---\ntitle: a\n---\n## A edited\n")
         assert wait_until(lambda: rebuilt), "no rebuild within 20 s of the edit"
         n = len(rebuilt)
-        (root / "content/docs/b.md").write_text("---\ntitle: b\n---\n## B edited\n")   # not watched
+        (root / "content/docs/b.md").write_text("---\ntitle: b\n---\n## B edited\n")  # not watched
         time.sleep(1.5)
         assert len(rebuilt) == n
     finally:
@@ -151,10 +160,11 @@ def test_watch_loop_rebuilds_after_a_change(tmp_path):
 
 
 def test_server_serves_page_and_reloads_after_change(tmp_path):
-    from aixbook.build import render_to
     from aixbook.book import load_book
+    from aixbook.build import render_to
     from aixbook.livereload import RELOAD_PATH
     from aixbook.serve import PreviewServer, watch_loop, watched_files
+
     root = write_site(tmp_path / "s", {"docs/a.md": "## Hello\n"})
     folder = tmp_path / "out"
 
@@ -168,8 +178,9 @@ def test_server_serves_page_and_reloads_after_change(tmp_path):
     server.serve_in_thread()
     stop = threading.Event()
     g = gather(root)
-    watcher = threading.Thread(target=watch_loop, args=(lambda: watched_files(g), lambda: (once(), server.bump()),
-                                                        stop), daemon=True)
+    watcher = threading.Thread(
+        target=watch_loop, args=(lambda: watched_files(g), lambda: (once(), server.bump()), stop), daemon=True
+    )
     watcher.start()
     try:
         body = urllib.request.urlopen(server.url, timeout=5).read().decode()
@@ -190,12 +201,18 @@ def test_cli_watch_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path):
     import signal
     import subprocess
     import sys
+
     site = tmp_path / "book"
     shutil.copytree(SAMPLE, site)
     import os
-    proc = subprocess.Popen([sys.executable, "-m", "aixbook", "preview", "1", str(site), "-o", str(tmp_path / "o"),
-                             "--html", "--watch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aixbook", "preview", "1", str(site), "-o", str(tmp_path / "o"), "--html", "--watch"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -224,14 +241,19 @@ def test_cli_ctrl_c_during_a_watch_rebuild_stops_and_keeps_the_previous_output(t
     import signal
     import subprocess
     import sys
+
     # A chapter long enough that its PDF takes a second or more to lay out, so the
     # Ctrl-C lands while the rebuild is writing, not before it starts or after it ends.
     body = "".join(f"## Part {i}\n\n" + "Words to lay out on a page. " * 30 + "\n\n" for i in range(80))
     site = write_site(tmp_path / "s", {"docs/a.md": body})
     folder = tmp_path / "o/preview"
-    proc = subprocess.Popen([sys.executable, "-m", "aixbook", "preview", "a", str(site), "-o", str(tmp_path / "o"),
-                             "--watch"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aixbook", "preview", "a", str(site), "-o", str(tmp_path / "o"), "--watch"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     errors: list[str] = []
     reader = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
     reader.start()
@@ -249,7 +271,7 @@ def test_cli_ctrl_c_during_a_watch_rebuild_stops_and_keeps_the_previous_output(t
                 edited = time.monotonic()
             time.sleep(0.01)
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=10)             # well within: it stops in a fraction of a second
+        proc.wait(timeout=10)  # well within: it stops in a fraction of a second
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -267,17 +289,18 @@ def test_an_interrupted_render_does_not_stop_the_next(tmp_path):
     from aixbook.book import load_book
     from aixbook.build import render_to
     from aixbook.serve import build_page
+
     site = write_site(tmp_path / "s", {"docs/a.md": "## A\n"})
     book = load_book(site)
     try:
-        output.INTERRUPTED.set()          # a Ctrl-C whose KeyboardInterrupt was swallowed mid-render
+        output.INTERRUPTED.set()  # a Ctrl-C whose KeyboardInterrupt was swallowed mid-render
         with pytest.raises(KeyboardInterrupt):
             render_to(book, "html", tmp_path / "refused.html")
         assert not (tmp_path / "refused.html").exists()
-        path, _ = render_preview(site, "a", tmp_path / "o", fmt="html")     # the next preview in this process
+        path, _ = render_preview(site, "a", tmp_path / "o", fmt="html")  # the next preview in this process
         assert path.is_file()
         output.INTERRUPTED.set()
-        page, _ = build_page(site, tmp_path / "serve")                       # and the next serve rebuild
+        page, _ = build_page(site, tmp_path / "serve")  # and the next serve rebuild
         assert page.is_file()
     finally:
         output.reset_interrupt()
@@ -287,6 +310,7 @@ def test_an_interrupted_render_does_not_stop_the_next(tmp_path):
 def test_ctrl_c_swallowed_inside_a_rebuild_still_ends_the_watch(tmp_path):
     from aixbook import output
     from aixbook.serve import Report, preview_session
+
     site = write_site(tmp_path / "s", {"docs/a.md": "## A\n"})
     chapter = site / "content/docs/a.md"
     editing = threading.Event()
@@ -298,7 +322,7 @@ def test_ctrl_c_swallowed_inside_a_rebuild_still_ends_the_watch(tmp_path):
 
     def built(path, book, seconds, rebuilt):
         if rebuilt:
-            output.INTERRUPTED.set()      # what the handler leaves when its KeyboardInterrupt is swallowed
+            output.INTERRUPTED.set()  # what the handler leaves when its KeyboardInterrupt is swallowed
         elif not editing.is_set():
             editing.set()
             threading.Thread(target=edit_until_stopped, daemon=True).start()
@@ -306,8 +330,9 @@ def test_ctrl_c_swallowed_inside_a_rebuild_still_ends_the_watch(tmp_path):
     lines: list[str] = []
     try:
         with pytest.raises(KeyboardInterrupt):
-            preview_session(site, "a", tmp_path / "o", fmt="html", watch=True,
-                            report=Report(built=built, status=lines.append))
+            preview_session(
+                site, "a", tmp_path / "o", fmt="html", watch=True, report=Report(built=built, status=lines.append)
+            )
     finally:
         editing.clear()
         output.reset_interrupt()

@@ -4,6 +4,7 @@ No exception but our own errors; when the book assembles, the HTML keeps its inv
 (unique ids, every "#x" link has its target, no Hugo shortcode opener left in the text).
 Every example is held to hypothesis' deadline and every test to a pytest-timeout bound.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -22,13 +23,72 @@ from aixbook.errors import AixbookError
 from helpers import PNG, SAMPLE, SITE_DIR, write_site
 
 FRAGMENTS = [
-    "# ", "## ", "### Heading", "#### #CONTROL", "- ", "  - ", "* ", "1. ", "> ", ">Permalink: https://example.org/go/x/",
-    "| a | b |", "|---|---|", "```", "~~~", "    code", "**", "*", "_", "~~", "`", "[", "]", "(", ")", "![",
-    "[x](/go/two/)", "[y](/goto/nowhere/)", "[z](#a)", "[w](/docs/b/#part)", "<br>", "<div>", "</div>",
-    "<table><tr><td>", "</td></tr></table>", "<p class=\"x\">", "<!-- c -->", "<<<BEGIN>>>", "<script>",
-    "<img src=\"/images/p.png\">", "{{< callout >}}", "{{< /callout >}}", "{{< spacer >}}", "{#id}",
-    "[^1]", "[^1]: note", "Term\n: def", "- [x] ", "&amp;", "&#0;", "&#x1f;", "<b title=\"&#1;\">", "✅", "한국어", "中文", "\u200d", "\t",
-    "https://example.com", "www.example.org", "\\", "---", "===", "+++", "{{<", ">}}", "{{%", "%}}",
+    "# ",
+    "## ",
+    "### Heading",
+    "#### #CONTROL",
+    "- ",
+    "  - ",
+    "* ",
+    "1. ",
+    "> ",
+    ">Permalink: https://example.org/go/x/",
+    "| a | b |",
+    "|---|---|",
+    "```",
+    "~~~",
+    "    code",
+    "**",
+    "*",
+    "_",
+    "~~",
+    "`",
+    "[",
+    "]",
+    "(",
+    ")",
+    "![",
+    "[x](/go/two/)",
+    "[y](/goto/nowhere/)",
+    "[z](#a)",
+    "[w](/docs/b/#part)",
+    "<br>",
+    "<div>",
+    "</div>",
+    "<table><tr><td>",
+    "</td></tr></table>",
+    '<p class="x">',
+    "<!-- c -->",
+    "<<<BEGIN>>>",
+    "<script>",
+    '<img src="/images/p.png">',
+    "{{< callout >}}",
+    "{{< /callout >}}",
+    "{{< spacer >}}",
+    "{#id}",
+    "[^1]",
+    "[^1]: note",
+    "Term\n: def",
+    "- [x] ",
+    "&amp;",
+    "&#0;",
+    "&#x1f;",
+    '<b title="&#1;">',
+    "✅",
+    "한국어",
+    "中文",
+    "\u200d",
+    "\t",
+    "https://example.com",
+    "www.example.org",
+    "\\",
+    "---",
+    "===",
+    "+++",
+    "{{<",
+    ">}}",
+    "{{%",
+    "%}}",
 ]
 
 line = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=8).map("".join)
@@ -37,13 +97,17 @@ document = st.lists(line, max_size=40).map("\n".join)
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    root = write_site(tmp_path_factory.mktemp("prop"), {"docs/a.md": "a\n", "docs/b.md": "## Part\n"},
-                      redirects={"/go/two/": "/docs/b/#part"}, files={"static/images/p.png": PNG})
+    root = write_site(
+        tmp_path_factory.mktemp("prop"),
+        {"docs/a.md": "a\n", "docs/b.md": "## Part\n"},
+        redirects={"/go/two/": "/docs/b/#part"},
+        files={"static/images/p.png": PNG},
+    )
     return root
 
 
 SHORTCODE_OPENERS = ("{{<", "{{%")
-_PARSER = lxml.html.HTMLParser(huge_tree=True)     # the pathological cases nest thousands deep
+_PARSER = lxml.html.HTMLParser(huge_tree=True)  # the pathological cases nest thousands deep
 
 
 def assert_invariants(html: str) -> None:
@@ -53,17 +117,18 @@ def assert_invariants(html: str) -> None:
     duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
     assert not duplicates, f"ids defined more than once: {duplicates}"
     known = set(ids)
-    broken = sorted({h for h in root.xpath("//@href")
-                     if h.startswith("#") and h[1:] not in known and unquote(h[1:]) not in known})
+    broken = sorted(
+        {h for h in root.xpath("//@href") if h.startswith("#") and h[1:] not in known and unquote(h[1:]) not in known}
+    )
     assert not broken, f"in-document links without a target: {broken}"
     # The generators put "{{<" and "{{%" inside code spans and fences too (documentation of a
     # shortcode, which Markdown shows verbatim), so <code>/<pre> text is left out of this check.
     for el in root.xpath("//code | //pre"):
-        el.drop_tree()                     # keeps the text that follows the element
+        el.drop_tree()  # keeps the text that follows the element
     text = root.text_content()
     for opener in SHORTCODE_OPENERS:
         at = text.find(opener)
-        assert at < 0, f"shortcode opener {opener!r} reached the text: …{text[max(0, at - 60):at + 30]!r}…"
+        assert at < 0, f"shortcode opener {opener!r} reached the text: …{text[max(0, at - 60) : at + 30]!r}…"
     leaked = [v for v in root.xpath("//@*") if any(o in v for o in SHORTCODE_OPENERS)]
     assert not leaked, f"shortcode opener in attribute values: {leaked}"
 
@@ -73,7 +138,7 @@ def _run(site: Path, body: str) -> None:
     try:
         doc = assemble(load_book(site))
     except AixbookError:
-        return                             # our own, reported error: the input is refused
+        return  # our own, reported error: the input is refused
     assert_invariants(doc.html)
 
 
@@ -82,38 +147,53 @@ def profile(examples: int, deadline: float):
     (derandomized, one run on a 2-core machine): generated bodies take at most 0.015 s,
     mutated chapters at most 0.75 s; the deadlines leave room for a slower or busier machine
     but still catch anything super-linear."""
-    return settings(deadline=timedelta(seconds=deadline), max_examples=examples, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    return settings(
+        deadline=timedelta(seconds=deadline),
+        max_examples=examples,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
 
 
 def test_invariant_checks_can_fail():
     """The checks above catch what they are meant to catch."""
     assert_invariants('<p id="a"><a href="#a">x</a> <code>{{&lt; x &gt;}}</code></p>')
-    for bad in ('<p id="a"></p><p id="a"></p>', '<a href="#nowhere">x</a>', "<p>{{&lt; x &gt;}}</p>",
-                "<p>{{% x %}}</p>", '<p title="{{&lt;">x</p>'):
+    for bad in (
+        '<p id="a"></p><p id="a"></p>',
+        '<a href="#nowhere">x</a>',
+        "<p>{{&lt; x &gt;}}</p>",
+        "<p>{{% x %}}</p>",
+        '<p title="{{&lt;">x</p>',
+    ):
         with pytest.raises(AssertionError):
             assert_invariants(bad)
 
 
-@pytest.mark.parametrize("body", [
-    "# <script>\n## ",  # raw HTML that swallows later headings: they leave the contents too
-    "## A <script>\n\n## B\n\ntext\n",  # raw HTML that swallows later headings: they leave the contents too
-    "<tr></\n\n## B\n",  # raw HTML that swallows later headings: they leave the contents too
-    '<p title="x\n\n## B\n\n">\n',  # raw HTML that swallows later headings: they leave the contents too
-    "`a` {{<\n",  # an unclosed opener after a code span: refused, as Hugo refuses it
-    "`x {{< y\n",  # an unclosed opener inside a code span: Hugo reads shortcodes there too
-    '{{< small-card link="/x {{< small-card link="/y/" title="T">}}\n',  # an opener inside arguments
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "# <script>\n## ",  # raw HTML that swallows later headings: they leave the contents too
+        "## A <script>\n\n## B\n\ntext\n",  # raw HTML that swallows later headings: they leave the contents too
+        "<tr></\n\n## B\n",  # raw HTML that swallows later headings: they leave the contents too
+        '<p title="x\n\n## B\n\n">\n',  # raw HTML that swallows later headings: they leave the contents too
+        "`a` {{<\n",  # an unclosed opener after a code span: refused, as Hugo refuses it
+        "`x {{< y\n",  # an unclosed opener inside a code span: Hugo reads shortcodes there too
+        '{{< small-card link="/x {{< small-card link="/y/" title="T">}}\n',  # an opener inside arguments
+    ],
+)
 def test_inputs_that_broke_an_invariant(site, body):
     """Inputs the property tests found (shrunk by hand) that once broke an invariant."""
     _run(site, body)
 
 
-@pytest.mark.parametrize(("body", "line", "says"), [
-    ("text\n\n`a` {{<\n", 6, "unclosed shortcode"),
-    ("`x {{< y\n", 4, "unclosed shortcode"),
-    ('one\n{{< small-card link="/x\n{{< small-card link="/y/" title="T">}}\n', 6, "holds another '{{'"),
-])
+@pytest.mark.parametrize(
+    ("body", "line", "says"),
+    [
+        ("text\n\n`a` {{<\n", 6, "unclosed shortcode"),
+        ("`x {{< y\n", 4, "unclosed shortcode"),
+        ('one\n{{< small-card link="/x\n{{< small-card link="/y/" title="T">}}\n', 6, "holds another '{{'"),
+    ],
+)
 def test_shortcode_openers_hugo_refuses_are_refused_at_their_line(site, body, line, says):
     """Hugo reads shortcodes before Markdown, in code spans too, and stops at an opener
     without its closer or inside another shortcode's arguments: so does the book, with the
@@ -127,7 +207,7 @@ def test_shortcode_openers_hugo_refuses_are_refused_at_their_line(site, body, li
     assert says in str(err.value)
 
 
-@pytest.mark.timeout(120)        # about 1 s when it passes; the rest is room for shrinking
+@pytest.mark.timeout(120)  # about 1 s when it passes; the rest is room for shrinking
 @profile(150, deadline=1)
 @given(body=document)
 def test_generated_markdown(site, body):
@@ -163,23 +243,26 @@ def mutated(draw):
     return text
 
 
-@pytest.mark.timeout(300)        # about 8 s when it passes
+@pytest.mark.timeout(300)  # about 8 s when it passes
 @profile(60, deadline=5)
 @given(body=mutated())
 def test_mutated_chapters(site, body):
     _run(site, body)
 
 
-@pytest.mark.timeout(30)         # each takes at most 0.5 s
-@pytest.mark.parametrize("body", [
-    "".join("  " * i + "- x\n" for i in range(400)),
-    ">" * 3000 + " deep\n",
-    "word" * 30000 + "\n",
-    "*a **b " * 5000 + "\n",
-    "[" * 20000 + "x" + "]" * 20000 + "\n",
-    "<div>" * 3000 + "x" + "</div>" * 3000 + "\n",
-    "| a | b |\n|---|---|\n" + "| c | d |\n" * 5000,
-])
+@pytest.mark.timeout(30)  # each takes at most 0.5 s
+@pytest.mark.parametrize(
+    "body",
+    [
+        "".join("  " * i + "- x\n" for i in range(400)),
+        ">" * 3000 + " deep\n",
+        "word" * 30000 + "\n",
+        "*a **b " * 5000 + "\n",
+        "[" * 20000 + "x" + "]" * 20000 + "\n",
+        "<div>" * 3000 + "x" + "</div>" * 3000 + "\n",
+        "| a | b |\n|---|---|\n" + "| c | d |\n" * 5000,
+    ],
+)
 def test_pathological_markdown_is_bounded(site, body):
     _run(site, body)
 
@@ -188,7 +271,7 @@ def test_pathological_markdown_is_bounded(site, body):
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9)
 WORDS = st.lists(WORD, min_size=1, max_size=12).map(" ".join)
-DEEPEST_LIST, DEEPEST_QUOTE = 50, 100                # the book's limits (README, Security)
+DEEPEST_LIST, DEEPEST_QUOTE = 50, 100  # the book's limits (README, Security)
 
 
 @st.composite
@@ -223,7 +306,7 @@ def _reader_text(html: str) -> str:
     return " ".join(root.text_content().split())
 
 
-@pytest.mark.timeout(120)        # about 10 s when it passes
+@pytest.mark.timeout(120)  # about 10 s when it passes
 @profile(80, deadline=3)
 @given(blocks=st.lists(block(), min_size=1, max_size=12))
 def test_every_paragraph_reaches_the_one_page_html(site, blocks):

@@ -1,4 +1,5 @@
 """Issue 2's acceptance on the whole AI Exchange (../shared/corpus/ai-exchange)."""
+
 from __future__ import annotations
 
 import re
@@ -12,13 +13,26 @@ from helpers import CORPUS, SITE_DIR, needs_corpus
 
 pytestmark = needs_corpus
 
-CHAPTERS = ["0. AI Security Overview", "1. General controls", "2. Input threats",
-            "3. Development-time threats", "4. Runtime conventional security threats",
-            "5. AI security testing", "6. AI privacy", "AI Security References", "Index"]
+CHAPTERS = [
+    "0. AI Security Overview",
+    "1. General controls",
+    "2. Input threats",
+    "3. Development-time threats",
+    "4. Runtime conventional security threats",
+    "5. AI security testing",
+    "6. AI privacy",
+    "AI Security References",
+    "Index",
+]
 # The content's own defects, as its README lists them, plus one it misses: a /go/
 # link written in the absolute form with a typo (5_testing.md:51).
-MISSING_SHORT = {"adversarialrobustdestillation", "anamlousinputhandling", "modelinversionandmemberships",
-                 "privacy", "outputconatinsconventionalinjection"}
+MISSING_SHORT = {
+    "adversarialrobustdestillation",
+    "anamlousinputhandling",
+    "modelinversionandmemberships",
+    "privacy",
+    "outputconatinsconventionalinjection",
+}
 BAD_REDIRECTS = {"openboxevasion", "disclosureuseoutput"}
 WEB_PATH = re.compile(r"^(?:https?://(?:www\.)?owaspai\.org)?/(go|goto|docs)/")
 
@@ -28,8 +42,7 @@ def _short(url: str) -> str:
 
 
 def test_check_reports_exactly_the_content_defects():
-    out = subprocess.run([sys.executable, "-m", "aixbook", "check", str(CORPUS)], capture_output=True,
-                         text=True)
+    out = subprocess.run([sys.executable, "-m", "aixbook", "check", str(CORPUS)], capture_output=True, text=True)
     assert out.returncode == 1
     errors = [ln for ln in out.stderr.splitlines() if ": error: " in ln]
     dangling = [ln for ln in errors if "dangling link" in ln]
@@ -37,11 +50,12 @@ def test_check_reports_exactly_the_content_defects():
     assert all(re.match(r"^\S+\.md:\d+: error: ", ln) for ln in dangling)
     redirects = [ln for ln in errors if "firebase.json:" in ln]
     assert {re.search(r"/go/(\w+)/", ln).group(1) for ln in redirects} == BAD_REDIRECTS
-    assert all(re.match(r"^\S+firebase\.json:\d+: error: redirect /go/\w+/ → \S+#\S+: anchor", ln)
-               for ln in redirects)
+    assert all(re.match(r"^\S+firebase\.json:\d+: error: redirect /go/\w+/ → \S+#\S+: anchor", ln) for ln in redirects)
     missing = [ln for ln in errors if "missing image" in ln]
     assert sorted(re.search(r"/images/(\S+?):", ln).group(1) for ln in missing) == [
-        "threattree.png", "tn_threattree.png"]
+        "threattree.png",
+        "tn_threattree.png",
+    ]
     assert len(errors) == len(dangling) + len(redirects) + len(missing)
     assert "Did you mean 'adversarialrobustdistillation'?" in out.stderr
     assert re.search(r"9 chapters, \d+ headings; links: \d+ resolved", out.stdout)
@@ -82,8 +96,9 @@ def test_every_image_on_disk_is_shown(real_build):
     assert all((html_path.parent / s).is_file() for s in shown)
     referenced = set()
     for md in (SITE_DIR / "content" / "docs").glob("*.md"):
-        referenced |= set(re.findall(r"(?:owaspai\.org)?/images/([\w.-]+\.(?:png|jpe?g|gif|webp))",
-                                     md.read_text(encoding="utf-8")))
+        referenced |= set(
+            re.findall(r"(?:owaspai\.org)?/images/([\w.-]+\.(?:png|jpe?g|gif|webp))", md.read_text(encoding="utf-8"))
+        )
     existing = {r for r in referenced if (SITE_DIR / "static" / "images" / r).is_file()}
     assert existing - {"threattree.png"} and {f"images/{r}" for r in existing} <= shown | {"images/threattree.png"}
     assert real_build.book.stats.missing_images == 2

@@ -259,6 +259,7 @@ def _chromium() -> str:
     pytest.skip("headless Chromium is not installed")
 
 
+@pytest.mark.slow  # a headless browser
 @pytest.mark.timeout(120)
 def test_in_chromium_the_reload_script_runs_and_an_injected_one_does_not(tmp_path, caplog):
     browser = _chromium()

@@ -10,6 +10,7 @@ and ``build -f pdf`` must then exit 0 with no marker written, no traceback, a de
 saying which entry was ignored, and the very PDF of the clean build (the forged text in
 none of it).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,11 +34,12 @@ PAGES = {
     "docs/a.md": f"## Alpha\n\nThe first chapter: {ALPHA}.\n",
     "docs/b.md": f"## Beta\n\nThe second: {BETA}, after [alpha](/docs/a/#alpha).\n",
 }
-PARTS = 5   # the front page, the contents, two chapters, the footers
-pytestmark = pytest.mark.timeout(600)
+PARTS = 5  # the front page, the contents, two chapters, the footers
+# Each test builds the book in subprocesses, before and after the attack: slow.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
-KEY_HOME = Path()   # XDG_CACHE_HOME of every run here (the cache key lives in it): set by key_home
+KEY_HOME = Path()  # XDG_CACHE_HOME of every run here (the cache key lives in it): set by key_home
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -52,8 +54,9 @@ def aixbook(*args, **environ: str) -> subprocess.CompletedProcess:
     env["XDG_CACHE_HOME"] = str(KEY_HOME)
     env.update(environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
-    return subprocess.run([sys.executable, "-m", "aixbook", "-vv", *map(str, args)],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "aixbook", "-vv", *map(str, args)], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 @pytest.fixture(scope="module")
@@ -114,21 +117,27 @@ def test_crafted_pickles_run_nothing(planted, tmp_path):
     for entry in parts:
         payload = pickle.dumps(Plant(os.system, f"touch {marker}"))
         # the envelope the part cache used to check before unpickling, checksum and all
-        entry.write_bytes(b"aixbook-pdf-part 1\n" + hashlib.sha256(payload).digest()
-                          + len(payload).to_bytes(8, "big") + payload)
+        entry.write_bytes(
+            b"aixbook-pdf-part 1\n" + hashlib.sha256(payload).digest() + len(payload).to_bytes(8, "big") + payload
+        )
     (out / ".cache" / "pdf" / "hints.json").write_bytes(pickle.dumps(Plant(open, str(marker), "w")))
     checked, built = rebuild(site, out, pdf, marker)
     assert checked.count("chapter cache: ") == 2 and "ignored (not an aixbook cache entry)" in checked
     assert "PDF part cache: " in built and "hints.json ignored" in built
-    assert all(entry.read_bytes().startswith(b"aixbook-cache\n") for entry in chapters)   # parsed again
+    assert all(entry.read_bytes().startswith(b"aixbook-cache\n") for entry in chapters)  # parsed again
 
 
 def _envelope(payload: bytes, kind: str, version: str, blob: bytes = b"", key: bytes | None = None) -> bytes:
     """An entry as the cache writes one, around any payload, with a MAC under this user's
     key (as a bug of an older aixbook would write it), or under ``key``."""
     key = key or (KEY_HOME / "aixbook" / "cache-key").read_bytes()
-    header = {"kind": kind, "version": version, "mac": hmac.new(key, payload + blob, hashlib.sha256).hexdigest(),
-              "json": len(payload), "blob": len(blob)}
+    header = {
+        "kind": kind,
+        "version": version,
+        "mac": hmac.new(key, payload + blob, hashlib.sha256).hexdigest(),
+        "json": len(payload),
+        "blob": len(blob),
+    }
     return b"aixbook-cache\n" + json.dumps(header).encode() + b"\n" + payload + blob
 
 
@@ -136,7 +145,7 @@ def _open(entry: Path) -> tuple[dict, dict, bytes]:
     """header, JSON data and blob of a cache entry."""
     _, header_line, rest = entry.read_bytes().split(b"\n", 2)
     header = json.loads(header_line)
-    return header, json.loads(rest[: header["json"]]), rest[header["json"]:]
+    return header, json.loads(rest[: header["json"]]), rest[header["json"] :]
 
 
 def test_a_pickle_inside_a_well_formed_envelope_runs_nothing(planted, tmp_path):
@@ -144,8 +153,9 @@ def test_a_pickle_inside_a_well_formed_envelope_runs_nothing(planted, tmp_path):
     marker = tmp_path / "marker"
     for entry in chapters + parts:
         header, _, blob = _open(entry)
-        entry.write_bytes(_envelope(pickle.dumps(Plant(open, str(marker), "w")), header["kind"], header["version"],
-                                    blob))
+        entry.write_bytes(
+            _envelope(pickle.dumps(Plant(open, str(marker), "w")), header["kind"], header["version"], blob)
+        )
     checked, built = rebuild(site, out, pdf, marker)
     assert checked.count("ignored (unreadable JSON)") == 2
     assert built.count("ignored (unreadable JSON)") >= PARTS
@@ -163,17 +173,20 @@ def test_truncated_entries_are_rebuilt(planted):
 
 # Valid JSON, a valid MAC, the wrong shape: each would crash later in the pipeline.
 CHAPTER_CHANGES = [
-    lambda d: {**d, "html": [d["html"]]},                                # a list where a string belongs
-    lambda d: {k: v for k, v in d.items() if k != "headings"},           # a field missing
+    lambda d: {**d, "html": [d["html"]]},  # a list where a string belongs
+    lambda d: {k: v for k, v in d.items() if k != "headings"},  # a field missing
     lambda d: {**d, "headings": [{**h, "level": str(h["level"])} for h in d["headings"]]},
     lambda d: {**d, "diagnostics": [{"severity": "fatal", "message": 1, "path": None, "line": None, "code": ""}]},
 ]
 PART_CHANGES = [
     lambda d: {**d, "pages": str(d["pages"])},
-    lambda d: {**d, "pages": d["pages"] + 1},                            # facts for another page count
+    lambda d: {**d, "pages": d["pages"] + 1},  # facts for another page count
     lambda d: {**d, "anchors": {"x": 10**6}} if "anchors" in d else {**d, "fonts": {"F": "font"}},
-    lambda d: {**d, "bookmarks": [[[1, "label", "here", "open"]]] * d["pages"]} if "bookmarks" in d
-    else {**d, "warnings": "one"},
+    lambda d: (
+        {**d, "bookmarks": [[[1, "label", "here", "open"]]] * d["pages"]}
+        if "bookmarks" in d
+        else {**d, "warnings": "one"}
+    ),
     lambda d: {**d, "heights": True} if "heights" in d else {**d, "seconds": None},
 ]
 
@@ -186,8 +199,9 @@ def test_entries_of_the_wrong_shape_are_rebuilt(planted, change):
         entry.write_bytes(_envelope(json.dumps(edit(data)).encode(), header["kind"], header["version"], blob))
     for entry in parts:
         header, data, blob = _open(entry)
-        entry.write_bytes(_envelope(json.dumps(PART_CHANGES[change](data)).encode(), header["kind"],
-                                    header["version"], blob))
+        entry.write_bytes(
+            _envelope(json.dumps(PART_CHANGES[change](data)).encode(), header["kind"], header["version"], blob)
+        )
     checked, built = rebuild(site, out, pdf)
     assert checked.count("chapter cache: ") == 2
     assert built.count("PDF part cache: ") >= PARTS
@@ -216,7 +230,7 @@ def test_forged_text_with_a_wrong_mac_is_not_shown(planted):
         data = bytearray(entry.read_bytes())
         data[len(data) // 2] ^= 0x01
         entry.write_bytes(bytes(data))
-    checked, built = rebuild(site, out, pdf)         # the PDF is the clean one: no FORGED text
+    checked, built = rebuild(site, out, pdf)  # the PDF is the clean one: no FORGED text
     assert checked.count("ignored (MAC mismatch: damaged, or not made here)") == 2
     assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS
 
@@ -241,8 +255,9 @@ def test_entries_sealed_elsewhere_are_not_used(planted):
             for _ in range(data["pages"]):
                 doc.add_blank_page()
             doc.save(blank)
-        entry.write_bytes(_envelope(json.dumps(data).encode(), header["kind"], header["version"], blank.getvalue(),
-                                    key=other))
+        entry.write_bytes(
+            _envelope(json.dumps(data).encode(), header["kind"], header["version"], blank.getvalue(), key=other)
+        )
     checked, built = rebuild(site, out, pdf)
     assert checked.count("ignored (MAC mismatch: damaged, or not made here)") == 2
     assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS
@@ -290,15 +305,18 @@ def test_links_pipes_and_devices_are_not_read(planted, tmp_path):
     assert "SECRET-9d2" not in checked + built
 
 
-@pytest.mark.parametrize("hints", [
-    [],
-    "numbers",
-    {"numbers": [], "strings": []},
-    {"numbers": {"alpha": 5}, "strings": {}},
-    {"numbers": {"alpha": "9" * 100_000}, "strings": {}},
-    {"numbers": {}, "strings": {"front": {"booktitle": "X" * 1_000_000}}},
-    {"numbers": {}, "strings": {"front": ["booktitle"]}},
-])
+@pytest.mark.parametrize(
+    "hints",
+    [
+        [],
+        "numbers",
+        {"numbers": [], "strings": []},
+        {"numbers": {"alpha": 5}, "strings": {}},
+        {"numbers": {"alpha": "9" * 100_000}, "strings": {}},
+        {"numbers": {}, "strings": {"front": {"booktitle": "X" * 1_000_000}}},
+        {"numbers": {}, "strings": {"front": ["booktitle"]}},
+    ],
+)
 def test_a_wrong_hints_file_is_ignored(planted, hints):
     site, out, pdf, _, _ = planted
     (out / ".cache" / "pdf" / "hints.json").write_text(json.dumps(hints), encoding="utf-8")
@@ -312,7 +330,7 @@ def test_a_cached_build_is_the_uncached_build(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     for out in (first, second):
         assert aixbook("build", SAMPLE, "-o", out).returncode == 0
-    again = aixbook("build", SAMPLE, "-o", first)          # every chapter and part from the cache
+    again = aixbook("build", SAMPLE, "-o", first)  # every chapter and part from the cache
     assert again.returncode == 0
     assert "laid out" not in again.stderr and "ignored" not in again.stderr
     names = sorted(p.name for p in first.iterdir() if p.is_file())

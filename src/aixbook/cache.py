@@ -16,7 +16,8 @@ from pathlib import Path
 
 from . import __version__
 from .cachefile import Maybe, Miss, OneOf, read, seal, shape, unseal
-from .model import CODES, Chapter, Diagnostic, Heading, Source
+from .diagnostics import CODES, Diagnostic
+from .model import Chapter, Heading, Source
 from .output import write_bytes
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ import click
 from rich.console import Console
 
 from . import __version__, output
+from .diagnostics import located
 from .errors import AixbookError
 
 MAIN_HELP = "aixbook: publish the OWASP AI Exchange (a Hugo site) as PDF, EPUB and HTML."
@@ -348,11 +349,9 @@ def print_diagnostics(diags, quiet: bool = False) -> None:
     for d in diags:
         if quiet and d.severity == "info":
             continue
-        where = ""
-        if d.path is not None:
-            where = f"{_rel(d.path)}:{d.line}: " if d.line else f"{_rel(d.path)}: "
         colour = {"error": "red", "warning": "yellow"}.get(d.severity)
-        click.echo(f"{where}{click.style(d.severity, fg=colour)}: {one_line(d.message)}", err=True)
+        text = f"{click.style(d.severity, fg=colour)}: {one_line(d.message)}"
+        click.echo(located(text, None if d.path is None else _rel(d.path), d.line), err=True)
 
 
 @contextlib.contextmanager
@@ -392,33 +391,20 @@ def _print_build(v: Verbosity, result, report_format: str | None = None) -> None
         return
     for w in warnings:
         click.echo(report.one_line(w), err=True)
-    s = result.book.stats
     for path in result.outputs.values():
         out.print(f"wrote {_rel(path)}", markup=False)
-    pages = f"{result.pages} pages, " if result.pages else ""
-    out.print(
-        f"{len(result.book.chapters)} chapters, {pages}links: {s.internal} resolved, {s.site} to the "
-        f"website, {s.external} external, {s.dangling} dangling; images: {s.images} shown, "
-        f"{s.missing_images} missing; {summary.errors} errors, {summary.warnings} warnings; "
-        f"{result.seconds:.1f} s"
-    )
+    out.print(report.build_sentence(summary, result.seconds), markup=False)
 
 
 def _print_check(v: Verbosity, book, seconds: float, report_format: str | None = None) -> None:
-    from .report import Summary
+    from .report import Summary, check_sentence
 
     summary = Summary.of("check", book, seconds=seconds)
     if _machine_report(v, book, summary, report_format, []):
         return
     if v.quiet:
         return
-    s = book.stats
-    out.print(
-        f"{summary.chapters} chapters, {summary.headings} headings; links: {s.internal} resolved, "
-        f"{s.site} to the website, {s.external} external, {s.dangling} dangling; images: "
-        f"{s.images} found, {s.missing_images} missing; {summary.errors} errors, "
-        f"{summary.warnings} warnings ({seconds:.2f} s)"
-    )
+    out.print(check_sentence(summary, seconds), markup=False)
 
 
 def _machine_report(v: Verbosity, book, summary, report_format: str | None, render_warnings: list[str]) -> bool:

@@ -8,6 +8,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from .diagnostics import CODES, REFUSALS
 from .errors import ConfigError
 from .trust import file_name_problem, may_read, refusal
 
@@ -135,8 +136,6 @@ SEVERITIES = ("error", "warning", "ignore")
 
 
 def _severities(value) -> tuple[tuple[str, str], ...]:
-    from .model import CODES, REFUSALS
-
     if not isinstance(value, dict):
         raise ValueError('must be a table: [diagnostics] with code = "error" | "warning" | "ignore"')
     out = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .diagnostics import located
+
 
 class AixbookError(Exception):
     """Base class of every expected failure. ``exit_code`` is what the CLI returns."""
@@ -28,7 +30,7 @@ class LocatedError(AixbookError):
         self.path = Path(path) if path is not None else None
         self.line = line
         self.message = message
-        super().__init__(_located(message, self.path, line))
+        super().__init__(located(message, self.path, line))
 
 
 class ConfigError(LocatedError):
@@ -51,9 +53,3 @@ class BuildError(AixbookError):
     """Rendering or writing an output failed, or a strict build found problems (exit status 1)."""
 
     category, exit_code = "build error", 1
-
-
-def _located(message: str, path: Path | None, line: int | None) -> str:
-    if path is None:
-        return message
-    return f"{path}:{line}: {message}" if line else f"{path}: {message}"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from . import htmlfrag, sanitize, trust
 from .config import BookConfig, line_of_key
+from .diagnostics import Diagnostic
 from .errors import ConfigError
-from .model import Diagnostic
 from .site import Site, read_text
 
 

@@ -170,10 +170,6 @@ def add_class(el: etree._Element, *names: str) -> None:
     el.set("class", " ".join(dict.fromkeys(classes)))
 
 
-def has_class(el: etree._Element, name: str) -> bool:
-    return name in (el.get("class") or "").split()
-
-
 def placeholder(
     el: etree._Element, label: str, *, href: str | None = None, cls: str = "image-placeholder", title: str | None = None
 ) -> etree._Element:

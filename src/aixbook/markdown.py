@@ -20,10 +20,11 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from .diagnostics import Diagnostic
 from .errors import SourceError
 from .htmlfrag import KNOWN
 from .limits import CODE, MAX_DEPTH, check_size, too_large
-from .model import Diagnostic, Heading
+from .model import Heading
 from .shortcodes import STEPS_OPEN, expand_shortcodes
 
 __all__ = ["IdFactory", "Rendered", "expand_shortcodes", "hugo_id", "is_permalink_line", "render"]

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .model import Book, Diagnostic
+from .diagnostics import Diagnostic
+from .model import Book
 
 REPORT_VERSION = 1
 FORMATS = ("text", "github", "json")
@@ -69,6 +70,27 @@ class Summary:
         )
 
 
+def _links_and_images(summary: Summary, images: str) -> str:
+    links, found = summary.links, summary.images
+    return (
+        f"links: {links['resolved']} resolved, {links['website']} to the website, {links['external']} external, "
+        f"{links['dangling']} dangling; images: {found['shown']} {images}, {found['missing']} missing; "
+        f"{summary.errors} errors, {summary.warnings} warnings"
+    )
+
+
+def build_sentence(summary: Summary, seconds: float) -> str:
+    """The line a build ends with (``seconds`` as measured: the summary's are rounded)."""
+    pages = f"{summary.pages} pages, " if summary.pages else ""
+    return f"{summary.chapters} chapters, {pages}{_links_and_images(summary, 'shown')}; {seconds:.1f} s"
+
+
+def check_sentence(summary: Summary, seconds: float) -> str:
+    """The line ``aixbook check`` ends with."""
+    counts = _links_and_images(summary, "found")
+    return f"{summary.chapters} chapters, {summary.headings} headings; {counts} ({seconds:.2f} s)"
+
+
 def relative(path: Path | None, root: Path | None) -> str:
     """``path`` relative to ``root`` (the repository), else to the current folder, else as it is."""
     if path is None:
@@ -100,15 +122,6 @@ def quote_name(name: str) -> str:
     """A file name as printed: as it is, or quoted as Python quotes a string when it holds
     a character that would break the line or could not be seen (``'a\\nb.md'``)."""
     return name if name.isprintable() else repr(name)
-
-
-def text_line(d: Diagnostic, root: Path | None = None) -> str:
-    """``file:line: severity: message`` (no colour), one line."""
-    where = ""
-    if d.path is not None:
-        rel = quote_name(relative(d.path, None) if root is None else relative(d.path, root))
-        where = f"{rel}:{d.line}: " if d.line else f"{rel}: "
-    return f"{where}{d.severity}: {one_line(d.message)}"
 
 
 def _escape_data(text: str) -> str:

@@ -26,11 +26,12 @@ import nh3
 from lxml import etree
 
 from . import cssfilter, htmlfrag
+from .diagnostics import Diagnostic
 from .errors import SourceError
 from .htmlfrag import EPUB_ATTRS, VOID, remove_keep_tail
 from .limits import CODE, MAX_HTML_DEPTH
 from .locate import Locator
-from .model import Diagnostic, Source
+from .model import Source
 
 #: HTML nested deeper than this is refused: layout engines recurse on it.
 MAX_DEPTH = MAX_HTML_DEPTH

@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .diagnostics import Diagnostic
 from .errors import SourceError
-from .model import Diagnostic
 
 _SHORTCODE = re.compile(
     r"\{\{([<%])/\*(.*?)\*/[>%]\}\}"  # escaped: shown as written, without /* */

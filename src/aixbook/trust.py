@@ -15,7 +15,7 @@ import posixpath
 from collections.abc import Iterable
 from pathlib import Path
 
-#: The code every refusal of this module is reported with (see model.CODES).
+#: The code every refusal of this module is reported with (see diagnostics.CODES).
 CODE = "refused-path"
 
 

@@ -8,12 +8,14 @@ import posixpath
 from lxml import etree
 
 from .. import htmlfrag
+from ..diagnostics import Diagnostic
 from ..htmlfrag import add_class
 from ..locate import Locator
 from ..markdown import is_permalink_line
-from ..model import Chapter, Diagnostic, Heading, LinkStats, ResolvedChapter
+from ..model import Chapter, Heading, LinkStats, ResolvedChapter
 from .resolve import resolve_href, resolve_src
-from .table import LinkTable, _is_site_url, make_uid, split_url
+from .table import LinkTable, make_uid
+from .urls import is_site_url, split_url
 
 # ------------------------------------------------------ applying to HTML
 
@@ -66,7 +68,7 @@ def resolve_chapter(
     for a, href in _with(root, "a", "href"):
         count("link", href)
         if is_permalink_line(a):
-            parts = split_url(href) if _is_site_url(table.site, href) else None
+            parts = split_url(href) if is_site_url(table.site, href) else None
             a.set("href", table.web(parts.path) if parts is not None else href)
             a.set("class", "permalink")
             continue

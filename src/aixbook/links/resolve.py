@@ -11,18 +11,17 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..model import LinkTarget
 from ..site import Site
-from .table import (
-    _DOMAIN_LIKE,
-    _IMAGE_EXT,
-    _MAX_HOPS,
-    _REFUSED_SCHEMES,
-    LinkTable,
-    _norm_path,
-    _suggest,
+from .table import LinkTable, make_uid
+from .urls import (
+    DOMAIN_LIKE,
+    IMAGE_EXT,
+    MAX_HOPS,
+    REFUSED_SCHEMES,
     is_own_host,
-    make_uid,
+    norm_path,
     short_name,
     split_url,
+    suggest,
 )
 
 # ------------------------------------------------------------ resolving
@@ -45,7 +44,7 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
     parts = split_url(href)
     if parts is None:
         return Resolution(LinkTarget("refused", url=href, reason="malformed URL"))
-    if parts.scheme in _REFUSED_SCHEMES:
+    if parts.scheme in REFUSED_SCHEMES:
         return Resolution(LinkTarget("refused", url=href, reason=f"{parts.scheme}: URL refused"))
     if parts.scheme == "relref":  # {{< relref "x" >}}: a page as Hugo finds it
         ref = unquote(href[len("relref:") :]).split("#", 1)[0]
@@ -70,7 +69,7 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
                 f"relative short link '{href}': on the website it points below the page; write '/{parts.path}'",
                 "relative-short-link",
             )
-        if _DOMAIN_LIKE.match(href) and not parts.path.endswith((".md", ".html")):
+        if DOMAIN_LIKE.match(href) and not parts.path.endswith((".md", ".html")):
             return Resolution(
                 LinkTarget("external", url="https://" + href),
                 f"link '{href}' has no scheme; read as https://{href}",
@@ -84,7 +83,7 @@ def resolve_href(table: LinkTable, href: str, key: str) -> Resolution:
 
 def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: int) -> LinkTarget:
     web = table.web(path + ("#" + fragment if fragment else ""))
-    if hops > _MAX_HOPS:
+    if hops > MAX_HOPS:
         return LinkTarget("dangling", url=web, reason=f"redirects loop ({original})")
     name = short_name(path)
     if name is not None:
@@ -94,7 +93,7 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
                 "dangling",
                 url=web,
                 reason=f"short link '{name}' has no redirect in firebase.json and no "
-                f"'Permalink:' line{_suggest(name, table.shorts)}",
+                f"'Permalink:' line{suggest(name, table.shorts)}",
             )
         if short.chapter:
             target = _anchor(table, short.chapter, short.local_id, original, path)
@@ -110,7 +109,7 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
                 reason=f"short link '{name}' redirects to {short.destination or path}: {target.reason}",
             )
         return target
-    norm = _norm_path(path)
+    norm = norm_path(path)
     key = table.pages.get(norm)
     if key is not None:
         if not fragment:
@@ -122,7 +121,7 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
         return LinkTarget("site", url=web, path=rel)
     if site.page_file(unquote(path)) is not None or norm == "/":
         return LinkTarget("site", url=web)
-    if _IMAGE_EXT.search(rel):
+    if IMAGE_EXT.search(rel):
         return LinkTarget(
             "missing-image", url=web, path=rel, reason=f"linked image {path} not found in {site.static_dir}"
         )
@@ -143,7 +142,7 @@ def _anchor(table: LinkTable, key: str, local_id: str, original: str, page_url: 
     return LinkTarget(
         "dangling",
         url=table.web(page_url + "#" + local_id),
-        reason=f"anchor #{local_id} does not exist on {page_url}{_suggest(local_id, ids, prefix='#')}",
+        reason=f"anchor #{local_id} does not exist on {page_url}{suggest(local_id, ids, prefix='#')}",
     )
 
 
@@ -160,7 +159,7 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
         return LinkTarget("refused", url=src, reason=f"malformed image URL {src[:60]}")
     if parts.scheme == "data":
         return LinkTarget("image", url=src)
-    if parts.scheme in _REFUSED_SCHEMES:
+    if parts.scheme in REFUSED_SCHEMES:
         return LinkTarget(
             "refused", url=src, reason=f"{parts.scheme}: URL refused (a book reads only files of its site)"
         )

@@ -1,22 +1,19 @@
 """What links are resolved against: chapter keys and ids, the site's short links and pages
-(``build_table``), and the URL helpers."""
+(``build_table``). The URL helpers are in urls.py."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import SplitResult, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from ..model import Chapter, Diagnostic
+from ..diagnostics import Diagnostic
+from ..model import Chapter
 from ..site import Redirect, Site, content_files, ref_url
+from .urls import MAX_HOPS, is_site_url, norm_path, short_name, split_url, suggest
 
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
-_DOMAIN_LIKE = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/|$)", re.I)
-_MAX_HOPS = 8
-_REFUSED_SCHEMES = {"file", "javascript", "vbscript"}
-_IMAGE_EXT = re.compile(r"\.(png|jpe?g|gif|svg|webp|avif|bmp|tiff?)$", re.I)
 
 
 def chapter_key(stem: str, taken: set[str]) -> str:
@@ -69,30 +66,6 @@ class LinkTable:
         return self.site.web_url(path)
 
 
-def split_url(url: str) -> SplitResult | None:
-    """``urlsplit``, or None for a malformed URL (e.g. ``https://[x``) instead of ValueError."""
-    try:
-        return urlsplit(url)
-    except ValueError:
-        return None
-
-
-_SHORT = re.compile(r"^/?(?:go|goto)/([^/?#]+)/?$")
-
-
-def short_name(path: str) -> str | None:
-    """``/go/name/`` or ``/goto/name`` → ``name`` (the two prefixes are one namespace)."""
-    m = _SHORT.match(path)
-    return m.group(1).lower() if m else None
-
-
-def is_own_host(site: Site, netloc: str) -> bool:
-    """Whether ``netloc`` is the website's own host (with or without ``www.``)."""
-    own = (split_url(site.base_url) or urlsplit("")).netloc.lower()
-    netloc = netloc.lower()
-    return bool(own) and netloc in {own, "www." + own, own.removeprefix("www.")}
-
-
 def short_redirects(site: Site) -> tuple[dict[str, Redirect], list[Diagnostic]]:
     """The site's redirects by short name; a name defined twice with different targets is an error."""
     by_name: dict[str, Redirect] = {}
@@ -127,7 +100,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
     table = LinkTable(site=site, allow_remote=allow_remote)
     redirects, diags = short_redirects(site)
     for ch in chapters:
-        table.pages[_norm_path(ch.source.url)] = ch.key
+        table.pages[norm_path(ch.source.url)] = ch.key
         table.chapter_urls[ch.key] = ch.source.url
         table.files[ch.key] = ch.source.path
         table.ids[ch.key] = ch.ids
@@ -135,13 +108,13 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
         table.shorts[name] = Short(destination=red.destination)
     for red in redirects.values():
         dest = split_url(red.destination) or urlsplit("")
-        key = table.pages.get(_norm_path(dest.path)) if not dest.scheme else None
+        key = table.pages.get(norm_path(dest.path)) if not dest.scheme else None
         if key is not None and dest.fragment and unquote(dest.fragment) not in table.ids[key]:
             diags.append(
                 Diagnostic(
                     "error",
                     f"redirect {red.source} → {red.destination}: anchor #{dest.fragment} exists on "
-                    f"no page{_suggest(dest.fragment, table.ids[key], prefix='#')}",
+                    f"no page{suggest(dest.fragment, table.ids[key], prefix='#')}",
                     site.firebase_path,
                     red.line,
                     code="redirect-anchor",
@@ -152,7 +125,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
         while (nxt := _redirect_short(cur.destination)) is not None and nxt in redirects:
             cur = redirects[nxt]
             chain.append(cur.source)
-            if nxt == name or len(chain) > _MAX_HOPS:
+            if nxt == name or len(chain) > MAX_HOPS:
                 diags.append(
                     Diagnostic(
                         "error",
@@ -165,7 +138,7 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
                 break
     for ch in chapters:
         for url, local_id, line in ch.permalinks:
-            parts = split_url(url) if _is_site_url(site, url) else None
+            parts = split_url(url) if is_site_url(site, url) else None
             named = short_name(parts.path) if parts is not None else None
             if named is None or named in redirects:
                 continue
@@ -189,24 +162,3 @@ def build_table(site: Site, chapters: list[Chapter], allow_remote: bool = False)
 def _redirect_short(destination: str) -> str | None:
     parts = split_url(destination)
     return short_name(parts.path) if parts is not None and not parts.scheme else None
-
-
-def _is_site_url(site: Site, url: str) -> bool:
-    parts = split_url(url)
-    if parts is None:
-        return False
-    return not parts.scheme or (parts.scheme in ("http", "https") and is_own_host(site, parts.netloc))
-
-
-def _norm_path(path: str) -> str:
-    path = unquote(path).lower()
-    if path.endswith("/index.html"):
-        path = path[: -len("index.html")]
-    if path.endswith(".md"):
-        path = path[:-3]
-    return "/" + path.strip("/") if path.strip("/") else "/"
-
-
-def _suggest(word: str, candidates, prefix: str = "") -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f". Did you mean '{prefix}{close[0]}'?" if close else ""

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import trust
+from ..diagnostics import Diagnostic
 from ..errors import ConfigError, NoPagesError
-from ..model import Diagnostic, Source
+from ..model import Source
 from .core import Site
 from .files import read_text, split_front_matter
 from .languages import split_language

@@ -19,7 +19,8 @@ from ebooklib import epub
 
 from ...a11y import measure
 from ...assemble import build_date, contents_label, front_page, is_index_chapter, toc_html
-from ...model import Book, Diagnostic
+from ...diagnostics import Diagnostic
+from ...model import Book
 from ...resources import STYLES_DIR
 from .. import RenderOptions, RenderResult, capture_warnings, direction_css
 from . import package as pkg

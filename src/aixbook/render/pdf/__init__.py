@@ -9,8 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ...assemble import assemble, contents_label
+from ...diagnostics import Diagnostic
 from ...doctor import warn_if_internals_differ, warn_if_subsetting_is_slow, weasyprint
-from ...model import Book, Diagnostic
+from ...model import Book
 from ...resources import FONTS_DIR
 from .. import RenderOptions, RenderResult, direction_css
 from .weasy import BASE_URL, isolate_fontconfig, make_fetcher, render_document, stylesheets

@@ -3,25 +3,25 @@ replaces is the code it was written against (internals.py holds the fingerprints
 what is lost when one does not match, and is the only module touching private names).
 
 - pydyf ``PDF.page_references`` rebuilds a tuple of every page reference on each call;
-  WeasyPrint's tag builder calls it once per structure element (about 31,000 in the
-  AI Exchange): quadratic. The patched property caches the tuple until a page is added.
+  WeasyPrint's tag builder calls it once per structure element, and a book has tens of
+  thousands of them: quadratic. The patched property caches the tuple until a page is added.
 - WeasyPrint ``rotate_pillow_image`` copies every image that has EXIF data even when
   its orientation is "normal", which throws away the file's bytes and makes
   ``RasterImage`` encode the image again as PNG. The patch returns the image itself
   when there is nothing to rotate.
 - WeasyPrint ``RasterImage.get_x_object`` decodes and re-encodes every PNG at every
-  write, and splits an alpha channel into a soft mask even when it is fully opaque
-  (all 29 images of the AI Exchange). The patch writes an 8-bit RGB or grey PNG's own
-  compressed rows (the PNG predictors PDF understands), and an opaque RGBA PNG as RGB
-  without a mask, compressed once; everything else goes to WeasyPrint's own code.
+  write, and splits an alpha channel into a soft mask even when it is fully opaque (as
+  screenshots and diagrams saved with one usually are). The patch writes an 8-bit RGB or
+  grey PNG's own compressed rows (the PNG predictors PDF understands), and an opaque RGBA
+  PNG as RGB without a mask, compressed once; everything else goes to WeasyPrint's own code.
 - pydyf ``Stream.data`` compresses every stream at zlib level 9, a tenth of a part's
   time. The parts are intermediate: their fonts and object streams are rebuilt when
   they are combined, while their drawing (page content, WeasyPrint's ``Stream``) goes
   into the book as written. ``zlib_level(1, drawing=6)`` writes the first at level 1 and
   the drawing at zlib's default; everything else keeps level 9 (the same bytes).
-- WeasyPrint ``draw_text`` draws each dot of a ``leader()`` as its own text box: about
-  15,000 in the contents and the index, each re-shaped by Pango, most of the time those
-  pages take. A text box identical to the one drawn just before it but for its x (same
+- WeasyPrint ``draw_text`` draws each dot of a ``leader()`` as its own text box, a row of
+  them per line of the contents and the index, each re-shaped by Pango: most of the time
+  those pages take. A text box identical to the one drawn just before it but for its x (same
   Pango layout, text, style, line; what a leader is made of) is written as the same
   operators with the new x, when the stream is in the state it was in for that one.
   The bytes written are the same (tests/test_pdf_patches.py compares them).
