@@ -229,8 +229,18 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _build_until_workers(out: Path):
-    """Start a real-book build with two workers; return it once a worker has run a moment."""
+    """Start a real-book build with two workers; return it, and the workers alive then, once
+    a worker has been laying out for a moment. A worker is a forked child (its command line
+    is the build's); other children (ldconfig at WeasyPrint's import) come and go, and so do
+    the workers of short parts, so only one seen alive for a second counts."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     proc = subprocess.Popen(
         [sys.executable, "-m", "aixbook", "build", str(CORPUS), "-f", "pdf", "-o", str(out), "-j", "2"],
@@ -239,16 +249,20 @@ def _build_until_workers(out: Path):
         text=True,
         env=env,
     )
-    seen: set[int] = set()
-    deadline = time.monotonic() + 120
+    own = b""
+    first_seen: dict[int, float] = {}
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline and proc.poll() is None:
-        seen |= _children(proc.pid)
-        if seen:
-            time.sleep(1.0)
-            return proc, seen | _children(proc.pid)
+        own = own or _cmdline(proc.pid)
+        now = time.monotonic()
+        workers = {c for c in _children(proc.pid) if own and _cmdline(c) == own and _alive(c)}
+        for pid in workers:
+            first_seen.setdefault(pid, now)
+        if any(now - first_seen[pid] >= 1.0 for pid in workers):
+            return proc, workers
         time.sleep(0.05)
     proc.kill()
-    pytest.fail(f"no worker process appeared: {proc.communicate()}")
+    pytest.fail(f"no worker process stayed a second: {proc.communicate()}")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
