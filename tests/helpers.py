@@ -151,3 +151,17 @@ def reader_texts(out: Path) -> dict[str, str]:
                 ["pdftotext", "-enc", "UTF-8", str(f), "-"], check=True, capture_output=True, text=True
             ).stdout
     return texts
+
+
+#: The real book's chapters in navigation order, as its outline and contents name them.
+CHAPTERS = [
+    "0. AI Security Overview",
+    "1. General controls",
+    "2. Input threats",
+    "3. Development-time threats",
+    "4. Runtime conventional security threats",
+    "5. AI security testing",
+    "6. AI privacy",
+    "AI Security References",
+    "Index",
+]

@@ -18,19 +18,8 @@ import lxml.html
 import pymupdf
 import pytest
 
-from helpers import EPOCH, SAMPLE, needs_corpus, write_site
+from helpers import CHAPTERS, EPOCH, SAMPLE, needs_corpus, write_site
 
-CHAPTERS = [
-    "0. AI Security Overview",
-    "1. General controls",
-    "2. Input threats",
-    "3. Development-time threats",
-    "4. Runtime conventional security threats",
-    "5. AI security testing",
-    "6. AI privacy",
-    "AI Security References",
-    "Index",
-]
 # Short links the content itself gets wrong (no redirect, or a redirect to a missing anchor);
 # they stay web addresses, marked as dangling.
 DANGLING = {

@@ -9,21 +9,10 @@ from collections import Counter
 
 import lxml.html
 
-from helpers import CORPUS, SITE_DIR, needs_corpus
+from helpers import CHAPTERS, CORPUS, SITE_DIR, needs_corpus
 
 pytestmark = needs_corpus
 
-CHAPTERS = [
-    "0. AI Security Overview",
-    "1. General controls",
-    "2. Input threats",
-    "3. Development-time threats",
-    "4. Runtime conventional security threats",
-    "5. AI security testing",
-    "6. AI privacy",
-    "AI Security References",
-    "Index",
-]
 # The content's own defects, as its README lists them, plus one it misses: a /go/
 # link written in the absolute form with a typo (5_testing.md:51).
 MISSING_SHORT = {
