@@ -165,3 +165,31 @@ CHAPTERS = [
     "AI Security References",
     "Index",
 ]
+
+
+def spawn_cli(*args, read: str = "stdout"):
+    """``python -m aixbook ARGS`` running in the background, unbuffered. Returns the process,
+    a list that fills with the lines of what ``read`` names as they come ("stdout", "stderr"
+    with stdout discarded, or "both", stderr into stdout) and the thread filling it."""
+    import os
+    import subprocess
+    import sys
+    import threading
+
+    out, err = {
+        "stdout": (subprocess.PIPE, subprocess.PIPE),
+        "stderr": (subprocess.DEVNULL, subprocess.PIPE),
+        "both": (subprocess.PIPE, subprocess.STDOUT),
+    }[read]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "aixbook", *map(str, args)],
+        stdout=out,
+        stderr=err,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    lines: list[str] = []
+    stream = proc.stderr if read == "stderr" else proc.stdout
+    reader = threading.Thread(target=lambda: lines.extend(stream), daemon=True)
+    reader.start()
+    return proc, lines, reader

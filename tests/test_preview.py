@@ -13,7 +13,7 @@ import pytest
 from aixbook.book import gather
 from aixbook.cache import ChapterCache
 from aixbook.preview import SelectionError, render_preview, select
-from helpers import CORPUS, PNG, SAMPLE, needs_corpus, wait_until, write_site
+from helpers import CORPUS, PNG, SAMPLE, needs_corpus, spawn_cli, wait_until, write_site
 
 
 @pytest.fixture(scope="module")
@@ -199,23 +199,10 @@ def test_server_serves_page_and_reloads_after_change(tmp_path):
 def test_cli_watch_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path):
     import shutil
     import signal
-    import subprocess
-    import sys
 
     site = tmp_path / "book"
     shutil.copytree(SAMPLE, site)
-    import os
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aixbook", "preview", "1", str(site), "-o", str(tmp_path / "o"), "--html", "--watch"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
-    reader.start()
+    proc, lines, reader = spawn_cli("preview", "1", site, "-o", tmp_path / "o", "--html", "--watch")
     try:
         page = tmp_path / "o/preview/1_towers_and_lights.html"
         assert wait_until(page.exists), "no first build"
@@ -237,26 +224,14 @@ def test_cli_watch_rebuilds_and_stops_cleanly_on_ctrl_c(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_cli_ctrl_c_during_a_watch_rebuild_stops_and_keeps_the_previous_output(tmp_path):
-    import os
     import signal
-    import subprocess
-    import sys
 
     # A chapter long enough that its PDF takes a second or more to lay out, so the
     # Ctrl-C lands while the rebuild is writing, not before it starts or after it ends.
     body = "".join(f"## Part {i}\n\n" + "Words to lay out on a page. " * 30 + "\n\n" for i in range(80))
     site = write_site(tmp_path / "s", {"docs/a.md": body})
     folder = tmp_path / "o/preview"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aixbook", "preview", "a", str(site), "-o", str(tmp_path / "o"), "--watch"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    errors: list[str] = []
-    reader = threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True)
-    reader.start()
+    proc, errors, reader = spawn_cli("preview", "a", site, "-o", tmp_path / "o", "--watch", read="stderr")
     try:
         assert wait_until(lambda: any("watching" in ln for ln in errors), timeout=180), "no first build"
         previous = (folder / "a.pdf").read_bytes()

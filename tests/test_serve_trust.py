@@ -14,7 +14,6 @@ import signal
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -26,7 +25,7 @@ from aixbook.book import gather
 from aixbook.livereload import RELOAD_PATH, PreviewServer, with_reload_slot
 from aixbook.resources import STYLES_DIR
 from aixbook.serve import build_page, watch_loop, watched_files, watched_folders
-from helpers import SAMPLE, wait_until, write_site
+from helpers import SAMPLE, spawn_cli, wait_until, write_site
 
 # What the one-page HTML carries as the first child of <head> (issue 18, item 4).
 META_CSP = (
@@ -388,16 +387,7 @@ def test_cli_serve_beside_links_to_root_and_usr(tmp_path):
     (site / "static").mkdir(exist_ok=True)
     (site / "static" / "rootlink").symlink_to("/")
     (site / "static" / "usrlink").symlink_to("/usr")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "aixbook", "serve", str(site), "-o", str(tmp_path / "o"), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
-    reader.start()
+    proc, lines, reader = spawn_cli("serve", site, "-o", tmp_path / "o", "--port", "0", read="both")
     try:
         assert wait_until(lambda: any("watching" in ln for ln in lines) or proc.poll() is not None, 90), lines
         url = next(m.group(0) for ln in lines if (m := re.search(r"http://127\.0\.0\.1:\d+/", ln)))
