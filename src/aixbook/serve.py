@@ -89,6 +89,11 @@ def watched_folders(files: set[Path]) -> set[Path]:
     return {p.parent for p in files if p.parent.is_dir()}
 
 
+# How often the watch and the server look at their stop signal: Ctrl-C, or a test
+# ending its server, answers within a tenth of a second (it was half a second).
+STOP_POLL_MS = 100
+
+
 def watch_loop(
     files: Callable[[], set[Path]],
     rebuild: Callable[[], None],
@@ -116,7 +121,7 @@ def watch_loop(
             watch_filter=is_wanted,
             stop_event=stop,
             debounce=debounce_ms,
-            rust_timeout=500,
+            rust_timeout=STOP_POLL_MS,  # how soon a set ``stop`` is seen
             yield_on_timeout=False,
             raise_interrupt=True,
             recursive=False,
