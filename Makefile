@@ -63,8 +63,9 @@ test: $(ICU)
 
 # Leaves out the tests marked slow (the real book, Hugo, epubcheck, Ace, veraPDF, a browser,
 # installs, many builds: see CONTRIBUTING.md); make test runs them.
+# Spread over the machine's cores (pytest-xdist): CI's make test stays one process, in order.
 test-fast: $(ICU)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" -n auto
 
 lint: $(LINTED)
 	$(BIN)/ruff check src tests bench
