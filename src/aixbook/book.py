@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, markdown, sanitize, trust
+from . import a11y, markdown, sanitize, timings, trust
 from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
 from .errors import SourceError
@@ -120,27 +120,30 @@ def gather(
     **overrides,
 ) -> Gathered:
     """Read the site and parse every chapter (from ``cache`` where unchanged)."""
-    site = load_site(Path(site_dir))
-    config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
-    default_title = site.title
-    site = trusted_site(site, config).for_language(config.content_language)
-    config, refused = checked_files(site, _fill_defaults(config, site, default_title))
-    sources = load_sources(site, config, refused)
+    with timings.stage("read site"):
+        site = load_site(Path(site_dir))
+        config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+        default_title = site.title
+        site = trusted_site(site, config).for_language(config.content_language)
+        config, refused = checked_files(site, _fill_defaults(config, site, default_title))
+        sources = load_sources(site, config, refused)
     keys: set[str] = set()
     chapters: list[Chapter] = []
-    for i, src in enumerate(sources):
-        key = chapter_key(src.stem, keys)
-        ch = cache.get_chapter(src, key) if cache is not None else None
-        if ch is None:
-            ch = parse_source(src, key)
-            if cache is not None:
-                cache.put_chapter(src, ch)
-        chapters.append(ch)
-        if progress:
-            progress("parse", i + 1, len(sources))
-    table, table_diags = build_table(site, chapters, config.allow_remote)
-    table_diags.extend(missing_translations(site, config.section))
-    table_diags.extend(refused)
+    with timings.stage("parse"):
+        for i, src in enumerate(sources):
+            key = chapter_key(src.stem, keys)
+            ch = cache.get_chapter(src, key) if cache is not None else None
+            if ch is None:
+                ch = parse_source(src, key)
+                if cache is not None:
+                    cache.put_chapter(src, ch)
+            chapters.append(ch)
+            if progress:
+                progress("parse", i + 1, len(sources))
+    with timings.stage("link table"):
+        table, table_diags = build_table(site, chapters, config.allow_remote)
+        table_diags.extend(missing_translations(site, config.section))
+        table_diags.extend(refused)
     return Gathered(site, config, tuple(chapters), table, tuple(table_diags))
 
 
@@ -160,8 +163,9 @@ def load_book(site_dir: Path | str = "book", config_path: Path | None = None, **
         SourceError: a chapter cannot be read or parsed.
     """
     g = gather(site_dir, config_path, **options)
-    resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
-    return book_from(g, resolved, stats, link_diags)
+    with timings.stage("resolve"):
+        resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
+        return book_from(g, resolved, stats, link_diags)
 
 
 def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnostics: bool = True) -> Book:

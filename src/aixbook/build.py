@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import output
+from . import output, timings
 from .book import load_book
 from .diagnostics import Diagnostic, with_severities
 from .errors import BuildError, NoPagesError
 from .model import Book
 from .render import FORMATS, RenderOptions, RenderResult, RenderWarning, get_renderer
+from .timings import Timings
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class BuildResult:
     pages: int = 0
     render_warnings: list[RenderWarning] = field(default_factory=list)
     seconds: float = 0.0
+    timings: Timings | None = None  # each stage's wall time (build --timings)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -118,6 +120,7 @@ def build(
         BuildError: a strict build found problems, rendering failed, or the disk is full.
     """
     start = time.perf_counter()
+    clock = timings.begin()
     output.reset_interrupt()
     bad = [f for f in formats if f not in FORMATS]
     if bad:
@@ -132,12 +135,14 @@ def build(
     if strict and (failures := strict_failures(book)):
         raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
     if book.config.allow_remote:
-        book = fetch_remote_images(book, out_dir / ".cache" / "remote")
+        with timings.stage("fetch remote images"):
+            book = fetch_remote_images(book, out_dir / ".cache" / "remote")
     result = BuildResult(book=book)
     for fmt in formats:
         if progress:
             progress(f"render {fmt}", 0, 1)
-        found = with_severities(get_renderer(fmt).check(book), book.config.diagnostics)
+        with timings.stage(f"check {fmt}"):
+            found = with_severities(get_renderer(fmt).check(book), book.config.diagnostics)
         if found:
             book = replace(book, diagnostics=book.diagnostics + tuple(found))
             result.book = book
@@ -145,13 +150,15 @@ def build(
                 raise BuildError(f"--strict: {found[0]}")
         final = output_file(out_dir, book, fmt)
         options = RenderOptions(jobs=book.config.jobs, cache_dir=out_dir / ".cache")
-        res = render_to(book, fmt, final, options, strict=strict)
+        with timings.stage(f"render {fmt}"):
+            res = render_to(book, fmt, final, options, strict=strict)
         result.render_warnings.extend(res.warnings)
         result.pages = res.pages or result.pages
         result.outputs[fmt] = final
         if progress:
             progress(f"render {fmt}", 1, 1)
     result.seconds = time.perf_counter() - start
+    result.timings = clock
     return result
 
 

@@ -51,6 +51,10 @@ JOBS_HELP = "Processes laying out the PDF's parts (default: every usable CPU, or
 NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
 LANG_HELP = "The site language to build (a key of hugo.yaml's languages, e.g. fa); default: the default language."
 ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
+TIMINGS_HELP = (
+    "Print each stage's wall time: read, parse, resolve, each PDF part's layout (on which worker), "
+    "footers, combine, write."
+)
 REPORT_HELP = (
     "How to report diagnostics: text, github (workflow commands and a step summary) or json "
     "(one document on stdout). Default: github inside GitHub Actions, else text."
@@ -176,6 +180,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @lang_option
 @click.option("--all-languages", is_flag=True, default=False, help=ALL_LANGUAGES_HELP)
+@click.option("--timings", "show_timings", is_flag=True, default=False, help=TIMINGS_HELP)
 @report_option
 @click.pass_obj
 def build(
@@ -194,6 +199,7 @@ def build(
     jobs,
     content_language,
     all_languages,
+    show_timings,
     report_format,
 ):
     from . import build as builder
@@ -218,6 +224,10 @@ def build(
         )
     for result in made if isinstance(made, list) else [made]:
         _print_build(v, result, report_format)
+        if show_timings and result.timings is not None:
+            from .report import default_format, timings_table
+
+            (out if (report_format or default_format()) == "text" else err).print(timings_table(result.timings))
 
 
 @main.command(help=CHECK_HELP)

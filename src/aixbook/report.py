@@ -19,6 +19,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .model import Book
+from .timings import Timings
 
 REPORT_VERSION = 1
 FORMATS = ("text", "github", "json")
@@ -236,3 +237,22 @@ def write_step_summary(summary: Summary) -> None:
         return
     with open(target, "a", encoding="utf-8") as fh:
         fh.write(step_summary(summary))
+
+
+def timings_table(t: Timings) -> str:
+    """``build --timings``: one line per stage, in the order they started, with the process
+    it ran on and its start and end from the build's start; then what the workers did."""
+    rows = t.rows()
+    width = max([len(name) for name, *_ in rows] + [5])
+    lines = [f"{'stage':<{width}}  {'where':<9} {'start':>7} {'end':>7} {'seconds':>8}"]
+    lines += [f"{n:<{width}}  {w:<9} {a:7.2f} {b:7.2f} {s:8.2f}" for n, w, a, b, s in rows]
+    layouts = [s for s in t.stages if s.name.startswith("layout ")]
+    if layouts:
+        busy = sum(s.seconds for s in layouts)
+        span = max(s.end for s in layouts) - min(s.start for s in layouts)
+        workers = len({s.worker for s in layouts})
+        lines.append(
+            f"{len(layouts)} layouts: {busy:.2f} s of work on {workers} process(es), "
+            f"{span:.2f} s from the first start to the last end"
+        )
+    return "\n".join(lines)

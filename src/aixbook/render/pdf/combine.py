@@ -18,6 +18,7 @@ same open source, so that page and annotation references land on the copies.
 from __future__ import annotations
 
 import io
+import time
 import warnings
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
+from ... import timings
 from .fontmerge import merge_fonts
 from .footers import FooterLayout
 from .internals import bookmark_tree
@@ -76,6 +78,7 @@ def combine(parts: list[PartLayout], footers: list[FooterLayout], target: Path) 
     # Into memory, then one Python write: qpdf writing a file itself leaves its own
     # temporary file beside it, and aborts the process (an uncaught C++ exception) when
     # the disk fills up; a Python write raises OSError, which the build words.
+    start = time.perf_counter()
     buf = io.BytesIO()
     out.save(
         buf,
@@ -92,6 +95,7 @@ def combine(parts: list[PartLayout], footers: list[FooterLayout], target: Path) 
     for src in sources:
         src.close()
     Path(target).write_bytes(buf.getbuffer())
+    timings.record("write", start, time.perf_counter())
     return found
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ... import timings
 from ...assemble import assemble_parts
 from ...errors import BuildError
 from ...model import Book
@@ -112,7 +113,7 @@ class _Layouts:
                 log.debug("PDF part cache: %s.part was made for another part, ignored", key)
         return self.done.get(key)
 
-    def run(self, batch: list) -> None:
+    def run(self, batch: list, stage: str) -> None:
         """Lay out each (job, key) of ``batch`` not known yet, in parallel."""
         todo: list[tuple[Any, str]] = []
         for job, key in batch:
@@ -128,6 +129,8 @@ class _Layouts:
         self.rounds.append(
             {"wall": time.perf_counter() - started, "parts": [[job.key, self.done[key].seconds] for job, key in todo]}
         )
+        if todo:
+            timings.record(stage, started, time.perf_counter())
 
 
 def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResult:
@@ -136,9 +139,10 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     cfg = book.config
     variant = None if cfg.pdf_variant == "none" else cfg.pdf_variant
     workers = options.jobs or pool.default_jobs()
-    css = book_css(book)
-    parts = assemble_parts(book)
-    sources = cut(parts)
+    with timings.stage("assemble"):
+        css = book_css(book)
+        parts = assemble_parts(book)
+        sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
         for anchor in src.ids:
@@ -150,7 +154,8 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     hinted = hints.get("strings", {})
     guessed = guess_strings(sources)
     strings = [hinted.get(src.key, guessed[src.index]) for src in sources]
-    weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
+    with timings.stage("stylesheets"):
+        weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
     key_salt = salt()
     store = _Layouts(cache, workers)
     prepared = time.perf_counter() - begin
@@ -175,7 +180,10 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
         ]
         keys = [job.digest(key_salt) for job in jobs]
         waiting = {i for i in waits if any(t not in numbers for t in sources[i].numbered)}
-        store.run([(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting])
+        store.run(
+            [(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting],
+            f"layouts, round {round_no}",
+        )
         found = [store.done.get(key) for key in keys]
         settled = settle(sources, found, guessed)
         wanted = [{t: settled.numbers.get(t) for t in src.numbered} for src in sources]
@@ -191,12 +199,13 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     names = tuple(name for layout in layouts for name in layout.names)
     footer_list = footer_jobs(names, cfg.paper, cfg.language or "en", workers, css)
     footer_batch = [(job, job.digest(key_salt)) for job in footer_list]
-    store.run(footer_batch)
+    store.run(footer_batch, "footers")
     footers = [store.done[key] for _, key in footer_batch]
     warnings = [RenderWarning("pdf", w) for layout in layouts for w in layout.warnings]
     warnings += [RenderWarning("pdf", w) for footer in footers for w in footer.warnings]
     started = time.perf_counter()
-    warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target)]
+    with timings.stage("combine"):
+        warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target)]
     if cache:
         cache.save_timings(
             {

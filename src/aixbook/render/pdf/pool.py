@@ -24,11 +24,13 @@ import pickle
 import signal
 import sys
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from ... import timings
 from ...errors import BuildError
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ def run(jobs: Sequence, work: Callable, workers: int) -> list:
 
 
 def _in_process(work: Callable, job):
+    start = time.perf_counter()
     try:
         return work(job)
     except (BuildError, KeyboardInterrupt):
@@ -63,6 +66,12 @@ def _in_process(work: Callable, job):
     except Exception as exc:
         log.debug("laying out %s failed", job.label, exc_info=True)
         raise BuildError(f"laying out {job.label} failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        timings.record(_name(job), start, time.perf_counter())
+
+
+def _name(job) -> str:
+    return f"layout {getattr(job, 'key', job.label)}"
 
 
 def _context():
@@ -73,6 +82,7 @@ def _in_workers(jobs: Sequence, work: Callable, workers: int) -> list:
     results: list = [None] * len(jobs)
     pending = sorted(range(len(jobs)), key=lambda i: -getattr(jobs[i], "weight", 0))
     running: dict = {}
+    free = list(range(workers, 0, -1))  # worker slots, for the timings: "worker 1", "worker 2"…
     ctx = _context()
     with tempfile.TemporaryDirectory(prefix="aixbook-pdf-") as tmp:
         try:
@@ -82,22 +92,24 @@ def _in_workers(jobs: Sequence, work: Callable, workers: int) -> list:
                     path = Path(tmp) / f"{i}.pickle"
                     proc = ctx.Process(target=_worker, args=(work, jobs[i], str(path), os.getpid()), daemon=True)
                     proc.start()
-                    running[proc.sentinel] = (proc, i, path)
+                    running[proc.sentinel] = (proc, i, path, free.pop())
                 for sentinel in wait(list(running)):
-                    proc, i, path = running.pop(sentinel)
+                    proc, i, path, slot = running.pop(sentinel)
+                    free.append(slot)
                     proc.join()
-                    results[i] = _outcome(jobs[i], proc.exitcode, path)
+                    results[i] = _outcome(jobs[i], proc.exitcode, path, slot)
         finally:
-            _stop([proc for proc, _, _ in running.values()])
+            _stop([proc for proc, _, _, _ in running.values()])
     return results
 
 
-def _outcome(job, exitcode: int | None, path: Path):
+def _outcome(job, exitcode: int | None, path: Path, slot: int):
     try:
         with path.open("rb") as fh:
-            status, value, detail = pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError):
+            status, value, detail, start, end = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError):
         raise BuildError(f"laying out {job.label} failed: its worker process {_died(exitcode)}") from None
+    timings.record(_name(job), start, end, f"worker {slot}")
     if status == "ok":
         return value
     log.debug("laying out %s failed in a worker process:\n%s", job.label, detail)
@@ -131,10 +143,11 @@ def _worker(work: Callable, job, path: str, parent: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent(parent)
     gc.disable()  # one job, then os._exit: its garbage goes with the process
+    start = time.perf_counter()
     try:
-        outcome = ("ok", work(job), "")
+        outcome = ("ok", work(job), "", start, time.perf_counter())
     except BaseException as exc:  # reported to the parent, which decides
-        outcome = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        outcome = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc(), start, time.perf_counter())
     tmp = path + ".tmp"
     with open(tmp, "wb") as fh:
         pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
