@@ -329,7 +329,7 @@ def test_footers_are_chunked_only_where_a_chunk_looks_like_the_book(tmp_path, mo
     names = ("front",) + ("",) * 199
     jobs = footers.footer_jobs(names, "A4", "en", 2)
     assert [(j.first, len(j.names), j.total) for j in jobs] == [(1, 100, 200), (101, 100, 200)]
-    assert 'counter(page) " / " "200"' in footers._print_css_with_total(200)
+    assert 'counter(page) " / " "200"' in footers.print_css_with_total(200)
     assert len(footers.footer_jobs(names, "A4", "en", 1)) == 1
     styles = tmp_path / "styles"
     shutil.copytree(weasy.STYLES_DIR, styles)

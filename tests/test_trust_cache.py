@@ -310,11 +310,14 @@ def test_links_pipes_and_devices_are_not_read(planted, tmp_path):
     [
         [],
         "numbers",
-        {"numbers": [], "strings": []},
-        {"numbers": {"alpha": 5}, "strings": {}},
-        {"numbers": {"alpha": "9" * 100_000}, "strings": {}},
-        {"numbers": {}, "strings": {"front": {"booktitle": "X" * 1_000_000}}},
-        {"numbers": {}, "strings": {"front": ["booktitle"]}},
+        {"numbers": [], "strings": [], "pages": {}},
+        {"numbers": {"alpha": 5}, "strings": {}, "pages": {}},
+        {"numbers": {"alpha": "9" * 100_000}, "strings": {}, "pages": {}},
+        {"numbers": {}, "strings": {"front": {"booktitle": "X" * 1_000_000}}, "pages": {}},
+        {"numbers": {}, "strings": {"front": ["booktitle"]}, "pages": {}},
+        {"numbers": {}, "strings": {}, "pages": {"front": -1}},
+        {"numbers": {}, "strings": {}, "pages": {"front": 10**12}},
+        {"numbers": {}, "strings": {}, "pages": {"front": "1"}},
     ],
 )
 def test_a_wrong_hints_file_is_ignored(planted, hints):

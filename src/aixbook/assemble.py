@@ -308,6 +308,9 @@ class Chunk:
     resources: dict[str, Path] = field(default_factory=dict)
 
 
+_DATED = re.compile(r'<meta name="dcterms\.(created|modified)" ')
+
+
 @dataclass(frozen=True)
 class Parts:
     """A document cut into chunks: ``html(chunks)`` is the document of those chunks alone,
@@ -318,8 +321,12 @@ class Parts:
     chunks: tuple[Chunk, ...]
     title: str = ""
 
-    def html(self, chunks) -> str:
-        return "\n".join([self.head, self.body_open, *(c.html for c in chunks), "</body></html>"])
+    def html(self, chunks, dated: bool = True) -> str:
+        """The document of ``chunks``; ``dated=False``: without the build's date in the
+        head (it only reaches the PDF's metadata, which the combined PDF takes from its
+        first part), so a chapter's layout is the same from one build to the next."""
+        head = self.head if dated else "\n".join(line for line in self.head.split("\n") if not _DATED.match(line))
+        return "\n".join([head, self.body_open, *(c.html for c in chunks), "</body></html>"])
 
     def document(self, chunks=None) -> Document:
         chunks = self.chunks if chunks is None else tuple(chunks)

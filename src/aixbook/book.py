@@ -97,9 +97,10 @@ class Gathered:
 
     def web_url(self, uid: str) -> str:
         """The website address of a book id (a chapter key or a uid inside one)."""
-        return self._web_urls().get(uid, self.site.base_url)
+        return self.web_urls().get(uid, self.site.base_url)
 
-    def _web_urls(self) -> dict[str, str]:
+    def web_urls(self) -> dict[str, str]:
+        """Every book id's website address."""
         cached = self.__dict__.get("_web")
         if cached is None:
             cached = {}

@@ -120,46 +120,46 @@ def build(
         BuildError: a strict build found problems, rendering failed, or the disk is full.
     """
     start = time.perf_counter()
-    clock = timings.begin()
-    output.reset_interrupt()
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise BuildError(f"unknown format {', '.join(bad)} (choose from {', '.join(FORMATS)})")
-    from .cache import ChapterCache
+    with timings.recording() as clock:
+        output.reset_interrupt()
+        bad = [f for f in formats if f not in FORMATS]
+        if bad:
+            raise BuildError(f"unknown format {', '.join(bad)} (choose from {', '.join(FORMATS)})")
+        from .cache import ChapterCache
 
-    out_dir = Path(output_dir)
-    book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"), **overrides)
-    # After the configuration is known good (a bad one creates nothing, not even the folder)
-    # and before anything is rendered: a folder we cannot write is one line.
-    output.prepare(out_dir)
-    if strict and (failures := strict_failures(book)):
-        raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
-    if book.config.allow_remote:
-        with timings.stage("fetch remote images"):
-            book = fetch_remote_images(book, out_dir / ".cache" / "remote")
-    result = BuildResult(book=book)
-    for fmt in formats:
-        if progress:
-            progress(f"render {fmt}", 0, 1)
-        with timings.stage(f"check {fmt}"):
-            found = with_severities(get_renderer(fmt).check(book), book.config.diagnostics)
-        if found:
-            book = replace(book, diagnostics=book.diagnostics + tuple(found))
-            result.book = book
-            if strict:
-                raise BuildError(f"--strict: {found[0]}")
-        final = output_file(out_dir, book, fmt)
-        options = RenderOptions(jobs=book.config.jobs, cache_dir=out_dir / ".cache")
-        with timings.stage(f"render {fmt}"):
-            res = render_to(book, fmt, final, options, strict=strict)
-        result.render_warnings.extend(res.warnings)
-        result.pages = res.pages or result.pages
-        result.outputs[fmt] = final
-        if progress:
-            progress(f"render {fmt}", 1, 1)
-    result.seconds = time.perf_counter() - start
-    result.timings = clock
-    return result
+        out_dir = Path(output_dir)
+        book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"), **overrides)
+        # After the configuration is known good (a bad one creates nothing, not even the folder)
+        # and before anything is rendered: a folder we cannot write is one line.
+        output.prepare(out_dir)
+        if strict and (failures := strict_failures(book)):
+            raise BuildError(f"--strict: {len(failures)} problem(s), nothing written; first: {failures[0]}")
+        if book.config.allow_remote:
+            with timings.stage("fetch remote images"):
+                book = fetch_remote_images(book, out_dir / ".cache" / "remote")
+        result = BuildResult(book=book)
+        for fmt in formats:
+            if progress:
+                progress(f"render {fmt}", 0, 1)
+            with timings.stage(f"check {fmt}"):
+                found = with_severities(get_renderer(fmt).check(book), book.config.diagnostics)
+            if found:
+                book = replace(book, diagnostics=book.diagnostics + tuple(found))
+                result.book = book
+                if strict:
+                    raise BuildError(f"--strict: {found[0]}")
+            final = output_file(out_dir, book, fmt)
+            options = RenderOptions(jobs=book.config.jobs, cache_dir=out_dir / ".cache")
+            with timings.stage(f"render {fmt}"):
+                res = render_to(book, fmt, final, options, strict=strict)
+            result.render_warnings.extend(res.warnings)
+            result.pages = res.pages or result.pages
+            result.outputs[fmt] = final
+            if progress:
+                progress(f"render {fmt}", 1, 1)
+        result.seconds = time.perf_counter() - start
+        result.timings = clock
+        return result
 
 
 def build_languages(

@@ -6,6 +6,7 @@ cache where unchanged; only the previewed part is resolved and rendered.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import NoReturn
 from . import htmlfrag, output
 from .book import Gathered, book_from, gather
 from .errors import AixbookError
-from .links import make_uid, resolve_chapter, resolve_href, short_name
+from .links import make_uid, resolve_chapter, resolve_chapters, resolve_href, short_name
 from .model import Book, Chapter, Heading, LinkStats, ResolvedChapter
+
+log = logging.getLogger(__name__)
 
 
 class SelectionError(AixbookError):
@@ -178,5 +181,24 @@ def render_preview(
     sel = select(g, query)
     book = preview_book(g, sel)
     final = output_path(Path(output_dir) / "preview", sel.slug, fmt)
-    render_to(book, fmt, final, RenderOptions(preview=True))
+    if fmt == "pdf" and sel.heading is None and _parts_usable():
+        # A chapter: its pages as the release PDF has them, from the build's part cache.
+        resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
+        whole = book_from(g, resolved, stats, link_diags, all_diagnostics=False)
+        options = RenderOptions(
+            jobs=whole.config.jobs,
+            cache_dir=Path(output_dir) / ".cache",
+            part=sel.chapter.key,
+            elsewhere=g.web_urls(),
+        )
+        result = render_to(whole, fmt, final, options)
+    else:
+        result = render_to(book, fmt, final, RenderOptions(preview=True))
+    log.info("preview %s: laid out %s", sel.slug, ", ".join(result.laid_out) or "nothing (all from the part cache)")
     return final, book
+
+
+def _parts_usable() -> bool:
+    from .render.pdf import parts_usable
+
+    return parts_usable()

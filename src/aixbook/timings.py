@@ -62,9 +62,25 @@ def begin() -> Timings:
     return _current
 
 
+def stop() -> None:
+    """Stop recording: what runs after the build (another build's stages) is not its own."""
+    global _current
+    _current = None
+
+
 def record(name: str, start: float, end: float, worker: str = "main") -> None:
     if _current is not None:
         _current.add(name, start, end, worker)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[Timings]:
+    """Record the ``with`` block's stages (a build's) into the recorder it yields."""
+    clock = begin()
+    try:
+        yield clock
+    finally:
+        stop()
 
 
 @contextlib.contextmanager

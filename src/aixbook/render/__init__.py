@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -43,11 +43,17 @@ class RenderOptions:
     jobs: how many processes lay out the PDF's parts (None: every usable CPU;
         1: in this process).
     cache_dir: where laid-out parts are kept between builds (None: nowhere).
+    part: one chapter (its key) of the release PDF, as it prints there: laid out as the
+        build lays it out (from ``cache_dir`` when the build or a preview did), with its
+        running heads and page numbers; links to other chapters go to ``elsewhere``.
+    elsewhere: the web address of each id (for ``part``).
     """
 
     preview: bool = False
     jobs: int | None = None
     cache_dir: Path | None = None
+    part: str | None = None
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

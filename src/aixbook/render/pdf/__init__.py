@@ -11,6 +11,7 @@ from pathlib import Path
 from ...assemble import assemble, contents_label
 from ...diagnostics import Diagnostic
 from ...doctor import warn_if_internals_differ, warn_if_subsetting_is_slow, weasyprint
+from ...errors import BuildError
 from ...model import Book
 from ...resources import FONTS_DIR
 from .. import RenderOptions, RenderResult, direction_css
@@ -108,10 +109,23 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     from . import internals
 
     if not internals.usable("parts"):  # the warning above said so
+        if options.part:
+            raise BuildError("a chapter of the release PDF needs the parts pipeline (see aixbook doctor)")
         return render_single(book, target)
+    if options.part:
+        from .onepart import render_part
+
+        return render_part(book, options.part, target, options)
     from .pipeline import render_parts
 
     return render_parts(book, target, options)
+
+
+def parts_usable() -> bool:
+    """Whether the release PDF can be laid out in parts here (WeasyPrint's internals fit)."""
+    from . import internals
+
+    return internals.usable("parts")
 
 
 def render_single(book: Book, target: Path) -> RenderResult:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import time
 import warnings
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,9 +35,12 @@ from .layout import PartLayout
 from .parts import SENTINEL
 
 
-def combine(parts: list[PartLayout], footers: list[FooterLayout], target: Path) -> list[str]:
+def combine(
+    parts: list[PartLayout], footers: list[FooterLayout], target: Path, elsewhere: Mapping[str, str] | None = None
+) -> list[str]:
     """Write the parts, in order, as one PDF to ``target``; returns warnings (links whose
-    target is in no part)."""
+    target is in no part). ``elsewhere``: the web address of ids in no part (a preview of
+    one chapter links to the others on the website)."""
     out = pikepdf.new()
     sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in parts]
     total = sum(p.pages for p in parts)
@@ -63,7 +67,7 @@ def combine(parts: list[PartLayout], footers: list[FooterLayout], target: Path) 
     if roots:
         _structure(out, parts, roots, starts, total)
     known = _dests(out, dests)
-    found = _links(out, known)
+    found = _links(out, known, elsewhere or {})
     _outline(out, parts)
     footer_pages, footer_sources = [], []
     for footer in footers:
@@ -189,9 +193,10 @@ def _dests(out: pikepdf.Pdf, dests: list[tuple[str, object]]) -> set[str]:
     return set(seen)
 
 
-def _links(out: pikepdf.Pdf, known: set[str]) -> list[str]:
+def _links(out: pikepdf.Pdf, known: set[str], elsewhere: Mapping[str, str]) -> list[str]:
     """Links to another part, written to the sentinel address, now go to their destination
-    (as WeasyPrint writes an internal link: /Dest and /Contents name the anchor)."""
+    (as WeasyPrint writes an internal link: /Dest and /Contents name the anchor), or to
+    its web address when no part has it and ``elsewhere`` does."""
     warnings = []
     for page in out.pages:
         for annot in page.obj.get("/Annots", Array()):
@@ -200,6 +205,9 @@ def _links(out: pikepdf.Pdf, known: set[str]) -> list[str]:
             if not uri.startswith(SENTINEL):
                 continue
             name = uri[len(SENTINEL) :]
+            if name not in known and name in elsewhere and isinstance(action, Dictionary):
+                action.URI = String(elsewhere[name])
+                continue
             if name not in known:
                 warnings.append(f"No anchor #{name} for internal URI reference")
             del annot["/A"]

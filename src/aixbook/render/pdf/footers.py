@@ -114,7 +114,7 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
 def footer_jobs(names: tuple[str, ...], paper: str, lang: str, workers: int, extra_css: str = "") -> list[FooterJob]:
     """The footers as one job, or as ``workers`` chunks when the stylesheets allow it."""
     chunks = min(workers, max(1, len(names) // 40))
-    if chunks < 2 or _print_css_with_total(len(names)) is None:
+    if chunks < 2 or print_css_with_total(len(names)) is None:
         return [FooterJob(names, paper, lang, extra_css=extra_css)]
     size = -(-len(names) // chunks)
     return [
@@ -126,7 +126,7 @@ def footer_jobs(names: tuple[str, ...], paper: str, lang: str, workers: int, ext
 def chunk_stylesheets(job: FooterJob) -> list:
     from weasyprint import CSS
 
-    text = _print_css_with_total(job.total)
+    text = print_css_with_total(job.total)
     assert text is not None
     tail = "" if job.paper == "A4" else f"@page {{ size: {job.paper}; }}"
     start = f"@page :first {{ counter-reset: page {job.first}; }}"
@@ -143,7 +143,7 @@ def chunk_stylesheets(job: FooterJob) -> list:
 _PSEUDO_PAGES = {"first", "left", "right", "blank", "nth"}
 
 
-def _print_css_with_total(total: int) -> str | None:
+def print_css_with_total(total: int) -> str | None:
     """print.css with ``counter(pages)`` written as ``total``; None when a chunk of the
     footers could not look like the book's (see the module's docstring)."""
     import tinycss2

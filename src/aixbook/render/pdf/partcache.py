@@ -59,7 +59,8 @@ SPECS: dict[type, dict] = {
     },
     FooterLayout: {"key": str, "pages": int, "warnings": [str], "fonts": _FONTS, "seconds": float},
 }
-_HINTS = {"numbers": {"*": str}, "strings": {"*": {"*": str}}}
+_HINTS = {"numbers": {"*": str}, "strings": {"*": {"*": str}}, "pages": {"*": int}}
+MAX_PAGES = 100_000  # a part's page count in the hints
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +141,7 @@ class PartCache:
 
     def hints(self) -> dict:
         """The numbers and strings the last build settled on (a first guess, checked):
-        ``{"numbers": {id: "12"}, "strings": {part: {name: text}}}``, or {} if hints.json
+        ``{"numbers": {id: "12"}, "strings": {part: {name: text}}, "pages": {part: 30}}``, or {} if hints.json
         is missing or is not what ``save_hints`` writes."""
         path = self.folder / "hints.json"
         if not path.exists():
@@ -209,4 +210,7 @@ def check_hints(data) -> dict:
     for part, strings in value["strings"].items():
         if len(part) > MAX_STRING or any(len(k) > MAX_STRING or len(v) > MAX_STRING for k, v in strings.items()):
             raise Miss("hints: a string longer than any running header")
+    for part, pages in value["pages"].items():
+        if len(part) > MAX_STRING or not 0 <= pages <= MAX_PAGES:
+            raise Miss(f"hints: not a page count: {pages}")
     return value

@@ -215,7 +215,8 @@ def job_for(
     inherited strings."""
     given = {t: numbers.get(t, PLACEHOLDER) for t in src.numbered}
     chunk = with_numbers(src.chunk, given)
-    html = parts.html([Chunk(src.key, src.title, chunk)])
+    # The first part's metadata is the combined PDF's: only it carries the build's date.
+    html = parts.html([Chunk(src.key, src.title, chunk)], dated=src.index == 0)
     return PartJob(
         key=src.key,
         label=src.label,

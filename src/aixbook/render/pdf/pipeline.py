@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import timings
-from ...assemble import assemble_parts
+from ...assemble import Parts, assemble_parts
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
@@ -133,12 +133,41 @@ class _Layouts:
             timings.record(stage, started, time.perf_counter())
 
 
-def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResult:
-    """Write the release PDF of ``book`` to ``target`` from separately laid-out parts."""
-    begin = time.perf_counter()
+@dataclass
+class Plan:
+    """The book cut into parts, with what the last build (the cache's hints) says they need."""
+
+    parts: Parts
+    sources: list[PartSource]
+    owner: dict[str, int]  # id → the index of the part that has it
+    foreign: list[frozenset[str]]  # per part: the ids it links to in other parts
+    css: str
+    variant: str | None
+    cache: PartCache | None
+    hints: dict
+    numbers: dict[str, str | None]
+    guessed: list[dict[str, str]]
+    strings: list[dict[str, str]]
+    workers: int
+    salt: str
+
+    def job(self, src: PartSource, numbers: dict[str, str | None], strings: dict[str, str]):
+        return job_for(
+            self.parts,
+            src,
+            numbers=numbers,
+            strings=strings,
+            foreign=self.foreign[src.index],
+            paper=self.paper,
+            pdf_variant=self.variant,
+            book_css=self.css,
+        )
+
+    paper: str = "A4"
+
+
+def plan(book: Book, options: RenderOptions) -> Plan:
     cfg = book.config
-    variant = None if cfg.pdf_variant == "none" else cfg.pdf_variant
-    workers = options.jobs or pool.default_jobs()
     with timings.stage("assemble"):
         css = book_css(book)
         parts = assemble_parts(book)
@@ -153,10 +182,33 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     numbers: dict[str, str | None] = {k: v for k, v in hints.get("numbers", {}).items() if isinstance(v, str)}
     hinted = hints.get("strings", {})
     guessed = guess_strings(sources)
-    strings = [hinted.get(src.key, guessed[src.index]) for src in sources]
     with timings.stage("stylesheets"):
         weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
-    key_salt = salt()
+    return Plan(
+        parts=parts,
+        sources=sources,
+        owner=owner,
+        foreign=foreign,
+        css=css,
+        variant=None if cfg.pdf_variant == "none" else cfg.pdf_variant,
+        cache=cache,
+        hints=hints,
+        numbers=numbers,
+        guessed=guessed,
+        strings=[hinted.get(src.key, guessed[src.index]) for src in sources],
+        workers=options.jobs or pool.default_jobs(),
+        salt=salt(),
+        paper=cfg.paper,
+    )
+
+
+def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResult:
+    """Write the release PDF of ``book`` to ``target`` from separately laid-out parts."""
+    begin = time.perf_counter()
+    cfg = book.config
+    p = plan(book, options)
+    sources, owner, guessed, cache, workers, css = p.sources, p.owner, p.guessed, p.cache, p.workers, p.css
+    numbers, strings, key_salt = p.numbers, p.strings, p.salt
     store = _Layouts(cache, workers)
     prepared = time.perf_counter() - begin
 
@@ -165,19 +217,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     waits = deferrable(sources, owner)
     layouts: list[PartLayout] = []
     for round_no in range(1, MAX_ROUNDS + 1):
-        jobs = [
-            job_for(
-                parts,
-                src,
-                numbers=numbers,
-                strings=strings[src.index],
-                foreign=foreign[src.index],
-                paper=cfg.paper,
-                pdf_variant=variant,
-                book_css=css,
-            )
-            for src in sources
-        ]
+        jobs = [p.job(src, numbers, strings[src.index]) for src in sources]
         keys = [job.digest(key_salt) for job in jobs]
         waiting = {i for i in waits if any(t not in numbers for t in sources[i].numbered)}
         store.run(
@@ -221,6 +261,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
             {
                 "numbers": {k: v for k, v in settled.numbers.items() if v is not None},
                 "strings": {src.key: settled.strings[src.index] for src in sources},
+                "pages": {layout.key: layout.pages for layout in layouts},
             }
         )
         cache.prune(set(keys) | {key for _, key in footer_batch})

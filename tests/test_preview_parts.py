@@ -1,0 +1,92 @@
+"""A chapter's PDF preview is that chapter of the release PDF, from the build's part cache:
+the same pages, running heads and page numbers; nothing laid out when the chapter did not
+change; only that chapter when it did; links into other chapters go to the website."""
+
+from __future__ import annotations
+
+import shutil
+
+import pymupdf
+import pytest
+
+from aixbook import timings
+from aixbook.build import build
+from aixbook.cache import ChapterCache
+from aixbook.preview import render_preview
+from helpers import SAMPLE
+
+pytestmark = pytest.mark.slow  # several builds of the sample book
+
+CHAPTER = "content/docs/2_keeping_the_light.md"
+KEY = "ch-2_keeping_the_light"
+
+
+def _laid_out(t: timings.Timings) -> list[str]:
+    return sorted(s.name.removeprefix("layout ") for s in t.stages if s.name.startswith("layout "))
+
+
+def _preview(site, out):
+    with timings.recording() as clock:
+        pdf, _ = render_preview(site, "2", out, cache=ChapterCache(out / ".cache"))
+    return pdf, _laid_out(clock)
+
+
+def _chapter_pages(release: pymupdf.Document, title: str) -> range:
+    toc = [(level, t, page) for level, t, page in release.get_toc() if level == 1]
+    i = next(i for i, (_, t, _) in enumerate(toc) if t == title)
+    end = toc[i + 1][2] - 1 if i + 1 < len(toc) else release.page_count
+    return range(toc[i][2] - 1, end)
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)  # as an author runs it: dated now
+    site = tmp_path / "book"
+    shutil.copytree(SAMPLE, site)
+    out = tmp_path / "out"
+    result = build(site, ("pdf",), out)
+    return site, out, result.outputs["pdf"]
+
+
+def test_preview_of_an_unchanged_chapter_lays_nothing_out_and_is_its_release_pages(built):
+    site, out, release_pdf = built
+    pdf, laid_out = _preview(site, out)
+    assert [name for name in laid_out if not name.startswith("footers")] == []
+    preview, release = pymupdf.open(pdf), pymupdf.open(release_pdf)
+    title = preview.get_toc()[0][1]
+    assert title == "2. Keeping the light"
+    pages = _chapter_pages(release, title)
+    assert preview.page_count == len(pages)
+    # the same text on every page, running heads and "N / total" page numbers included. A
+    # hyphen at a line end is one glyph, which the whole book's merged font maps to "-" (it
+    # draws hyphen-minus too) and the chapter's own font to U+2010 HYPHEN: the same drawing.
+    assert [p.get_text().replace("\u2010", "-") for p in preview] == [release[i].get_text() for i in pages]
+    assert f"{pages[0] + 1} / {release.page_count}" in preview[0].get_text()
+    # a second preview takes its footers from the cache too
+    assert _preview(site, out)[1] == []
+
+
+def test_links_into_other_chapters_go_to_the_website(built):
+    site, out, _ = built
+    pdf, _ = _preview(site, out)
+    doc = pymupdf.open(pdf)
+    links = [link for page in doc for link in page.get_links()]
+    uris = [link["uri"] for link in links if link["kind"] == pymupdf.LINK_URI]
+    assert "https://aixbook.example/docs/1_towers_and_lights/#12-fresnel-lenses" in uris
+    assert not any("aixbook-part.invalid" in u for u in uris)
+    inside = [link for link in links if link["kind"] in (pymupdf.LINK_GOTO, pymupdf.LINK_NAMED)]
+    assert inside, "the chapter's links to its own sections stay inside the PDF"
+    assert all(0 <= link.get("page", 0) < doc.page_count for link in inside)
+
+
+def test_after_an_edit_the_preview_lays_out_that_chapter_only_and_the_build_reuses_it(built):
+    site, out, _ = built
+    path = site / CHAPTER
+    path.write_text(path.read_text(encoding="utf-8") + "\nA line the author just wrote.\n", encoding="utf-8")
+    pdf, laid_out = _preview(site, out)
+    assert [name for name in laid_out if not name.startswith("footers")] == [KEY]
+    assert "A line the author just wrote." in "".join(p.get_text() for p in pymupdf.open(pdf))
+    # the build that follows takes the chapter from the preview's layout
+    again = build(site, ("pdf",), out)
+    assert again.timings is not None
+    assert KEY not in _laid_out(again.timings)
