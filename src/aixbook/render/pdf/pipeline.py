@@ -113,14 +113,14 @@ class _Layouts:
                 log.debug("PDF part cache: %s.part was made for another part, ignored", key)
         return self.done.get(key)
 
-    def run(self, batch: list, stage: str) -> None:
+    def run(self, batch: list, stage: str, warm=None) -> None:
         """Lay out each (job, key) of ``batch`` not known yet, in parallel."""
         todo: list[tuple[Any, str]] = []
         for job, key in batch:
             if self.get(job, key) is None and all(key != k for _, k in todo):
                 todo.append((job, key))
         started = time.perf_counter()
-        for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], _work, self.workers), strict=True):
+        for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], _work, self.workers, warm), strict=True):
             self.done[key] = layout
             self.laid_out.append(job.key)
             log.info("laid out %s: %d pages in %.2f s", job.label, layout.pages, layout.seconds)
@@ -223,6 +223,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
         store.run(
             [(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting],
             f"layouts, round {round_no}",
+            warm=(lambda: weasy.preload(cfg.language or "en")) if round_no == 1 else None,
         )
         found = [store.done.get(key) for key in keys]
         settled = settle(sources, found, guessed)

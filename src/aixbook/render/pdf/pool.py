@@ -44,8 +44,15 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run(jobs: Sequence, work: Callable, workers: int) -> list:
+def run(jobs: Sequence, work: Callable, workers: int, warm: Callable[[], None] | None = None) -> list:
     """``[work(job) for job in jobs]``, in ``workers`` processes (this one when 1).
+
+    ``warm``: with several workers forked from this process, what the layouts would each
+    load lazily for themselves (hyphenation patterns, fonts, C type declarations, about a
+    sixth of a second per worker): once the longest job has started in a worker, ``warm()``
+    runs here and the shortest job is laid out here, and the workers forked after that
+    inherit all of it. Costs nothing on the critical path: this process does it while
+    the first worker has a core to itself.
 
     Raises:
         BuildError: one line naming the part whose layout failed, and why.
@@ -54,7 +61,7 @@ def run(jobs: Sequence, work: Callable, workers: int) -> list:
         return []
     if workers <= 1:
         return [_in_process(work, job) for job in jobs]
-    return _in_workers(jobs, work, workers)
+    return _in_workers(jobs, work, workers, warm if _context().get_start_method() == "fork" else None)
 
 
 def _in_process(work: Callable, job):
@@ -78,7 +85,7 @@ def _context():
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
-def _in_workers(jobs: Sequence, work: Callable, workers: int) -> list:
+def _in_workers(jobs: Sequence, work: Callable, workers: int, warm: Callable[[], None] | None) -> list:
     results: list = [None] * len(jobs)
     pending = sorted(range(len(jobs)), key=lambda i: -getattr(jobs[i], "weight", 0))
     running: dict = {}
@@ -93,6 +100,11 @@ def _in_workers(jobs: Sequence, work: Callable, workers: int) -> list:
                     proc = ctx.Process(target=_worker, args=(work, jobs[i], str(path), os.getpid()), daemon=True)
                     proc.start()
                     running[proc.sentinel] = (proc, i, path, free.pop())
+                    if warm is not None and pending:
+                        warm()
+                        last = pending.pop()
+                        results[last] = _in_process(work, jobs[last])
+                        warm = None
                 for sentinel in wait(list(running)):
                     proc, i, path, slot = running.pop(sentinel)
                     free.append(slot)
