@@ -31,6 +31,11 @@ CHECK_HELP = "Read the site and resolve every link without rendering; exit 1 on 
 CHAPTERS_HELP = "List the chapters in book order: number, title, source file."
 PREVIEW_HELP = 'Preview one chapter or section: a number ("2", "2.2"), file stem, short link name or title words.'
 SERVE_HELP = "Serve the one-page HTML of the book on 127.0.0.1; rebuild and reload on change."
+DIFF_HELP = (
+    "What changed between two editions, as a reader sees it: sections added, removed, moved or changed, "
+    "short links retargeted, new diagnostics. OLD and NEW are git revisions of the repository holding "
+    "--site, or site folders; NEW defaults to the working tree."
+)
 DOCTOR_HELP = "Print what this machine gives aixbook: versions, Pango, HarfBuzz, fonts (paste it into bug reports)."
 
 CONFIG_HELP = "book.toml to use (default: book.toml in the site or project root)."
@@ -51,6 +56,8 @@ JOBS_HELP = "Processes laying out the PDF's parts (default: every usable CPU, or
 NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
 LANG_HELP = "The site language to build (a key of hugo.yaml's languages, e.g. fa); default: the default language."
 ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
+DIFF_SITE_HELP = "The site (or repository root) in the working tree; revisions are read at the same place."
+FAIL_ON_HELP = "Exit 1 when a short link that resolved in OLD resolves to nothing in NEW."
 REPORT_HELP = (
     "How to report diagnostics: text, github (workflow commands and a step summary) or json "
     "(one document on stdout). Default: github inside GitHub Actions, else text."
@@ -239,6 +246,36 @@ def check(v: Verbosity, site, config_path, strict, output_dir, content_language,
     )
     _print_check(v, book, time.perf_counter() - start, report_format)
     if book.errors or (strict and book.warnings):
+        raise click.exceptions.Exit(1)
+
+
+@main.command(help=DIFF_HELP)
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("-s", "--site", type=click.Path(path_type=Path), default=".", help=DIFF_SITE_HELP)
+@config_option
+@output_option
+@report_option
+@click.option("--fail-on", "fail_on", multiple=True, type=click.Choice(["broken-permalink"]), help=FAIL_ON_HELP)
+def diff(old, new, site, config_path, output_dir, report_format, fail_on):
+    from . import diffreport, report
+    from .cache import ChapterCache
+    from .diff import diff_books
+
+    _log_for(report_format)
+    result = diff_books(old, new, site, config_path, cache=ChapterCache(Path(output_dir) / ".cache"))
+    fmt = report_format or report.default_format()
+    if fmt == "json":
+        click.echo(diffreport.as_json(result))
+    elif fmt == "github":
+        for line in diffreport.github_lines(result):
+            click.echo(line)
+        summary = diffreport.write_step_summary(result)
+        if summary is not None:
+            click.echo(summary, nl=False)
+    else:
+        out.print(diffreport.as_text(result), markup=False)
+    if "broken-permalink" in fail_on and result.broken_permalinks:
         raise click.exceptions.Exit(1)
 
 
