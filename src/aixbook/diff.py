@@ -23,7 +23,7 @@ import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Literal
@@ -33,7 +33,7 @@ from .book import book_from, gather
 from .diagnostics import Diagnostic
 from .errors import ConfigError
 from .links import LinkTable, resolve_chapters, resolve_href
-from .model import Book, ResolvedChapter
+from .model import Book, Chapter, ResolvedChapter, Source
 from .report import relative
 
 HEADINGS = frozenset(f"h{n}" for n in range(1, 7))
@@ -148,13 +148,13 @@ class BookDiff:
 # ------------------------------------------------------------ reading one side
 
 
-def chapter_sections(rc: ResolvedChapter, first: int) -> tuple[list[Section], dict[str, int]]:
-    """The sections of one chapter (indices from ``first``) and every uid in it → its section."""
+def chapter_sections(rc: ResolvedChapter) -> tuple[list[Section], dict[str, int]]:
+    """The sections of one chapter and every uid in it → its section (indices in the chapter)."""
     src = rc.chapter.source
     heads = {h.uid: h for h in rc.headings}
     words: list[list[str]] = [[]]
     meta: list[tuple[str, str, int, int, int | None, bool]] = [("", src.title, 0, src.body_line, None, True)]
-    at: dict[str, int] = {rc.chapter.key: first}
+    at: dict[str, int] = {rc.chapter.key: 0}
     cited: dict[str, int] = {}  # fragment → section of its first link
     footnotes: list[tuple[str, list[str]]] = []
     stack: list[tuple[int, int]] = []  # (level, local index) of enclosing headings
@@ -175,10 +175,10 @@ def chapter_sections(rc: ResolvedChapter, first: int) -> tuple[list[Section], di
                 stack.pop()
             parent = stack[-1][1] if stack else 0
             words.append([])
-            meta.append((h.id, h.text, h.level, h.line, first + parent, True))
+            meta.append((h.id, h.text, h.level, h.line, parent, True))
             cur = len(words) - 1
             stack.append((h.level, cur))
-            at[uid] = first + cur
+            at[uid] = cur
             return
         if sink is None and el.tag == "section" and "footnotes" in (el.get("class") or "").split():
             for li in el.iter("li"):
@@ -187,7 +187,7 @@ def chapter_sections(rc: ResolvedChapter, first: int) -> tuple[list[Section], di
                 walk_text(li, mine)
             return
         if uid:
-            at.setdefault(uid, first + cur)
+            at.setdefault(uid, cur)
         href = el.get("href") if el.tag == "a" else None
         if href and href.startswith("#"):
             cited.setdefault(href[1:], cur)
@@ -216,7 +216,7 @@ def chapter_sections(rc: ResolvedChapter, first: int) -> tuple[list[Section], di
     for fn_id, fn_words in footnotes:
         words[cited.get(fn_id, 0)].extend(fn_words)
         if fn_id:
-            at.setdefault(fn_id, first + cited.get(fn_id, 0))
+            at.setdefault(fn_id, cited.get(fn_id, 0))
     local_ids = {m[0] for m in meta}
     families = [_family(m[0], local_ids) for m in meta]
     size = Counter(families)
@@ -248,17 +248,98 @@ def short_targets(table: LinkTable, at: dict[str, int], key: str) -> dict[str, T
     return out
 
 
-def read_side(site_dir: Path, label: str, root: Path, config_path=None, cache=None, revision=None) -> Side:
-    """Read the site at ``site_dir`` as ``aixbook check`` reads it, and cut it into sections."""
+#: Where the pages of an exported revision are filed in the disk cache: its temporary
+#: folder is new each time, and an entry is found only for the very path it was made from.
+EXPORTED = Path("/aixbook-diff-export")
+
+
+def _moved(path: Path | None, old_root: Path, new_root: Path) -> Path | None:
+    if path is None:
+        return None
+    try:
+        return new_root / Path(path).relative_to(old_root)
+    except ValueError:
+        return path
+
+
+def _relocated(ch: Chapter, src: Source, old_root: Path, new_root: Path) -> Chapter:
+    """``ch`` as parsed from ``src``: the same page read from another folder."""
+    diagnostics = tuple(replace(d, path=_moved(d.path, old_root, new_root)) for d in ch.diagnostics)
+    return replace(ch, source=src, diagnostics=diagnostics)
+
+
+class Reuse:
+    """A chapter cache (``get_chapter``/``put_chapter``) that first offers the chapters of
+    the other edition: a page whose source is the same there (every field but the folder
+    it is in) is not parsed again. Most pages of a pull request are unchanged, so the
+    second edition costs little more than resolving its links. Then the disk ``cache``, if
+    any: at the page's own path (``exported`` False), or for an exported revision under
+    ``EXPORTED``, so the next diff of it finds its pages too."""
+
+    def __init__(self, other: Side | None, root: Path, cache=None, exported: bool = False):
+        self.root, self.cache, self.exported = root, cache, exported
+        self.other_root = other.root if other is not None else root
+        self.chapters = {}
+        for rc in other.book.chapters if other is not None else ():
+            src = rc.chapter.source
+            self.chapters[self._key(src, rc.chapter.key, self.other_root)] = rc.chapter
+
+    @staticmethod
+    def _key(src: Source, key: str, root: Path) -> tuple[str, str]:
+        return key, repr(replace(src, path=Path(relative(src.path, root))))
+
+    def _filed(self, src: Source) -> Source:
+        return replace(src, path=_moved(src.path, self.root, EXPORTED) or src.path)
+
+    def get_chapter(self, src: Source, key: str) -> Chapter | None:
+        ch = self.chapters.get(self._key(src, key, self.root))
+        if ch is not None:
+            return _relocated(ch, src, self.other_root, self.root)
+        if self.cache is None:
+            return None
+        if not self.exported:
+            return self.cache.get_chapter(src, key)
+        ch = self.cache.get_chapter(self._filed(src), key)
+        return _relocated(ch, src, EXPORTED, self.root) if ch is not None else None
+
+    def put_chapter(self, src: Source, chapter: Chapter) -> None:
+        if self.cache is None:
+            return
+        if not self.exported:
+            self.cache.put_chapter(src, chapter)
+            return
+        filed = self._filed(src)
+        self.cache.put_chapter(filed, _relocated(chapter, filed, self.root, EXPORTED))
+
+
+#: A chapter's sections by what they are made of, for the other edition (same html, same sections).
+SectionMemo = dict[tuple, tuple[list[Section], dict[str, int]]]
+
+
+def _memo_key(rc: ResolvedChapter) -> tuple:
+    src = rc.chapter.source
+    return rc.chapter.key, rc.html, rc.headings, src.url, src.title, src.body_line
+
+
+def read_side(
+    site_dir: Path, label: str, root: Path, config_path=None, cache=None, revision=None, memo: SectionMemo | None = None
+) -> Side:
+    """Read the site at ``site_dir`` as ``aixbook check`` reads it, and cut it into sections
+    (a chapter found in ``memo`` is not cut again; every chapter cut is put there)."""
     g = gather(site_dir, config_path, cache=cache)
     resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
     book = book_from(g, resolved, stats, link_diags)
     sections: list[Section] = []
     at: dict[str, int] = {}
+    memo = {} if memo is None else memo
     for rc in book.chapters:
-        found, ids = chapter_sections(rc, len(sections))
-        sections.extend(found)
-        at.update(ids)
+        k = _memo_key(rc)
+        if k not in memo:
+            memo[k] = chapter_sections(rc)
+        found, ids = memo[k]
+        first, path = len(sections), rc.chapter.source.path
+        sections.extend(replace(s, parent=None if s.parent is None else first + s.parent, path=path) for s in found)
+        at.update((uid, first + i) for uid, i in ids.items())
     key = book.chapters[0].chapter.key if book.chapters else ""
     shorts = short_targets(g.table, at, key) if key else {}
     return Side(label, book, sections, shorts, root, revision)
@@ -467,19 +548,23 @@ def diff_books(
     from . import revisions
 
     site = Path(site)
+    memo: SectionMemo = {}
     with tempfile.TemporaryDirectory(prefix="aixbook-diff-") as tmp:
 
-        def side(spec: str | None, name: str) -> Side:
+        def side(spec: str | None, name: str, other: Side | None = None) -> Side:
             if spec is None:
-                return read_side(site, "working tree", _working_root(site), config_path, cache)
+                root = _working_root(site)
+                return read_side(site, "working tree", root, config_path, Reuse(other, root, cache), memo=memo)
             folder = Path(spec)
             if folder.is_dir():
-                return read_side(folder, spec, folder, config_path, cache)
+                return read_side(folder, spec, folder, config_path, Reuse(other, folder, cache), memo=memo)
             dest = Path(tmp) / name
             dest.mkdir()
             site_dir, top, commit = revisions.export_revision(site, spec, dest)
-            return read_side(site_dir, spec, top, config_path, None, commit)
+            reuse = Reuse(other, top, cache, exported=True)
+            return read_side(site_dir, spec, top, config_path, reuse, commit, memo)
 
-        before = side(old, "old")
+        # NEW first: the working tree is usually in the disk cache, and OLD reuses its pages.
         after = side(new, "new")
+        before = side(old, "old", after)
         return compare(before, after)
