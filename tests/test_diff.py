@@ -344,3 +344,43 @@ def test_real_book_one_edited_paragraph_is_one_changed_section(tmp_path):
     ]
     assert doc["short_links"] == [] and doc["diagnostics"] == []
     assert doc["summary"]["unchanged"] == doc["old"]["sections"] - 1 > 100
+
+
+def test_the_example_workflows_diff_step_on_a_pull_request(repo, tmp_path):
+    """The step as the example workflow writes it, run as a runner runs it: in a clone whose
+    base branch is ``origin/$BASE_REF``, with GitHub's environment."""
+    import yaml
+
+    from test_ci import WORKFLOW
+
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"]["check"]["steps"]
+    script = next(s["run"] for s in steps if "aixbook diff" in s.get("run", ""))
+    git(repo, "branch", "base", "HEAD~1")
+    clone = tmp_path / "workspace"
+    subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+    summary = tmp_path / "summary.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env |= {
+        "BASE_REF": "base",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(clone),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    aixbook = tmp_path / "bin" / "aixbook"
+    aixbook.parent.mkdir()
+    aixbook.write_text(f'#!/bin/sh\nexec {sys.executable} -m aixbook "$@" -o {tmp_path / "out"}\n')
+    aixbook.chmod(0o755)
+    env["PATH"] = f"{aixbook.parent}{os.pathsep}{env['PATH']}"
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=clone, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    notices = [ln.split("::")[1] for ln in proc.stdout.splitlines()]
+    assert sorted(n.split(",title=")[1] for n in notices) == ["section added", "section changed", "section moved"]
+    assert all(n.startswith("notice file=content/docs/") for n in notices)
+    assert "| `/go/lens/` | retargeted (breaks citations) |" in summary.read_text()
+    # The same pull request dropping a short link fails the step.
+    firebase = clone / "firebase.json"
+    firebase.write_text(firebase.read_text().replace('"/go/lens/"', '"/go/lens-old/"'))
+    proc = subprocess.run(["bash", "-e", "-c", script], cwd=clone, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "::error file=content/docs/0_overview.md" in proc.stdout  # the links to it dangle now
