@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from aixbook.diagnostics import CODES
 from aixbook.diffreport import SCHEMA
 from helpers import CORPUS, SAMPLE, needs_corpus, run_cli, write_site
 
@@ -384,3 +385,47 @@ def test_the_example_workflows_diff_step_on_a_pull_request(repo, tmp_path):
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=clone, env=env, capture_output=True, text=True)
     assert proc.returncode == 1
     assert "::error file=content/docs/0_overview.md" in proc.stdout  # the links to it dangle now
+
+
+def sections_and_diagnostics(tmp_path, old_pages: dict, new_pages: dict):
+    old, new = write_site(tmp_path / "old", old_pages), write_site(tmp_path / "new", new_pages)
+    code, out, err = run_cli("diff", old, new, "--report", "json", "-o", tmp_path / "o")
+    assert code == 0, err
+    doc = json.loads(out)
+    validate(doc)
+    return [(s["status"], s["title"]) for s in doc["sections"]], [(d["code"], d["path"]) for d in doc["diagnostics"]]
+
+
+VAGUE = "Read [here](https://elsewhere.example/x)."
+
+
+def test_a_problem_that_moves_with_its_section_is_not_new(tmp_path):
+    old = {"docs/a.md": f"## Keep\n\nText.\n\n## Move\n\n{VAGUE}\n", "docs/b.md": "## Other\n\nText.\n"}
+    new = {"docs/a.md": "## Keep\n\nText.\n", "docs/b.md": f"## Other\n\nText.\n\n## Move\n\n{VAGUE}\n"}
+    assert sections_and_diagnostics(tmp_path / "1", old, new) == ([("moved", "Move")], [])
+    new["docs/a.md"] += f"\n{VAGUE}\n"  # one more of the same problem: one is new
+    got, diags = sections_and_diagnostics(tmp_path / "2", old, new)
+    assert got == [("changed", "Keep"), ("moved", "Move")]
+    assert [code for code, _ in diags] == ["vague-link-text"]
+
+
+def test_sections_swapped_on_a_page_are_one_move(tmp_path):
+    page = "## Alpha\n\nA.\n\n## Beta\n\nB.\n\n## Gamma\n\nC.\n\n## Delta\n\nD.\n"
+    swapped = "## Alpha\n\nA.\n\n## Gamma\n\nC.\n\n## Beta\n\nB.\n\n## Delta\n\nD.\n"
+    got, diags = sections_and_diagnostics(tmp_path, {"docs/a.md": page}, {"docs/a.md": swapped})
+    assert got in ([("moved", "Gamma")], [("moved", "Beta")]) and diags == []
+
+
+def test_a_revision_that_cannot_be_read_is_named_as_git_names_its_files(repo, tmp_path):
+    good = (repo / "book.toml").read_text()
+    (repo / "book.toml").write_text(good + 'no-such-code = "error"\n')
+    commit_all(repo, "a bad book.toml")
+    (repo / "book.toml").write_text(good)
+    code, out, err = diff("HEAD", out=tmp_path / "o")
+    line = len(good.splitlines()) + 1
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"HEAD:book.toml:{line}: diagnostics: unknown diagnostic code 'no-such-code' (known: "
+        + ", ".join(sorted(CODES))
+        + ")"
+    ]

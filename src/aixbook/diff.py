@@ -18,6 +18,7 @@ read with the normal pipeline: ``book.gather``, link resolution, ``book.book_fro
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 import unicodedata
@@ -31,7 +32,7 @@ from typing import Literal
 from . import htmlfrag
 from .book import book_from, gather
 from .diagnostics import Diagnostic
-from .errors import ConfigError
+from .errors import AixbookError, ConfigError
 from .links import LinkTable, resolve_chapters, resolve_href
 from .model import Book, Chapter, ResolvedChapter, Source
 from .report import relative
@@ -490,22 +491,29 @@ def compare_shorts(old: Side, new: Side, pairs: dict[int, int]) -> list[ShortCha
     return out
 
 
-def _diag_key(side: Side, d: Diagnostic) -> tuple:
+def _diag_key(side: Side, d: Diagnostic) -> tuple[tuple, str]:
+    """(what the problem is, the file it is in)."""
     message = d.message.replace(str(side.root), "").replace(str(side.root.resolve()), "")
-    return d.severity, d.code, side.rel(d.path) if d.path is not None else "", message
+    return (d.severity, d.code, message), side.rel(d.path) if d.path is not None else ""
 
 
 def new_diagnostics(old: Side, new: Side) -> list[Diagnostic]:
-    """NEW's diagnostics that OLD had not (the same problem on another line is not new)."""
-    before = Counter(_diag_key(old, d) for d in old.book.diagnostics)
-    out = []
-    for d in new.book.diagnostics:
-        k = _diag_key(new, d)
-        if before[k]:
-            before[k] -= 1
-        else:
-            out.append(d)
-    return out
+    """NEW's diagnostics that OLD had not. The same problem on another line is not new, nor
+    one that moved to another file with its text (as many as OLD had of it)."""
+    keys = [_diag_key(new, d) for d in new.book.diagnostics]
+    in_file = Counter(_diag_key(old, d) for d in old.book.diagnostics)
+    unmatched = [i for i, k in enumerate(keys) if not _take(in_file, k)]
+    anywhere: Counter = Counter()
+    for (what, _), n in in_file.items():
+        anywhere[what] += n
+    return [new.book.diagnostics[i] for i in unmatched if not _take(anywhere, keys[i][0])]
+
+
+def _take(counts: Counter, key) -> bool:
+    if counts[key] > 0:
+        counts[key] -= 1
+        return True
+    return False
 
 
 def compare(old: Side, new: Side) -> BookDiff:
@@ -516,6 +524,18 @@ def compare(old: Side, new: Side) -> BookDiff:
 
 
 # ------------------------------------------------------------ the two sides from the command line
+
+
+class EditionError(AixbookError):
+    """An edition read from git cannot be read: the error as its own line said it, with
+    the revision's name for its temporary folder; the exit status is the original's."""
+
+    def __init__(self, text: str, exit_code: int):
+        super().__init__(text)
+        self.text, self.exit_code = text, exit_code
+
+    def one_line(self) -> str:
+        return self.text
 
 
 def _working_root(site: Path) -> Path:
@@ -562,7 +582,12 @@ def diff_books(
             dest.mkdir()
             site_dir, top, commit = revisions.export_revision(site, spec, dest)
             reuse = Reuse(other, top, cache, exported=True)
-            return read_side(site_dir, spec, top, config_path, reuse, commit, memo)
+            try:
+                return read_side(site_dir, spec, top, config_path, reuse, commit, memo)
+            except AixbookError as exc:
+                # Named as git names a file of a revision (HEAD~1:content/x.md), not by its temporary folder.
+                text = exc.one_line().replace(f"{top}{os.sep}", f"{spec}:").replace(str(top), spec)
+                raise EditionError(text, exc.exit_code) from exc
 
         # NEW first: the working tree is usually in the disk cache, and OLD reuses its pages.
         after = side(new, "new")

@@ -52,6 +52,8 @@ def describe_short(s: ShortChange) -> str:
     if s.status == "removed":
         broken = " (it no longer resolves: citations of it break)" if s.broken else ""
         return f"short link /go/{s.name}/ removed: was {s.old}{broken}"
+    if s.broken:
+        return f"short link /go/{s.name}/ broken: was {s.old}, now {s.new} (citations of it break)"
     return f"short link /go/{s.name}/ retargeted: {s.old} → {s.new} ({CITATIONS})"
 
 
