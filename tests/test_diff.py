@@ -429,3 +429,22 @@ def test_a_revision_that_cannot_be_read_is_named_as_git_names_its_files(repo, tm
         + ", ".join(sorted(CODES))
         + ")"
     ]
+
+
+@pytest.mark.slow  # lays out the sample book twice
+def test_pdf_page_counts_before_and_after(repo, tmp_path):
+    import pymupdf
+
+    keeping = repo / "content" / "docs" / "2_keeping_the_light.md"
+    long = "\n\n".join(f"Keeper story {n}: " + "the light was kept through the night. " * 12 for n in range(40))
+    keeping.write_text(keeping.read_text() + f"\n\n## Stories\n\n{long}\n")
+    code, out, err = diff("HEAD", "--pdf", "--report", "json", out=tmp_path / "o")
+    assert code == 0, err
+    doc = json.loads(out)
+    validate(doc)
+    old, new = (pymupdf.open(repo / doc["pdf"][side]["path"]) for side in ("old", "new"))
+    assert (doc["pdf"]["old"]["pages"], doc["pdf"]["new"]["pages"]) == (old.page_count, new.page_count)
+    assert new.page_count > old.page_count
+    text = lambda pdf: "".join(page.get_text() for page in pdf)
+    assert "Keeper story 39" in text(new) and "Keeper story" not in text(old)
+    assert [(s["status"], s["title"]) for s in doc["sections"]] == [("added", "Stories")]

@@ -57,6 +57,10 @@ NAME_HELP = "File name of the outputs, without suffix (default: book.toml's outp
 LANG_HELP = "The site language to build (a key of hugo.yaml's languages, e.g. fa); default: the default language."
 ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
 DIFF_SITE_HELP = "The site (or repository root) in the working tree; revisions are read at the same place."
+DIFF_PDF_HELP = (
+    "Also build both editions' release PDFs into the output folder (NAME.old.pdf, NAME.new.pdf) "
+    "and compare their page counts."
+)
 FAIL_ON_HELP = "Exit 1 when a short link that resolved in OLD resolves to nothing in NEW."
 REPORT_HELP = (
     "How to report diagnostics: text, github (workflow commands and a step summary) or json "
@@ -257,13 +261,21 @@ def check(v: Verbosity, site, config_path, strict, output_dir, content_language,
 @output_option
 @report_option
 @click.option("--fail-on", "fail_on", multiple=True, type=click.Choice(["broken-permalink"]), help=FAIL_ON_HELP)
-def diff(old, new, site, config_path, output_dir, report_format, fail_on):
+@click.option("--pdf", "with_pdf", is_flag=True, help=DIFF_PDF_HELP)
+def diff(old, new, site, config_path, output_dir, report_format, fail_on, with_pdf):
     from . import diffreport, report
     from .cache import ChapterCache
     from .diff import diff_books
 
     _log_for(report_format)
-    result = diff_books(old, new, site, config_path, cache=ChapterCache(Path(output_dir) / ".cache"))
+    result = diff_books(
+        old,
+        new,
+        site,
+        config_path,
+        cache=ChapterCache(Path(output_dir) / ".cache"),
+        pdf_dir=Path(output_dir) if with_pdf else None,
+    )
     fmt = report_format or report.default_format()
     if fmt == "json":
         click.echo(diffreport.as_json(result))

@@ -127,6 +127,14 @@ class ShortChange:
     broken: bool  # it resolved in OLD and resolves to nothing in NEW
 
 
+@dataclass(frozen=True)
+class Pdf:
+    """The release PDF of one edition (``--pdf``)."""
+
+    pages: int
+    path: Path
+
+
 @dataclass
 class BookDiff:
     """Everything ``aixbook diff`` reports."""
@@ -137,6 +145,7 @@ class BookDiff:
     unchanged: int = 0
     shorts: list[ShortChange] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)  # NEW's that OLD had not
+    pdfs: tuple[Pdf, Pdf] | None = None  # OLD's and NEW's, with --pdf
 
     def count(self, status: str) -> int:
         return sum(1 for c in self.sections if c.status == status)
@@ -547,8 +556,22 @@ def _working_root(site: Path) -> Path:
         return site
 
 
+def release_pdf(side: Side, folder: Path, suffix: str, config_path: Path | None = None) -> Pdf:
+    """Build the release PDF of ``side`` into ``folder`` as ``NAME.SUFFIX.pdf``."""
+    from .build import build
+
+    name = f"{side.book.config.output_name or 'book'}.{suffix}"
+    made = build(side.book.site.project_root, ["pdf"], folder, config_path, output_name=name)
+    return Pdf(made.pages, made.outputs["pdf"])
+
+
 def diff_books(
-    old: str, new: str | None = None, site: Path | str = ".", config_path: Path | None = None, cache=None
+    old: str,
+    new: str | None = None,
+    site: Path | str = ".",
+    config_path: Path | None = None,
+    cache=None,
+    pdf_dir: Path | None = None,
 ) -> BookDiff:
     """Compare two editions of the book.
 
@@ -559,6 +582,8 @@ def diff_books(
             same place in the repository.
         config_path: one book.toml for both sides (default: each side's own).
         cache: a ``ChapterCache`` for the sides read from folders.
+        pdf_dir: build both editions' release PDFs there (``NAME.old.pdf``, ``NAME.new.pdf``)
+            and report their page counts.
 
     Raises:
         ConfigError: git missing, not a repository, a revision that does not exist, or a
@@ -592,4 +617,10 @@ def diff_books(
         # NEW first: the working tree is usually in the disk cache, and OLD reuses its pages.
         after = side(new, "new")
         before = side(old, "old", after)
-        return compare(before, after)
+        result = compare(before, after)
+        if pdf_dir is not None:
+            result.pdfs = (
+                release_pdf(before, pdf_dir, "old", config_path),
+                release_pdf(after, pdf_dir, "new", config_path),
+            )
+        return result

@@ -15,7 +15,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic
 from .diff import BookDiff, Section, SectionChange, ShortChange, Side
-from .report import github_line, one_line, repository_root
+from .report import github_line, one_line, relative, repository_root
 
 DIFF_VERSION = 1
 SCHEMA = Path(__file__).parent / "schemas" / "diff.schema.json"
@@ -77,7 +77,16 @@ def as_text(d: BookDiff) -> str:
     lines += [f"  {one_line(describe_short(s))}" for s in d.shorts]
     lines.append(f"new diagnostics: {len(d.diagnostics)}")
     lines += [f"  {one_line(_located(d.new, x))}" for x in d.diagnostics]
+    if d.pdfs is not None:
+        lines.append(pdf_sentence(d))
     return "\n".join(lines)
+
+
+def pdf_sentence(d: BookDiff) -> str:
+    assert d.pdfs is not None
+    a, b = d.pdfs
+    where = f"{relative(a.path, None)}, {relative(b.path, None)}"
+    return f"release PDF: {a.pages} pages → {b.pages} pages ({b.pages - a.pages:+d}); {where}"
 
 
 def _located(side: Side, x: Diagnostic) -> str:
@@ -134,6 +143,8 @@ def step_summary(d: BookDiff) -> str:
             status = x.status + (" (breaks citations)" if x.status == "retargeted" or x.broken else "")
             out.append(f"| `/go/{_cell(x.name)}/` | {status} | {_cell(x.old) or '–'} | {_cell(x.new) or '–'} |")
         out.append("")
+    if d.pdfs is not None:
+        out += [_cell(pdf_sentence(d)), ""]
     if d.diagnostics:
         out += ["New diagnostics:", ""] + [f"- {_cell(_located(d.new, x))}" for x in d.diagnostics] + [""]
     return "\n".join(out)
@@ -204,6 +215,12 @@ def as_data(d: BookDiff) -> dict[str, Any]:
             {"name": x.name, "status": x.status, "old": x.old or None, "new": x.new or None, "broken": x.broken}
             for x in d.shorts
         ],
+        "pdf": None
+        if d.pdfs is None
+        else {
+            "old": {"pages": d.pdfs[0].pages, "path": str(d.pdfs[0].path)},
+            "new": {"pages": d.pdfs[1].pages, "path": str(d.pdfs[1].path)},
+        },
         "diagnostics": [
             {
                 "severity": x.severity,
