@@ -448,3 +448,23 @@ def test_pdf_page_counts_before_and_after(repo, tmp_path):
     text = lambda pdf: "".join(page.get_text() for page in pdf)
     assert "Keeper story 39" in text(new) and "Keeper story" not in text(old)
     assert [(s["status"], s["title"]) for s in doc["sections"]] == [("added", "Stories")]
+
+
+def test_a_page_that_became_a_symbolic_link_inside_the_site_is_unchanged(repo, tmp_path):
+    docs = repo / "content" / "docs"
+    (repo / "pages").mkdir()
+    (docs / "0_overview.md").rename(repo / "pages" / "overview.md")
+    (docs / "0_overview.md").symlink_to("../../pages/overview.md")
+    (repo / "escape.md").symlink_to("/etc/passwd")  # pointing out: never made again
+    commit_all(repo, "the overview kept elsewhere")
+    code, out, err = diff("HEAD~1", "HEAD", out=tmp_path / "o")
+    assert code == 0, err
+    assert out.splitlines()[0].endswith("sections 0 added, 0 changed, 0 moved, 0 removed, 49 unchanged")
+    from aixbook import revisions
+
+    dest = tmp_path / "export"
+    dest.mkdir()
+    revisions.export(repo, revisions.resolve_revision(repo, "HEAD"), "", dest)
+    assert (dest / "content" / "docs" / "0_overview.md").read_text() == (repo / "pages" / "overview.md").read_text()
+    assert not (dest / "escape.md").exists() and not (dest / "escape.md").is_symlink()
+    assert not (dest / ".git").exists()

@@ -163,7 +163,7 @@ def chapter_sections(rc: ResolvedChapter) -> tuple[list[Section], dict[str, int]
     src = rc.chapter.source
     heads = {h.uid: h for h in rc.headings}
     words: list[list[str]] = [[]]
-    meta: list[tuple[str, str, int, int, int | None, bool]] = [("", src.title, 0, src.body_line, None, True)]
+    meta: list[tuple[str, str, int, int, int | None]] = [("", src.title, 0, src.body_line, None)]
     at: dict[str, int] = {rc.chapter.key: 0}
     cited: dict[str, int] = {}  # fragment → section of its first link
     footnotes: list[tuple[str, list[str]]] = []
@@ -174,23 +174,23 @@ def chapter_sections(rc: ResolvedChapter) -> tuple[list[Section], dict[str, int]
         if text:
             words[cur].extend(unicodedata.normalize("NFC", text).split())
 
-    def walk(el, sink: list[str] | None = None) -> None:
+    def walk(el) -> None:
         nonlocal cur
         if not isinstance(el.tag, str):  # a comment or processing instruction: no text
             return
         uid = el.get("id")
-        if el.tag in HEADINGS and uid in heads and sink is None:
+        if el.tag in HEADINGS and uid in heads:
             h = heads[uid]
             while stack and stack[-1][0] >= h.level:
                 stack.pop()
             parent = stack[-1][1] if stack else 0
             words.append([])
-            meta.append((h.id, h.text, h.level, h.line, parent, True))
+            meta.append((h.id, h.text, h.level, h.line, parent))
             cur = len(words) - 1
             stack.append((h.level, cur))
             at[uid] = cur
             return
-        if sink is None and el.tag == "section" and "footnotes" in (el.get("class") or "").split():
+        if el.tag == "section" and "footnotes" in (el.get("class") or "").split():
             for li in el.iter("li"):
                 mine: list[str] = []
                 footnotes.append((li.get("id") or "", mine))
@@ -232,7 +232,7 @@ def chapter_sections(rc: ResolvedChapter) -> tuple[list[Section], dict[str, int]
     size = Counter(families)
     sections = [
         Section(src.url, src.title, sid, title, level, src.path, line, tuple(w), parent, size[fam] < 2)
-        for (sid, title, level, line, parent, _), w, fam in zip(meta, words, families, strict=True)
+        for (sid, title, level, line, parent), w, fam in zip(meta, words, families, strict=True)
     ]
     return sections, at
 

@@ -57,7 +57,10 @@ def repository_top(folder: Path) -> Path:
         raise ConfigError(f"site folder {folder} does not exist")
     proc = git(["rev-parse", "--show-toplevel"], folder)
     if proc.returncode != 0:
-        raise ConfigError(f"{folder} is not in a git repository, so no revision can be read")
+        why = _first_line(proc.stderr)
+        # "not a git repository" says it all; another reason (dubious ownership …) is git's own.
+        detail = "" if "not a git repository" in why else f" ({why.removeprefix('fatal: ')})"
+        raise ConfigError(f"{folder} is not in a git repository, so no revision can be read{detail}")
     return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
 
 
@@ -77,31 +80,33 @@ def resolve_revision(top: Path, revision: str) -> str:
 
 def export(top: Path, commit: str, prefix: str, dest: Path) -> int:
     """Write the files of ``commit`` below ``prefix`` (a folder of the repository, "" for all)
-    into ``dest``, at their paths in the repository. Symbolic links and submodules are
-    left out (a book never reads them). Returns the number of files written."""
+    into ``dest``, at their paths in the repository. A symbolic link is made again when it
+    is relative and points inside ``dest`` (as the site's trust boundary would follow it);
+    others and submodules are left out. Returns the number of files written."""
     args = ["ls-tree", "-r", "-z", "--full-tree", commit]
     if prefix:
         args += ["--", prefix]
     listing = git(args, top)
     if listing.returncode != 0:
         raise ConfigError(f"git ls-tree {commit[:12]}: {_first_line(listing.stderr)}")
-    entries: list[tuple[str, PurePosixPath]] = []
+    entries: list[tuple[str, PurePosixPath, bool]] = []
     for record in listing.stdout.split(b"\0"):
         if not record:
             continue
         meta, _, name = record.partition(b"\t")
         mode, kind, oid = meta.decode().split()
         path = PurePosixPath(name.decode("utf-8", "surrogateescape"))
-        if kind != "blob" or mode not in ("100644", "100755") or path.is_absolute() or ".." in path.parts:
+        if kind != "blob" or mode not in ("100644", "100755", "120000") or path.is_absolute() or ".." in path.parts:
             continue
-        entries.append((oid, path))
+        entries.append((oid, path, mode == "120000"))
     if not entries:
         return 0
-    blobs = git(["cat-file", "--batch"], top, input="".join(f"{oid}\n" for oid, _ in entries).encode())
+    blobs = git(["cat-file", "--batch"], top, input="".join(f"{oid}\n" for oid, _, _ in entries).encode())
     if blobs.returncode != 0:
         raise ConfigError(f"git cat-file {commit[:12]}: {_first_line(blobs.stderr)}")
     data, at = blobs.stdout, 0
-    for _oid, path in entries:
+    links: list[tuple[Path, str]] = []
+    for _oid, path, is_link in entries:
         end = data.index(b"\n", at)
         header = data[at:end].split()
         if len(header) != 3 or header[1] != b"blob":
@@ -111,7 +116,15 @@ def export(top: Path, commit: str, prefix: str, dest: Path) -> int:
         at = end + 1 + size + 1
         target = dest.joinpath(*path.parts)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(body)
+        if is_link:
+            links.append((target, body.decode("utf-8", "surrogateescape")))
+        else:
+            target.write_bytes(body)
+    inside = os.path.realpath(dest)
+    for link, pointing in links:  # after every file: a link may point at one written later
+        where = os.path.realpath(os.path.join(link.parent, pointing))
+        if not os.path.isabs(pointing) and os.path.commonpath([where, inside]) == inside:
+            link.symlink_to(pointing)
     return len(entries)
 
 
