@@ -55,6 +55,10 @@ PORT_HELP = "Port on 127.0.0.1."
 JOBS_HELP = "Processes laying out the PDF's parts (default: every usable CPU, or book.toml's jobs)."
 NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
 LANG_HELP = "The site language to build (a key of hugo.yaml's languages, e.g. fa); default: the default language."
+CHANGES_SINCE_HELP = (
+    "Show what changed since OLD (a git revision of the repository holding SITE, or a site folder): "
+    "an annex listing the changes, a bar beside each changed block."
+)
 ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
 DIFF_SITE_HELP = "The site (or repository root) in the working tree; revisions are read at the same place."
 DIFF_PDF_HELP = (
@@ -187,6 +191,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @lang_option
 @click.option("--all-languages", is_flag=True, default=False, help=ALL_LANGUAGES_HELP)
+@click.option("--changes-since", "changes_since", metavar="OLD", default=None, help=CHANGES_SINCE_HELP)
 @report_option
 @click.pass_obj
 def build(
@@ -205,6 +210,7 @@ def build(
     jobs,
     content_language,
     all_languages,
+    changes_since,
     report_format,
 ):
     from . import build as builder
@@ -226,6 +232,7 @@ def build(
             output_name=output_name,
             jobs=jobs,
             content_language=content_language,
+            changes_since=changes_since,
         )
     for result in made if isinstance(made, list) else [made]:
         _print_build(v, result, report_format)

@@ -332,11 +332,18 @@ def _memo_key(rc: ResolvedChapter) -> tuple:
 
 
 def read_side(
-    site_dir: Path, label: str, root: Path, config_path=None, cache=None, revision=None, memo: SectionMemo | None = None
+    site_dir: Path,
+    label: str,
+    root: Path,
+    config_path=None,
+    cache=None,
+    revision=None,
+    memo: SectionMemo | None = None,
+    overrides: dict | None = None,
 ) -> Side:
     """Read the site at ``site_dir`` as ``aixbook check`` reads it, and cut it into sections
     (a chapter found in ``memo`` is not cut again; every chapter cut is put there)."""
-    g = gather(site_dir, config_path, cache=cache)
+    g = gather(site_dir, config_path, cache=cache, **(overrides or {}))
     resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
     book = book_from(g, resolved, stats, link_diags)
     sections: list[Section] = []
@@ -572,6 +579,7 @@ def diff_books(
     config_path: Path | None = None,
     cache=None,
     pdf_dir: Path | None = None,
+    overrides: dict | None = None,
 ) -> BookDiff:
     """Compare two editions of the book.
 
@@ -582,6 +590,7 @@ def diff_books(
             same place in the repository.
         config_path: one book.toml for both sides (default: each side's own).
         cache: a ``ChapterCache`` for the sides read from folders.
+        overrides: BookConfig fields for both sides, as ``load_book`` takes them.
         pdf_dir: build both editions' release PDFs there (``NAME.old.pdf``, ``NAME.new.pdf``)
             and report their page counts.
 
@@ -599,16 +608,18 @@ def diff_books(
         def side(spec: str | None, name: str, other: Side | None = None) -> Side:
             if spec is None:
                 root = _working_root(site)
-                return read_side(site, "working tree", root, config_path, Reuse(other, root, cache), memo=memo)
+                reuse = Reuse(other, root, cache)
+                return read_side(site, "working tree", root, config_path, reuse, memo=memo, overrides=overrides)
             folder = Path(spec)
             if folder.is_dir():
-                return read_side(folder, spec, folder, config_path, Reuse(other, folder, cache), memo=memo)
+                reuse = Reuse(other, folder, cache)
+                return read_side(folder, spec, folder, config_path, reuse, memo=memo, overrides=overrides)
             dest = Path(tmp) / name
             dest.mkdir()
             site_dir, top, commit = revisions.export_revision(site, spec, dest)
             reuse = Reuse(other, top, cache, exported=True)
             try:
-                return read_side(site_dir, spec, top, config_path, reuse, commit, memo)
+                return read_side(site_dir, spec, top, config_path, reuse, commit, memo, overrides)
             except AixbookError as exc:
                 # Named as git names a file of a revision (HEAD~1:content/x.md), not by its temporary folder.
                 text = exc.one_line().replace(f"{top}{os.sep}", f"{spec}:").replace(str(top), spec)
