@@ -174,12 +174,13 @@ def mark_chapter(rc: ResolvedChapter, changes: dict[int, bool], old_texts: dict[
     return htmlfrag.serialize(root)
 
 
-def _old_texts(d: BookDiff, section: Section) -> list[str]:
-    i = d.old.sections.index(section)
-    chapter, local = _locate(d.old, i)
-    rc = d.old.book.chapters[chapter]
-    root = htmlfrag.parse(rc.html)
-    blocks = section_blocks(root, rc)
+def _old_texts(d: BookDiff, index: int, parsed: dict[int, list[list]]) -> list[str]:
+    """The texts of the blocks of OLD's section ``index`` (each chapter parsed once: ``parsed``)."""
+    chapter, local = _locate(d.old, index)
+    if chapter not in parsed:
+        rc = d.old.book.chapters[chapter]
+        parsed[chapter] = section_blocks(htmlfrag.parse(rc.html), rc)
+    blocks = parsed[chapter]
     return [_own_text(el) for el in blocks[local]] if local < len(blocks) else []
 
 
@@ -269,6 +270,8 @@ def with_changes(d: BookDiff) -> Book:
     by_chapter: dict[int, dict[int, bool]] = {}
     old_texts: dict[int, dict[int, list[str]]] = {}
     index = {id(s): i for i, s in enumerate(d.new.sections)}
+    old_index = {id(s): i for i, s in enumerate(d.old.sections)}
+    parsed: dict[int, list[list]] = {}
     for c in d.sections:
         if c.new is None:
             continue
@@ -278,7 +281,7 @@ def with_changes(d: BookDiff) -> Book:
         by_chapter.setdefault(chapter, {})[local] = c.status == "added"
         if c.status != "added":
             assert c.old is not None
-            old_texts.setdefault(chapter, {})[local] = _old_texts(d, c.old)
+            old_texts.setdefault(chapter, {})[local] = _old_texts(d, old_index[id(c.old)], parsed)
     chapters = list(book.chapters)
     for chapter, changes in by_chapter.items():
         rc = chapters[chapter]
