@@ -18,6 +18,7 @@ read with the normal pipeline: ``book.gather``, link resolution, ``book.book_fro
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import tempfile
@@ -423,8 +424,6 @@ def _in_order(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
     best: list[int] = []  # patience sorting over the OLD indices
     links: list[int] = [-1] * len(pairs)
     tails: list[int] = []
-    import bisect
-
     for k, (i, _) in enumerate(pairs):
         pos = bisect.bisect_left(best, i)
         if pos == len(best):
