@@ -123,6 +123,32 @@ def bars(page) -> list[tuple[float, float, float, float]]:
     return found
 
 
+def border_strips_marked(path: Path, page_number: int) -> list[str]:
+    """How the content stream of a page marks each border drawn as two rectangles that differ
+    only in width (the change bar is one): the innermost marked-content tag around it."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        ops = pikepdf.parse_content_stream(pdf.pages[page_number])
+    tags: list[str] = []
+    found: set[str] = set()
+    previous = None
+    for operands, op in ops:
+        name = str(op)
+        if name in ("BDC", "BMC"):
+            tags.append(str(operands[0]))
+        elif name == "EMC" and tags:
+            tags.pop()
+        elif name == "re":
+            rect = [float(v) for v in operands]
+            if previous and previous[0:2] == rect[0:2] and previous[3] == rect[3] and previous[2] != rect[2]:
+                found.add(tags[-1] if tags else "untagged")
+            previous = rect
+            continue
+        previous = None
+    return sorted(found)
+
+
 def line_of(page, text: str):
     for block in page.get_text("dict")["blocks"]:
         for line in block.get("lines", []):
@@ -144,6 +170,7 @@ def test_pdf_bars_in_the_outer_margin_and_annex_page_numbers(built):
     x0, _, x1, _ = strips[0]
     assert text_right < x0 < x1 < edited.rect.width - 20  # in the margin, right of the text
     assert 1 <= x1 - x0 <= 2.5  # a thin rule
+    assert border_strips_marked(built / "sample-book.pdf", edited.number) == ["/Artifact"]
     calm = next(page for page in pdf if line_of(page, UNCHANGED))
     calm_line = line_of(calm, UNCHANGED)
     assert not [s for s in bars(calm) if s[1] <= calm_line[3] and s[3] >= calm_line[1]]
