@@ -33,6 +33,12 @@ def test_example_workflow_does_what_docs_ci_says():
     check = " ".join(s.get("run", "") for s in flow["jobs"]["check"]["steps"])
     publish = " ".join(s.get("run", "") for s in flow["jobs"]["publish"]["steps"])
     assert "aixbook check . --strict" in check
+    steps = flow["jobs"]["check"]["steps"]
+    assert steps[0]["uses"].startswith("actions/checkout") and steps[0]["with"]["fetch-depth"] == 0
+    diff = next(s for s in steps if "aixbook diff" in s.get("run", ""))
+    assert diff["run"] == 'aixbook diff "origin/$BASE_REF" --site . --report github --fail-on broken-permalink'
+    assert diff["env"]["BASE_REF"] == "${{ github.base_ref }}"  # not spliced into the script
+    assert diff["if"] == "${{ !cancelled() }}" and steps[-1] is diff
     assert "-o content/ai_exchange/public --name OWASP-AI-Exchange" in publish
     assert "libharfbuzz-subset0" in publish
     uploads = [s for s in flow["jobs"]["publish"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact")]

@@ -44,6 +44,7 @@ def test_wheel_carries_every_style_and_font(tmp_path):
     licences = [n for n in names if re.search(r"styles/fonts/(OFL|LICENSE)", n)]
     assert len(licences) >= 5
     assert "aixbook/styles/fonts/fonts.conf" in names
+    assert "aixbook/schemas/diff.schema.json" in names  # what diff --report json follows
     # The version is written once (aixbook.__version__) and the metadata reads it; the
     # licence file ships with the wheel and is the CC0 1.0 text the metadata declares.
     (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]

@@ -98,6 +98,7 @@ def build(
     config_path: Path | None = None,
     strict: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    changes_since: str | None = None,
     **overrides,
 ) -> BuildResult:
     """Build ``formats`` of the book at ``site_dir`` into ``output_dir``.
@@ -109,6 +110,8 @@ def build(
         config_path: a book.toml (default: found beside the site).
         strict: fail on any warning (content or renderer); nothing is written then.
         progress: ``progress(step, done, total)``.
+        changes_since: a git revision of the repository holding ``site_dir``, or a site
+            folder: the book shows what changed since then (``changes.with_changes``).
         overrides: BookConfig fields from the command line.
 
     Returns:
@@ -128,7 +131,15 @@ def build(
         from .cache import ChapterCache
 
         out_dir = Path(output_dir)
-        book = load_book(site_dir, config_path, progress=progress, cache=ChapterCache(out_dir / ".cache"), **overrides)
+        cache = ChapterCache(out_dir / ".cache")
+        if changes_since is not None:
+            from .changes import with_changes
+            from .diff import diff_books
+
+            compared = diff_books(changes_since, None, Path(site_dir), config_path, cache, overrides=overrides)
+            book = with_changes(compared)
+        else:
+            book = load_book(site_dir, config_path, progress=progress, cache=cache, **overrides)
         # After the configuration is known good (a bad one creates nothing, not even the folder)
         # and before anything is rendered: a folder we cannot write is one line.
         output.prepare(out_dir)

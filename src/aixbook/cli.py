@@ -31,6 +31,11 @@ CHECK_HELP = "Read the site and resolve every link without rendering; exit 1 on 
 CHAPTERS_HELP = "List the chapters in book order: number, title, source file."
 PREVIEW_HELP = 'Preview one chapter or section: a number ("2", "2.2"), file stem, short link name or title words.'
 SERVE_HELP = "Serve the one-page HTML of the book on 127.0.0.1; rebuild and reload on change."
+DIFF_HELP = (
+    "What changed between two editions, as a reader sees it: sections added, removed, moved or changed, "
+    "short links retargeted, new diagnostics. OLD and NEW are git revisions of the repository holding "
+    "--site, or site folders; NEW defaults to the working tree."
+)
 DOCTOR_HELP = "Print what this machine gives aixbook: versions, Pango, HarfBuzz, fonts (paste it into bug reports)."
 
 CONFIG_HELP = "book.toml to use (default: book.toml in the site or project root)."
@@ -50,11 +55,21 @@ PORT_HELP = "Port on 127.0.0.1."
 JOBS_HELP = "Processes laying out the PDF's parts (default: every usable CPU, or book.toml's jobs)."
 NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
 LANG_HELP = "The site language to build (a key of hugo.yaml's languages, e.g. fa); default: the default language."
+CHANGES_SINCE_HELP = (
+    "Show what changed since OLD (a git revision of the repository holding SITE, or a site folder): "
+    "an annex listing the changes, a bar beside each changed block."
+)
 ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
 TIMINGS_HELP = (
     "Print each stage's wall time: read, parse, resolve, each PDF part's layout (on which worker), "
     "footers, combine, write."
 )
+DIFF_SITE_HELP = "The site (or repository root) in the working tree; revisions are read at the same place."
+DIFF_PDF_HELP = (
+    "Also build both editions' release PDFs into the output folder (NAME.old.pdf, NAME.new.pdf) "
+    "and compare their page counts."
+)
+FAIL_ON_HELP = "Exit 1 when a short link that resolved in OLD resolves to nothing in NEW."
 REPORT_HELP = (
     "How to report diagnostics: text, github (workflow commands and a step summary) or json "
     "(one document on stdout). Default: github inside GitHub Actions, else text."
@@ -181,6 +196,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @lang_option
 @click.option("--all-languages", is_flag=True, default=False, help=ALL_LANGUAGES_HELP)
 @click.option("--timings", "show_timings", is_flag=True, default=False, help=TIMINGS_HELP)
+@click.option("--changes-since", "changes_since", metavar="OLD", default=None, help=CHANGES_SINCE_HELP)
 @report_option
 @click.pass_obj
 def build(
@@ -200,6 +216,7 @@ def build(
     content_language,
     all_languages,
     show_timings,
+    changes_since,
     report_format,
 ):
     from . import build as builder
@@ -221,6 +238,7 @@ def build(
             output_name=output_name,
             jobs=jobs,
             content_language=content_language,
+            changes_since=changes_since,
         )
     for result in made if isinstance(made, list) else [made]:
         _print_build(v, result, report_format)
@@ -249,6 +267,44 @@ def check(v: Verbosity, site, config_path, strict, output_dir, content_language,
     )
     _print_check(v, book, time.perf_counter() - start, report_format)
     if book.errors or (strict and book.warnings):
+        raise click.exceptions.Exit(1)
+
+
+@main.command(help=DIFF_HELP)
+@click.argument("old")
+@click.argument("new", required=False)
+@click.option("-s", "--site", type=click.Path(path_type=Path), default=".", help=DIFF_SITE_HELP)
+@config_option
+@output_option
+@report_option
+@click.option("--fail-on", "fail_on", multiple=True, type=click.Choice(["broken-permalink"]), help=FAIL_ON_HELP)
+@click.option("--pdf", "with_pdf", is_flag=True, help=DIFF_PDF_HELP)
+def diff(old, new, site, config_path, output_dir, report_format, fail_on, with_pdf):
+    from . import diffreport, report
+    from .cache import ChapterCache
+    from .diff import diff_books
+
+    _log_for(report_format)
+    result = diff_books(
+        old,
+        new,
+        site,
+        config_path,
+        cache=ChapterCache(Path(output_dir) / ".cache"),
+        pdf_dir=Path(output_dir) if with_pdf else None,
+    )
+    fmt = report_format or report.default_format()
+    if fmt == "json":
+        click.echo(diffreport.as_json(result))
+    elif fmt == "github":
+        for line in diffreport.github_lines(result):
+            click.echo(line)
+        summary = diffreport.write_step_summary(result)
+        if summary is not None:
+            click.echo(summary, nl=False)
+    else:
+        out.print(diffreport.as_text(result), markup=False)
+    if "broken-permalink" in fail_on and result.broken_permalinks:
         raise click.exceptions.Exit(1)
 
 
