@@ -111,7 +111,7 @@ def test_sample_one_and_two_jobs_same_bytes(tmp_path, epoch):
 
 @needs_corpus
 def test_real_book_one_and_two_jobs_same_bytes(real_build, tmp_path, epoch):
-    from aixbook.render.pdf.pool import default_jobs
+    from aixbook.pool import default_jobs
 
     other = 1 if default_jobs() > 1 else 2  # real_build used the default
     render(real_build.book, tmp_path / "other.pdf", jobs=other)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, markdown, sanitize, timings, trust
+from . import a11y, markdown, pool, sanitize, timings, trust
 from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
 from .errors import SourceError
@@ -85,6 +85,79 @@ def parse_source(source: Source, key: str) -> Chapter:
     )
 
 
+#: Below this much Markdown to parse, forking costs more than it saves.
+PARALLEL_PARSE_BYTES = 200_000
+
+
+@dataclass(frozen=True)
+class _Parse:
+    """Parsing some chapters, as one job of ``pool``."""
+
+    items: tuple[tuple[Source, str], ...]  # (source, chapter key)
+    task = "parsing"
+
+    @property
+    def label(self) -> str:
+        return ", ".join(str(src.path) for src, _ in self.items)
+
+    @property
+    def weight(self) -> int:
+        return sum(len(src.body) for src, _ in self.items)
+
+    @property
+    def stage(self) -> str:
+        return f"parse {len(self.items)} chapter(s)"
+
+
+def _parse(job: _Parse) -> list[Chapter]:
+    return [parse_source(src, key) for src, key in job.items]
+
+
+def _batches(todo: list[tuple[Source, str]], count: int) -> list[_Parse]:
+    """``todo`` in ``count`` jobs of about the same size (largest first, onto the lightest)."""
+    loads: list[list[tuple[Source, str]]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for item in sorted(todo, key=lambda item: -len(item[0].body)):
+        k = sizes.index(min(sizes))
+        loads[k].append(item)
+        sizes[k] += len(item[0].body)
+    return [_Parse(tuple(load)) for load in loads if load]
+
+
+def _parse_all(sources, cache, progress, jobs: int | None, meanwhile) -> list[Chapter]:
+    """Every source's Chapter: from ``cache``, else parsed, in several processes when
+    there is much to parse (the real book: 700 KB) and ``meanwhile`` done here then."""
+    keys: set[str] = set()
+    found: dict[str, Chapter] = {}
+    order: list[str] = []
+    todo: list[tuple[Source, str]] = []
+    for src in sources:
+        key = chapter_key(src.stem, keys)
+        order.append(key)
+        ch = cache.get_chapter(src, key) if cache is not None else None
+        if ch is None:
+            todo.append((src, key))
+        else:
+            found[key] = ch
+    size = sum(len(src.body) for src, _ in todo)
+    workers = (jobs or pool.default_jobs()) if len(todo) > 1 and size >= PARALLEL_PARSE_BYTES else 1
+    batches = _batches(todo, workers) if workers > 1 else [_Parse((item,)) for item in todo]
+
+    def one_more(_: int) -> None:
+        if progress:
+            progress("parse", len(found) + sum(len(b.items) for b in batches[: _ + 1]), len(sources))
+
+    parsed = pool.run(batches, _parse, workers, done=one_more, meanwhile=meanwhile if workers > 1 else None)
+    for batch, chapters in zip(batches, parsed, strict=True):
+        for (src, key), ch in zip(batch.items, chapters, strict=True):
+            found[key] = ch
+            if cache is not None:
+                cache.put_chapter(src, ch)
+    if progress and not todo:
+        progress("parse", len(sources), len(sources))
+    return [found[key] for key in order]
+
+
 @dataclass(frozen=True)
 class Gathered:
     """Every chapter parsed and the link table built: what resolving needs."""
@@ -118,9 +191,13 @@ def gather(
     config_path: Path | None = None,
     progress: Progress | None = None,
     cache=None,
+    meanwhile: Callable[[], None] | None = None,
     **overrides,
 ) -> Gathered:
-    """Read the site and parse every chapter (from ``cache`` where unchanged)."""
+    """Read the site and parse every chapter (from ``cache`` where unchanged).
+
+    ``meanwhile``: what the caller will need next (the PDF renderer's imports), done in
+    this process while other processes parse, when there is enough to parse for that."""
     with timings.stage("read site"):
         site = load_site(Path(site_dir))
         config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
@@ -128,19 +205,8 @@ def gather(
         site = trusted_site(site, config).for_language(config.content_language)
         config, refused = checked_files(site, _fill_defaults(config, site, default_title))
         sources = load_sources(site, config, refused)
-    keys: set[str] = set()
-    chapters: list[Chapter] = []
     with timings.stage("parse"):
-        for i, src in enumerate(sources):
-            key = chapter_key(src.stem, keys)
-            ch = cache.get_chapter(src, key) if cache is not None else None
-            if ch is None:
-                ch = parse_source(src, key)
-                if cache is not None:
-                    cache.put_chapter(src, ch)
-            chapters.append(ch)
-            if progress:
-                progress("parse", i + 1, len(sources))
+        chapters = _parse_all(sources, cache, progress, config.jobs, meanwhile)
     with timings.stage("link table"):
         table, table_diags = build_table(site, chapters, config.allow_remote)
         table_diags.extend(missing_translations(site, config.section))

@@ -139,7 +139,9 @@ def build(
             compared = diff_books(changes_since, None, Path(site_dir), config_path, cache, overrides=overrides)
             book = with_changes(compared)
         else:
-            book = load_book(site_dir, config_path, progress=progress, cache=cache, **overrides)
+            # the PDF renderer's imports, while other processes parse the chapters
+            ahead = getattr(get_renderer("pdf"), "prepare", None) if "pdf" in formats else None
+            book = load_book(site_dir, config_path, progress=progress, cache=cache, meanwhile=ahead, **overrides)
         # After the configuration is known good (a bad one creates nothing, not even the folder)
         # and before anything is rendered: a folder we cannot write is one line.
         output.prepare(out_dir)

@@ -32,6 +32,10 @@ class LocatedError(AixbookError):
         self.message = message
         super().__init__(located(message, self.path, line))
 
+    def __reduce__(self):
+        # pickled as it was made (a worker process raises it to the build's process)
+        return (type(self), (self.message, self.path, self.line))
+
 
 class ConfigError(LocatedError):
     """The site or book configuration cannot be used (exit status 2)."""

@@ -81,6 +81,15 @@ def uncovered_characters(book) -> list[Diagnostic]:
     return diags
 
 
+def prepare() -> None:
+    """What rendering will need, loaded ahead (the build does it while the chapters are
+    parsed in other processes): WeasyPrint and its libraries, the shipped fonts' coverage,
+    the print stylesheet."""
+    weasyprint()
+    shipped_coverage()
+    stylesheets()
+
+
 def check(book: Book) -> list[Diagnostic]:
     """What only the PDF shows: characters no shipped font can draw."""
     return uncovered_characters(book)

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ... import timings
+from ... import pool, timings
 from ...assemble import Parts, assemble_parts
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
-from . import book_css, pool, weasy
+from . import book_css, weasy
 from .combine import combine
 from .footers import FooterJob, FooterLayout, footer_jobs, lay_out_footers
 from .layout import PartLayout, lay_out

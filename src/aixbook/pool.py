@@ -1,5 +1,5 @@
-"""Running layout jobs: in this process (``-j 1``), or each in a worker process of its own,
-at most N at a time, the longest first.
+"""Running jobs (the PDF's part layouts, the chapters' parsing): in this process (``-j 1``),
+or each in a worker process of its own, at most N at a time, the longest first.
 
 A process per job (forked from this one, which has WeasyPrint imported and the print
 stylesheets parsed) means a crash, a kill or a Python error is always pinned on the one
@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from ... import timings
-from ...errors import BuildError
+from . import timings
+from .errors import AixbookError, BuildError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,14 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run(jobs: Sequence, work: Callable, workers: int, warm: Callable[[], None] | None = None) -> list:
+def run(
+    jobs: Sequence,
+    work: Callable,
+    workers: int,
+    warm: Callable[[], None] | None = None,
+    done: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
+) -> list:
     """``[work(job) for job in jobs]``, in ``workers`` processes (this one when 1).
 
     ``warm``: with several workers forked from this process, what the layouts would each
@@ -52,7 +59,10 @@ def run(jobs: Sequence, work: Callable, workers: int, warm: Callable[[], None] |
     sixth of a second per worker): once the longest job has started in a worker, ``warm()``
     runs here and the shortest job is laid out here, and the workers forked after that
     inherit all of it. Costs nothing on the critical path: this process does it while
-    the first worker has a core to itself.
+    the first worker has a core to itself. ``done(i)``: called as each job ends.
+    ``meanwhile``: run here once the first workers have started (what this process needs
+    next, and the workers do not: the PDF renderer's imports while chapters are parsed);
+    before the jobs when they run here.
 
     Raises:
         BuildError: one line naming the part whose layout failed, and why.
@@ -60,32 +70,45 @@ def run(jobs: Sequence, work: Callable, workers: int, warm: Callable[[], None] |
     if not jobs:
         return []
     if workers <= 1:
-        return [_in_process(work, job) for job in jobs]
-    return _in_workers(jobs, work, workers, warm if _context().get_start_method() == "fork" else None)
+        if meanwhile:
+            meanwhile()
+        results = []
+        for i, job in enumerate(jobs):
+            results.append(_in_process(work, job))
+            if done:
+                done(i)
+        return results
+    warm = warm if _context().get_start_method() == "fork" else None
+    return _in_workers(jobs, work, workers, warm, done, meanwhile)
 
 
 def _in_process(work: Callable, job):
     start = time.perf_counter()
     try:
         return work(job)
-    except (BuildError, KeyboardInterrupt):
+    except (AixbookError, KeyboardInterrupt):
         raise
     except Exception as exc:
-        log.debug("laying out %s failed", job.label, exc_info=True)
-        raise BuildError(f"laying out {job.label} failed: {type(exc).__name__}: {exc}") from exc
+        log.debug("%s %s failed", _task(job), job.label, exc_info=True)
+        raise BuildError(f"{_task(job)} {job.label} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         timings.record(_name(job), start, time.perf_counter())
 
 
 def _name(job) -> str:
-    return f"layout {getattr(job, 'key', job.label)}"
+    return getattr(job, "stage", None) or f"layout {getattr(job, 'key', job.label)}"
+
+
+def _task(job) -> str:
+    """What the job does, for its error: "laying out" (a PDF part) unless it says."""
+    return getattr(job, "task", "laying out")
 
 
 def _context():
     return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
-def _in_workers(jobs: Sequence, work: Callable, workers: int, warm: Callable[[], None] | None) -> list:
+def _in_workers(jobs: Sequence, work: Callable, workers: int, warm, done, meanwhile) -> list:
     results: list = [None] * len(jobs)
     pending = sorted(range(len(jobs)), key=lambda i: -getattr(jobs[i], "weight", 0))
     running: dict = {}
@@ -105,11 +128,18 @@ def _in_workers(jobs: Sequence, work: Callable, workers: int, warm: Callable[[],
                         last = pending.pop()
                         results[last] = _in_process(work, jobs[last])
                         warm = None
+                        if done:
+                            done(last)
+                if meanwhile is not None:
+                    meanwhile()
+                    meanwhile = None
                 for sentinel in wait(list(running)):
                     proc, i, path, slot = running.pop(sentinel)
                     free.append(slot)
                     proc.join()
                     results[i] = _outcome(jobs[i], proc.exitcode, path, slot)
+                    if done:
+                        done(i)
         finally:
             _stop([proc for proc, _, _, _ in running.values()])
     return results
@@ -120,12 +150,14 @@ def _outcome(job, exitcode: int | None, path: Path, slot: int):
         with path.open("rb") as fh:
             status, value, detail, start, end = pickle.load(fh)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError):
-        raise BuildError(f"laying out {job.label} failed: its worker process {_died(exitcode)}") from None
+        raise BuildError(f"{_task(job)} {job.label} failed: its worker process {_died(exitcode)}") from None
     timings.record(_name(job), start, end, f"worker {slot}")
     if status == "ok":
         return value
-    log.debug("laying out %s failed in a worker process:\n%s", job.label, detail)
-    raise BuildError(f"laying out {job.label} failed: {value}")
+    if status == "raise":  # an expected failure (a content file's line): as it was raised
+        raise value
+    log.debug("%s %s failed in a worker process:\n%s", _task(job), job.label, detail)
+    raise BuildError(f"{_task(job)} {job.label} failed: {value}")
 
 
 def _died(exitcode: int | None) -> str:
@@ -158,11 +190,17 @@ def _worker(work: Callable, job, path: str, parent: int) -> None:
     start = time.perf_counter()
     try:
         outcome = ("ok", work(job), "", start, time.perf_counter())
+    except AixbookError as exc:  # raised again in the parent, as it is
+        outcome = ("raise", exc, traceback.format_exc(), start, time.perf_counter())
     except BaseException as exc:  # reported to the parent, which decides
         outcome = ("error", f"{type(exc).__name__}: {exc}", traceback.format_exc(), start, time.perf_counter())
+    try:
+        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an error that cannot travel: its words do
+        data = pickle.dumps(("error", str(outcome[1]), outcome[2], start, time.perf_counter()))
     tmp = path + ".tmp"
     with open(tmp, "wb") as fh:
-        pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.write(data)
     os.replace(tmp, path)
 
 
