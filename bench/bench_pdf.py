@@ -190,6 +190,15 @@ def main() -> None:
             return run([*aix, str(copy), "-f", "pdf", "-o", str(edit_out), "-j", "2"])
 
         steps["edit chapter 2, warm, -j 2"] = edit
+        preview = [PY, "-m", "aixbook", "-q", "preview", "2", str(copy), "-o", str(edit_out)]
+
+        def preview_edited(i):
+            with chapter.open("a", encoding="utf-8") as fh:
+                fh.write(f"\nA line for the preview ({i}).\n")
+            return run(preview)
+
+        steps["preview 2 after an edit, warm"] = preview_edited
+        steps["preview 2 unchanged, warm"] = lambda i: run(preview)
         for i in range(args.runs):
             for name, step in steps.items():
                 results.setdefault(name, []).append(step(i))
@@ -223,6 +232,8 @@ def main() -> None:
         "cold -j 1": "≤ 0.80",
         "cold -j 2, no cache at all": "≤ 0.38",
         "edit chapter 2, warm, -j 2": "≤ 0.10",
+        "preview 2 after an edit, warm": "≤ 0.08",
+        "preview 2 unchanged, warm": "≤ 0.02",
         "cold -j 4": "(0.40)",
     }
     for name in results:

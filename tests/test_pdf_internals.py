@@ -86,6 +86,29 @@ def test_library_lookup_while_importing_weasyprint_gives_ctypes_answers():
     assert ctypes.util.find_library("c") == want["c"]  # put back afterwards
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the one-listing lookup is for Linux")
+def test_loading_the_renderer_runs_ldconfig_once_and_never_gcc_or_ld():
+    """WeasyPrint's 22 library names are looked up in one listing: the lookup's own check
+    (its fingerprint read from the file) must not import WeasyPrint before it is in place."""
+    code = textwrap.dedent(
+        """
+        import subprocess
+        ran = []
+        init = subprocess.Popen.__init__
+        def counted(self, args, *a, **k):
+            ran.append(args[0] if isinstance(args, (list, tuple)) else args)
+            init(self, args, *a, **k)
+        subprocess.Popen.__init__ = counted
+        from aixbook.render.pdf import shipped_coverage
+        shipped_coverage()
+        print(ran)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == "['/sbin/ldconfig']"
+
+
 # ------------------------------------------------- a build under changed internals
 
 # Run in a fresh process: patches are applied once per process, and these change what the

@@ -10,6 +10,9 @@ _declared = False
 def ffi_and_lib():
     """WeasyPrint's cffi ``ffi`` and HarfBuzz library, with the declarations added."""
     global _declared
+    from ...doctor import weasyprint
+
+    weasyprint()  # imported as the renderer imports it (one library listing, a clear error)
     from weasyprint.text.ffi import ffi, harfbuzz
 
     if not _declared:

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 #: The release series the code is written for: the version must start with these numbers.
@@ -91,11 +92,16 @@ def _digest(source: str) -> str:
 
 
 def _source_in_file(module: str, name: str) -> str:
-    """A top-level function's source read from its module's file, without importing it."""
-    spec = importlib.util.find_spec(module)
+    """A top-level function's source read from its module's file, without importing it
+    (nor its package: ``find_spec`` of a dotted name imports the packages above it)."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
     if spec is None or spec.origin is None:
         raise ImportError(f"no module {module}")
-    with open(spec.origin, encoding="utf-8") as f:
+    origin = Path(spec.origin)
+    if rest:
+        origin = origin.parent.joinpath(*rest[:-1], rest[-1] + ".py")
+    with open(origin, encoding="utf-8") as f:
         source = f.read()
     lines = source.splitlines(keepends=True)
     for node in ast.parse(source).body:
