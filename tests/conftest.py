@@ -41,7 +41,8 @@ def real_book():
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory):
-    """The real book built once (PDF, EPUB, HTML) for every test that reads the outputs."""
+    """The real book built once (PDF, EPUB, HTML, and the chapter PDFs of --split chapters)
+    for every test that reads the outputs."""
     if not corpus_present():
         pytest.skip(f"the AI Exchange corpus is not at {CORPUS}")
     from aixbook.build import build
@@ -49,7 +50,7 @@ def real_build(tmp_path_factory):
     out = tmp_path_factory.mktemp("real")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        return build(CORPUS, ("pdf", "epub", "html"), out)
+        return build(CORPUS, ("pdf", "epub", "html"), out, split="chapters")
 
 
 @pytest.fixture(scope="session")

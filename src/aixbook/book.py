@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -176,14 +176,20 @@ class Gathered:
         """Every book id's website address."""
         cached = self.__dict__.get("_web")
         if cached is None:
-            cached = {}
-            for ch in self.chapters:
-                page = self.site.web_url(ch.source.url)
-                cached[ch.key] = page
-                for local in ch.ids:
-                    cached[make_uid(ch.key, local)] = f"{page}#{local}"
+            cached = web_addresses(self.site, self.chapters)
             object.__setattr__(self, "_web", cached)
         return cached
+
+
+def web_addresses(site: Site, chapters: Iterable[Chapter]) -> dict[str, str]:
+    """Every book id of ``chapters`` → its address on the website."""
+    found: dict[str, str] = {}
+    for ch in chapters:
+        page = site.web_url(ch.source.url)
+        found[ch.key] = page
+        for local in ch.ids:
+            found[make_uid(ch.key, local)] = f"{page}#{local}"
+    return found
 
 
 def gather(

@@ -36,6 +36,7 @@ class BuildResult:
     render_warnings: list[RenderWarning] = field(default_factory=list)
     seconds: float = 0.0
     timings: Timings | None = None  # each stage's wall time (build --timings)
+    chapter_pdfs: dict[str, Path] = field(default_factory=dict)  # chapter key → its PDF (--split chapters)
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -99,6 +100,7 @@ def build(
     strict: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
     changes_since: str | None = None,
+    split: str | None = None,
     **overrides,
 ) -> BuildResult:
     """Build ``formats`` of the book at ``site_dir`` into ``output_dir``.
@@ -112,6 +114,8 @@ def build(
         progress: ``progress(step, done, total)``.
         changes_since: a git revision of the repository holding ``site_dir``, or a site
             folder: the book shows what changed since then (``changes.with_changes``).
+        split: "chapters": with the PDF, one PDF per chapter (NAME-STEM.pdf) from the
+            release PDF's parts, with the book's page numbers and headers.
         overrides: BookConfig fields from the command line.
 
     Returns:
@@ -168,6 +172,9 @@ def build(
             result.render_warnings.extend(res.warnings)
             result.pages = res.pages or result.pages
             result.outputs[fmt] = final
+            if fmt == "pdf" and split == "chapters":
+                with timings.stage("chapter PDFs"):
+                    result.chapter_pdfs = split_chapters(book, out_dir, options)
             if progress:
                 progress(f"render {fmt}", 1, 1)
         result.seconds = time.perf_counter() - start
@@ -221,6 +228,32 @@ def build_languages(
     found = with_severities(skipped, first.book.config.diagnostics)
     first.book = replace(first.book, diagnostics=first.book.diagnostics + found)
     return results
+
+
+def split_chapters(book: Book, out_dir: Path, options: RenderOptions) -> dict[str, Path]:
+    """Each chapter of the release PDF as a PDF of its own, NAME-STEM.pdf, written
+    atomically (all or none): the parts the release PDF was just made of, their footers
+    laid out again in parallel, links into other chapters to the website."""
+    import contextlib
+
+    from .book import web_addresses
+    from .render.pdf import parts_usable
+
+    if not parts_usable():
+        raise BuildError(
+            "--split chapters needs the PDF in parts, which this WeasyPrint does not allow (aixbook doctor)"
+        )
+    from .render.pdf.onepart import render_chapters
+
+    name = book.config.output_name or "book"
+    finals = {
+        rc.chapter.key: output_file(out_dir, book, "pdf", f"{name}-{rc.chapter.source.stem}") for rc in book.chapters
+    }
+    elsewhere = web_addresses(book.site, [rc.chapter for rc in book.chapters])
+    with contextlib.ExitStack() as stack:
+        temps = {key: stack.enter_context(output.atomic_path(final)) for key, final in finals.items()}
+        render_chapters(book, temps, replace(options, elsewhere=elsewhere))
+    return finals
 
 
 def output_file(folder: Path, book: Book, fmt: str, name: str | None = None) -> Path:

@@ -60,6 +60,10 @@ CHANGES_SINCE_HELP = (
     "an annex listing the changes, a bar beside each changed block."
 )
 ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
+SPLIT_HELP = (
+    "chapters: with the PDF, also one PDF per chapter (NAME-STEM.pdf), from the release PDF's parts, "
+    "with its page numbers and headers."
+)
 TIMINGS_HELP = (
     "Print each stage's wall time: read, parse, resolve, each PDF part's layout (on which worker), "
     "footers, combine, write."
@@ -196,6 +200,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @lang_option
 @click.option("--all-languages", is_flag=True, default=False, help=ALL_LANGUAGES_HELP)
 @click.option("--timings", "show_timings", is_flag=True, default=False, help=TIMINGS_HELP)
+@click.option("--split", type=click.Choice(["chapters"]), default=None, help=SPLIT_HELP)
 @click.option("--changes-since", "changes_since", metavar="OLD", default=None, help=CHANGES_SINCE_HELP)
 @report_option
 @click.pass_obj
@@ -216,6 +221,7 @@ def build(
     content_language,
     all_languages,
     show_timings,
+    split,
     changes_since,
     report_format,
 ):
@@ -239,6 +245,7 @@ def build(
             jobs=jobs,
             content_language=content_language,
             changes_since=changes_since,
+            split=split,
         )
     for result in made if isinstance(made, list) else [made]:
         _print_build(v, result, report_format)
@@ -459,6 +466,9 @@ def _print_build(v: Verbosity, result, report_format: str | None = None) -> None
         click.echo(report.one_line(w), err=True)
     for path in result.outputs.values():
         out.print(f"wrote {_rel(path)}", markup=False)
+    if result.chapter_pdfs:
+        folder = next(iter(result.chapter_pdfs.values())).parent
+        out.print(f"wrote {len(result.chapter_pdfs)} chapter PDFs into {_rel(folder)}", markup=False)
     out.print(report.build_sentence(summary, result.seconds), markup=False)
 
 

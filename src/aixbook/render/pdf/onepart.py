@@ -1,6 +1,7 @@
-"""One chapter of the release PDF, as it prints there: the preview of a chapter.
+"""Chapters of the release PDF on their own, as they print there: the preview of a chapter,
+and the chapter PDFs of ``build --split chapters``.
 
-The chapter is laid out by the same job the release build gives it (the page numbers and
+A chapter is laid out by the same job the release build gives it (the page numbers and
 running-head strings the last build settled on, from the part cache's hints), so when
 neither the chapter nor those changed, its layout comes from the part cache and nothing
 is laid out; and a preview's layout serves the next build. Its pages carry the running
@@ -26,31 +27,44 @@ log = logging.getLogger(__name__)
 
 def render_part(book: Book, key: str, target: Path, options: RenderOptions) -> RenderResult:
     """Write the chapter ``key`` of ``book``'s release PDF to ``target``."""
+    return render_chapters(book, {key: target}, options)[key]
+
+
+def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions) -> dict[str, RenderResult]:
+    """Write each chapter ``key`` of ``targets`` to its path: the layouts (from the cache
+    where the build made them) and then all their footers, in parallel."""
     p = plan(book, options)
-    src = next((s for s in p.sources if s.key == key), None)
-    if src is None:
-        raise BuildError(f"the book has no chapter {key!r}")
-    job = p.job(src, p.numbers, p.strings[src.index])
+    by_key = {s.key: s for s in p.sources}
+    if missing := [k for k in targets if k not in by_key]:
+        raise BuildError(f"the book has no chapter {missing[0]!r}")
     store = _Layouts(p.cache, p.workers)
-    layout_key = job.digest(p.salt)
-    store.run([(job, layout_key)], "layouts, round 1")
-    layout = store.done[layout_key]
+    jobs = {k: p.job(by_key[k], p.numbers, p.strings[by_key[k].index]) for k in targets}
+    keys = {k: job.digest(p.salt) for k, job in jobs.items()}
+    store.run([(jobs[k], keys[k]) for k in targets], "layouts, round 1")
+    layouts = {k: store.done[keys[k]] for k in targets}
     pages: dict[str, int] = p.hints.get("pages", {})
-    if all(s.key in pages for s in p.sources):
-        first = 1 + sum(pages[s.key] for s in p.sources[: src.index])
-        total = sum(pages[s.key] for s in p.sources) - pages[key] + layout.pages
-    else:
-        log.info("%s: numbered from 1 (no build has numbered the book's pages yet)", key)
-        first, total = 1, layout.pages
+    numbered = all(s.key in pages for s in p.sources)
+    if not numbered:
+        log.info("chapters numbered from 1 (no build has numbered the book's pages yet)")
     lang = book.config.language or "en"
-    if print_css_with_total(total) is not None:
-        footer_job = FooterJob(tuple(layout.names), p.paper, lang, first=first, total=total, extra_css=p.css)
-    else:  # the stylesheet's footers cannot start at another page: numbered from 1
-        footer_job = FooterJob(tuple(layout.names), p.paper, lang, extra_css=p.css)
-    footer_key = footer_job.digest(p.salt)
-    store.run([(footer_job, footer_key)], "footers")
-    footer = store.done[footer_key]
-    with timings.stage("combine"):
-        found = combine([layout], [footer], target, options.elsewhere)
-    warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
-    return RenderResult(pages=layout.pages, warnings=warnings, laid_out=store.laid_out)
+    footer_jobs: dict[str, FooterJob] = {}
+    for k, layout in layouts.items():
+        names = tuple(layout.names)
+        first, total = 1, layout.pages
+        if numbered:
+            first = 1 + sum(pages[s.key] for s in p.sources[: by_key[k].index])
+            total = sum(pages[s.key] for s in p.sources) - pages[k] + layout.pages
+        if print_css_with_total(total) is not None:
+            footer_jobs[k] = FooterJob(names, p.paper, lang, first=first, total=total, extra_css=p.css)
+        else:  # the stylesheet's footers cannot start at another page: numbered from 1
+            footer_jobs[k] = FooterJob(names, p.paper, lang, extra_css=p.css)
+    footer_keys = {k: job.digest(p.salt) for k, job in footer_jobs.items()}
+    store.run([(footer_jobs[k], footer_keys[k]) for k in targets], "footers")
+    results: dict[str, RenderResult] = {}
+    for k, target in targets.items():
+        layout, footer = layouts[k], store.done[footer_keys[k]]
+        with timings.stage(f"combine {k}"):
+            found = combine([layout], [footer], target, options.elsewhere)
+        warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
+        results[k] = RenderResult(pages=layout.pages, warnings=warnings, laid_out=list(store.laid_out))
+    return results
