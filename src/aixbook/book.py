@@ -12,7 +12,7 @@ from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
 from .errors import SourceError
 from .frontpage import checked_files, front_page_diagnostics
-from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
+from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters, resolve_href
 from .model import Book, Chapter, LinkStats, Source
 from .site import Site, book_sources, line_of, load_site, missing_translations
 
@@ -252,10 +252,30 @@ def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnosti
     for rc in resolved:
         diags.extend(rc.chapter.diagnostics)
     diags.extend(link_diags)
-    book = Book(config=g.config, site=g.site, chapters=tuple(resolved), anchors=anchors, stats=stats)
+    book = Book(
+        config=g.config,
+        site=g.site,
+        chapters=tuple(resolved),
+        anchors=anchors,
+        stats=stats,
+        short_names=short_names(g, anchors),
+    )
     if all_diagnostics:
         diags.extend(front_page_diagnostics(g.site, g.config))
     return replace(book, diagnostics=with_severities(diags, g.config.diagnostics))
+
+
+def short_names(g: Gathered, anchors: dict[str, str]) -> dict[str, str]:
+    """Each short link name (``/go/NAME/``: a redirect or a Permalink line) whose target
+    is a place in the book → that place's uid (what the PDF names a destination after)."""
+    found: dict[str, str] = {}
+    if not g.chapters:
+        return found
+    for name in sorted(g.table.shorts):
+        target = resolve_href(g.table, f"/go/{name}/", g.chapters[0].key).target
+        if target.kind == "internal" and target.uid in anchors:
+            found[name] = target.uid
+    return found
 
 
 def _fill_defaults(config: BookConfig, site: Site, default_title: str) -> BookConfig:

@@ -133,6 +133,7 @@ class Book:
     stats: LinkStats = LinkStats()
     diagnostics: tuple[Diagnostic, ...] = ()
     remote_images: dict = field(default_factory=dict)  # URL → fetched file (--allow-remote)
+    short_names: dict = field(default_factory=dict)  # short link name (/go/NAME/) → the uid it lands on
 
     @property
     def errors(self) -> list[Diagnostic]:

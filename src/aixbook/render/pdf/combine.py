@@ -36,11 +36,16 @@ from .parts import SENTINEL
 
 
 def combine(
-    parts: list[PartLayout], footers: list[FooterLayout], target: Path, elsewhere: Mapping[str, str] | None = None
+    parts: list[PartLayout],
+    footers: list[FooterLayout],
+    target: Path,
+    elsewhere: Mapping[str, str] | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Write the parts, in order, as one PDF to ``target``; returns warnings (links whose
     target is in no part). ``elsewhere``: the web address of ids in no part (a preview of
-    one chapter links to the others on the website)."""
+    one chapter links to the others on the website). ``aliases``: more names for
+    destinations (a short link's name → the id it lands on: ``book.pdf#NAME`` opens there)."""
     out = pikepdf.new()
     sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in parts]
     total = sum(p.pages for p in parts)
@@ -66,7 +71,7 @@ def combine(
     _catalog(out, first)
     if roots:
         _structure(out, parts, roots, starts, total)
-    known = _dests(out, dests)
+    known = _dests(out, dests, aliases or {})
     found = _links(out, known, elsewhere or {})
     _outline(out, parts)
     footer_pages, footer_sources = [], []
@@ -179,11 +184,15 @@ def _structure(out: pikepdf.Pdf, parts: list[PartLayout], roots: list, starts: l
     out.Root.StructTreeRoot = root
 
 
-def _dests(out: pikepdf.Pdf, dests: list[tuple[str, object]]) -> set[str]:
-    """One /Dests name tree, sorted as WeasyPrint sorts it; the first of duplicates wins."""
+def _dests(out: pikepdf.Pdf, dests: list[tuple[str, object]], aliases: Mapping[str, str]) -> set[str]:
+    """One /Dests name tree, sorted as WeasyPrint sorts it; the first of duplicates wins.
+    An alias is added where its id has a destination and the name is not an id itself."""
     seen: dict[str, object] = {}
     for name, dest in dests:
         seen.setdefault(name, dest)
+    for name, uid in aliases.items():
+        if uid in seen and name not in seen:
+            seen[name] = seen[uid]
     if seen:
         flat = Array()
         for name in sorted(seen):

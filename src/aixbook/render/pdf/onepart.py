@@ -64,7 +64,7 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
     for k, target in targets.items():
         layout, footer = layouts[k], store.done[footer_keys[k]]
         with timings.stage(f"combine {k}"):
-            found = combine([layout], [footer], target, options.elsewhere)
+            found = combine([layout], [footer], target, options.elsewhere, book.short_names)
         warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
         results[k] = RenderResult(pages=layout.pages, warnings=warnings, laid_out=list(store.laid_out))
     return results

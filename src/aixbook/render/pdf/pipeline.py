@@ -246,7 +246,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     warnings += [RenderWarning("pdf", w) for footer in footers for w in footer.warnings]
     started = time.perf_counter()
     with timings.stage("combine"):
-        warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target)]
+        warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target, aliases=book.short_names)]
     if cache:
         cache.save_timings(
             {
