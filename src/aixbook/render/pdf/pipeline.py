@@ -114,13 +114,31 @@ class _Layouts:
         return self.done.get(key)
 
     def run(self, batch: list, stage: str, warm=None) -> None:
-        """Lay out each (job, key) of ``batch`` not known yet, in parallel."""
+        """Lay out each (job, key) of ``batch`` not known yet, in parallel. The cache's
+        entries are read and checked while the parts it lacks are laid out (after an edit:
+        while the edited chapter is); an entry found wrong is laid out after."""
         todo: list[tuple[Any, str]] = []
+        kept: list[tuple[Any, str]] = []
         for job, key in batch:
-            if self.get(job, key) is None and all(key != k for _, k in todo):
-                todo.append((job, key))
+            if key in self.done or any(key == k for _, k in todo + kept):
+                continue
+            (kept if self.cache is not None and self.cache.has(key) else todo).append((job, key))
+
+        def read_kept() -> None:
+            for job, key in kept:
+                self.get(job, key)
+
+        self._lay_out(todo, stage, warm, read_kept)
+        self._lay_out([(job, key) for job, key in kept if key not in self.done], stage, None, None)
+
+    def _lay_out(self, todo: list, stage: str, warm, meanwhile) -> None:
+        if not todo:
+            if meanwhile:
+                meanwhile()
+            return
         started = time.perf_counter()
-        for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], _work, self.workers, warm), strict=True):
+        laid = pool.run([j for j, _ in todo], _work, self.workers, warm, meanwhile=meanwhile)
+        for (job, key), layout in zip(todo, laid, strict=True):
             self.done[key] = layout
             self.laid_out.append(job.key)
             log.info("laid out %s: %d pages in %.2f s", job.label, layout.pages, layout.seconds)
