@@ -20,6 +20,7 @@ from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
 from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder
+from .hyphenate import book_language, hyphenate_tree
 from .links import image_file
 from .model import Book, ResolvedChapter
 
@@ -56,8 +57,9 @@ def is_index_chapter(rc: ResolvedChapter) -> bool:
     return "index" in src.stem.lower() and src.title.strip().lower().endswith("index")
 
 
-def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]) -> str:
-    """A chapter's HTML prepared for a book: figures, wide tables, index lists.
+def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path], hyphenate: bool = False) -> str:
+    """A chapter's HTML prepared for a book: figures, wide tables, index lists; with
+    ``hyphenate``, soft hyphens where its words may break (the print edition's).
 
     Shared by the one-page document and the EPUB; registers the images it uses
     (including those fetched with --allow-remote, ``book.remote_images``).
@@ -104,6 +106,8 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             href = a.get("href", "")
             if href.startswith("#") and "footnote" not in (a.get("class") or ""):
                 add_class(a, "xref")
+    if hyphenate:
+        hyphenate_tree(root, book_language(book))
     return htmlfrag.serialize(root)
 
 
@@ -344,6 +348,7 @@ def assemble_parts(
     css: tuple[str, ...] = (),
     inline_css: str = "",
     body_class: str = "book",
+    hyphenate: bool = False,
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
     chapter.
@@ -352,6 +357,7 @@ def assemble_parts(
         chapters: a subset to assemble (a preview); default: every chapter.
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
+        hyphenate: soft hyphens where words may break (print: see hyphenate.py).
     """
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
@@ -392,7 +398,7 @@ def assemble_parts(
             [
                 f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">',
                 f'<h1 class="chapter-title">{esc(src.title)}</h1>',
-                chapter_fragment(book, rc, resources),
+                chapter_fragment(book, rc, resources, hyphenate),
                 "</section>",
             ]
         )

@@ -137,7 +137,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     variant = None if cfg.pdf_variant == "none" else cfg.pdf_variant
     workers = options.jobs or pool.default_jobs()
     css = book_css(book)
-    parts = assemble_parts(book)
+    parts = assemble_parts(book, hyphenate=True)
     sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
