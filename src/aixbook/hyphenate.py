@@ -29,7 +29,7 @@ from functools import cache
 
 SOFT = "\u00ad"
 #: The shortest word that may be hyphenated, and the fewest letters left on each side.
-MIN_WORD = 8
+MIN_WORD = 9
 MIN_SIDE = 3
 #: The fewest letters before a break: a hyphen is worth it only where it fills a line by
 #: this much (a static "hyphenation zone": ragged-right text takes small gaps as they are).
