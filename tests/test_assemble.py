@@ -47,6 +47,17 @@ def one(tree, xpath: str):
         # A bold label alone on its line stays with what follows.
         ("**Description**\n\nText.\n", "string(//p[@class='label'])", "Description"),
         ("**Bold** in a sentence.\n", "count(//p[@class='label'])", 0.0),
+        # …and a one-line paragraph after it is kept with what follows that.
+        ("**Description**\n\nText.\n", "count(//p[@class='keep-next'])", 1.0),
+        ("**Description**\n\n" + "Text " * 40 + "\n", "count(//p[@class='keep-next'])", 0.0),
+        # A label opening its paragraph ("**Description**<br>text") keeps 3 lines (print.css).
+        ("**Description**<br>\n" + "Text " * 40 + "\n", "count(//p[@class='label-lead'])", 1.0),
+        (
+            "**Description**<br>\nOne line.\n",
+            "string(//p[contains(@class,'label-lead')]/@class)",
+            "label-lead keep-next",
+        ),
+        ("**Bold** and<br>\nmore.\n", "count(//p[contains(@class,'label')])", 0.0),
         # Runs of 120+ characters without a space get break opportunities.
         ("x" * 130 + "\n", "contains(string(//section[@class='chapter']//p), '\u200b')", True),
         # Each chapter is a section with its title as h1, and appears in the contents.

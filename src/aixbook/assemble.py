@@ -19,7 +19,7 @@ from lxml import etree
 from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
 from .frontpage import front_page_art, site_front_page
-from .htmlfrag import add_class, placeholder
+from .htmlfrag import add_class, placeholder, text_of
 from .hyphenate import book_language, hyphenate_tree
 from .links import image_file
 from .model import Book, ResolvedChapter
@@ -95,10 +95,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
         if classes:
             table.set("class", " ".join(dict.fromkeys(classes)))
     _break_long_words(root)
-    for p in root.iter("p"):
-        # "**Description**" alone on a line is a label for what follows: keep them together.
-        if len(p) == 1 and p[0].tag in ("strong", "b") and not (p.text or "").strip() and not (p[0].tail or "").strip():
-            add_class(p, "label")
+    _mark_labels(root)
     if is_index_chapter(rc):
         _index_lists(root)
     if book.config.xref_pages:
@@ -109,6 +106,28 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
     if hyphenate:
         hyphenate_tree(root, book_language(book))
     return htmlfrag.serialize(root)
+
+
+#: Text this short takes one line: after a label, it is kept with what follows it too.
+_ONE_LINE = 110
+
+
+def _mark_labels(root) -> None:
+    """Bold labels are run-in headings for what follows ("**Description**" alone, or
+    "**Description**<br>text"): print.css keeps two lines of that text with them."""
+    for p in list(root.iter("p")):
+        if not len(p) or p[0].tag not in ("strong", "b") or (p.text or "").strip():
+            continue
+        label = p[0]
+        if len(p) == 1 and not (label.tail or "").strip():
+            add_class(p, "label")  # the text follows in the next block
+            nxt = p.getnext()
+            if nxt is not None and nxt.tag in ("p", "blockquote") and len(text_of(nxt)) < _ONE_LINE:
+                add_class(nxt, "keep-next")
+        elif len(p) > 1 and p[1].tag == "br" and not (label.tail or "").strip():
+            add_class(p, "label-lead")  # the text follows in the same paragraph, after <br>
+            if len(text_of(p)) - len(text_of(label)) < _ONE_LINE:
+                add_class(p, "keep-next")
 
 
 _LONG_WORD = re.compile(r"\S{120,}")

@@ -132,14 +132,11 @@ def _skips(el) -> bool:
 
 
 def _columns(table) -> int:
-    row = next(table.iter("tr"), None)
-    if row is None:
-        return 0
-    n = 0
-    for cell in row:
-        span = cell.get("colspan") or "1"
-        n += int(span) if span.isdigit() else 1
-    return n
+    def width(row) -> int:
+        spans = (cell.get("colspan") or "1" for cell in row)
+        return sum(int(s) if s.isdigit() else 1 for s in spans)
+
+    return max(map(width, table.iter("tr")), default=0)
 
 
 def _segments(block, skip: bool) -> Iterator[tuple[object, str, bool]]:
