@@ -41,8 +41,12 @@ def one(tree, xpath: str):
         ('![](/images/p.png "The title")\n', "string(//img/@alt)", "The title"),
         ("## Setup\n\n![](/images/p.png)\n", "string(//img/@data-alt-generated)", "1"),
         ("![Written](/images/p.png)\n", "count(//img[@data-alt-generated])", 0.0),
-        # Tables: wide ones (6+ columns) and short ones (12 rows or fewer) are marked for print.
+        # Tables: wide ones (6+ columns) and short ones (at most a third of a page high, kept
+        # whole in print: tablefit.py) are marked for print.
         ("|a|b|c|d|e|f|\n|-|-|-|-|-|-|\n|1|2|3|4|5|6|\n", "string(//table/@class)", "wide short"),
+        ("|a|b|\n|-|-|\n" + "|name|value|\n" * 12, "string(//table/@class)", "short"),
+        # …nine rows of paragraphs are most of a page: that table may break between rows
+        ("|a|b|\n|-|-|\n" + f"|name|{'words ' * 60}|\n" * 9, "count(//table[@class])", 0.0),
         ("|a|b|\n|-|-|\n" + "|1|2|\n" * 30, "string(//table/@class)", "long"),
         # A bold label alone on its line stays with what follows.
         ("**Description**\n\nText.\n", "string(//p[@class='label'])", "Description"),

@@ -171,9 +171,10 @@ def _label_end(lines: list[Line]) -> list[str]:
         return []
     bottom = sorted(lines, key=lambda ln: (ln.y1, ln.y0))
     last, label = bottom[-1], bottom[-2]
-    if last.bold or last.italic:
-        return []
-    if label.bold and len(label.text) < 60:
+    if last.bold or last.italic or label.y1 > last.y0 + 2:
+        return []  # the last line is a label itself, or the label sits beside it (a table row)
+    opens_block = next(ln for ln in lines if ln.block == label.block) is label
+    if label.bold and len(label.text) < 60 and opens_block:
         return [label.text]
     if label.italic and (label.text.startswith(("Category", "Permalink")) or "/go/" in label.text):
         return [label.text]

@@ -23,6 +23,7 @@ from .htmlfrag import add_class, placeholder, text_of
 from .hyphenate import book_language, hyphenate_tree
 from .links import image_file
 from .model import Book, ResolvedChapter
+from .tablefit import keep_whole
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,8 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
         rows = len(table.findall(".//tr"))
         if rows > 25:
             classes.append("long")
-        elif rows <= 12:
-            classes.append("short")
+        if keep_whole(table, cols):
+            classes.append("short")  # kept on one page (print.css): it leaves at most a third empty
         if classes:
             table.set("class", " ".join(dict.fromkeys(classes)))
     _break_long_words(root)
