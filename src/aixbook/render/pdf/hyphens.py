@@ -66,5 +66,5 @@ def _hyphenated(line) -> bool:
     box = line
     while getattr(box, "children", None):
         box = box.children[-1]
-    text = getattr(box, "text", None)
-    return bool(text) and text.endswith(box.style["hyphenate_character"])
+    text, mark = getattr(box, "text", None) or "", box.style["hyphenate_character"]
+    return bool(mark) and text.endswith(mark)
