@@ -104,14 +104,12 @@ def test_a_word_running_into_another_element_is_left_whole():
     assert "organi\u00adza\u00adtional" in out
 
 
-def test_narrow_table_cells_first_column_and_headers_are_left_whole():
-    wide = "<tr>" + "<td>implementation documentation</td>" * 4 + "</tr>"
-    narrow = tree(f"<table><tr><th>implementation organization</th></tr>{wide}</table>")
-    assert SOFT not in narrow
-    two = tree("<table><tr><td>implementation documentation</td><td>implementation documentation</td></tr></table>")
-    first, second = two.split("</td>")[:2]
-    assert SOFT not in first
-    assert "imple\u00admen\u00adta\u00adtion documentation" in second
+def test_table_cells_are_left_whole():
+    """Narrow, and WeasyPrint 70 sizes a table whose cells hold soft hyphens wider than the
+    page (the real book's three-column GenAI table)."""
+    cells = "<tr>" + "<td>implementation <em>documentation</em> organizational</td>" * 2 + "</tr>"
+    out = tree(f"<table><tr><th>implementation organization</th></tr>{cells}</table>")
+    assert SOFT not in out
 
 
 def test_nested_blocks_are_paragraphs_of_their_own():

@@ -9,9 +9,10 @@ Soft hyphens with ``hyphens: manual`` (print.css) leave it only the breaks offer
 
 - in the language the site declares (``languageCode: en-us`` → en_US patterns; each
   language of a multilingual site its own), not the document's two-letter ``lang``;
-- only in running text: never in headings, code, links (URLs, #CONTROLNAMES), table
-  header cells, a table's first column or the cells of a table of 4+ columns (narrow:
-  a hyphen there makes a line of one fragment), the Category/Permalink lines;
+- only in running text: never in headings, code, links (URLs, #CONTROLNAMES), the
+  Category/Permalink lines, or table cells. Cells are narrow (a hyphen there makes a line
+  of one fragment), and WeasyPrint 70's automatic table layout measures a cell with soft
+  hyphens wrongly: on the real book a three-column table came out wider than the page;
 - only in words of letters alone of ``MIN_WORD`` letters or more, lower-case after the
   first letter (no "PyT-orch", no acronyms), never in identifiers (digits, ``_``, ``.``);
 - at least ``MIN_SIDE`` letters on each side of a break;
@@ -34,13 +35,11 @@ MIN_SIDE = 3
 #: The fewest letters before a break: a hyphen is worth it only where it fills a line by
 #: this much (a static "hyphenation zone": ragged-right text takes small gaps as they are).
 MIN_BEFORE = 5
-#: Tables of this many columns or more have cells too narrow to hyphenate in.
-NARROW_COLUMNS = 4
 
 #: Elements whose text is never hyphenated, with all they contain.
 NO_HYPHENS = frozenset(
     {"h1", "h2", "h3", "h4", "h5", "h6", "code", "pre", "kbd", "samp", "var", "a", "th", "script", "style"}
-    | {"svg", "math", "nav", "figcaption", "sup", "sub", "button", "select", "textarea"}
+    | {"td", "svg", "math", "nav", "figcaption", "sup", "sub", "button", "select", "textarea"}
 )
 #: Elements laid out inside a line: their text is part of their block's paragraph.
 INLINE = frozenset(
@@ -119,24 +118,7 @@ def _classes(el) -> set[str]:
 
 def _skips(el) -> bool:
     tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in NO_HYPHENS or "meta" in _classes(el) or el.get("translate") == "no":
-        return True
-    if tag == "td":
-        row = el.getparent()
-        if row is not None and row[0] is el:
-            return True  # the first column holds labels
-        table = next((a for a in el.iterancestors("table")), None)
-        if table is not None and _columns(table) >= NARROW_COLUMNS:
-            return True
-    return False
-
-
-def _columns(table) -> int:
-    def width(row) -> int:
-        spans = (cell.get("colspan") or "1" for cell in row)
-        return sum(int(s) if s.isdigit() else 1 for s in spans)
-
-    return max(map(width, table.iter("tr")), default=0)
+    return tag in NO_HYPHENS or "meta" in _classes(el) or el.get("translate") == "no"
 
 
 def _segments(block, skip: bool) -> Iterator[tuple[object, str, bool]]:
