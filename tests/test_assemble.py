@@ -52,15 +52,18 @@ def one(tree, xpath: str):
         ("**Description**\n\nText.\n", "string(//p[@class='label'])", "Description"),
         ("**Bold** in a sentence.\n", "count(//p[@class='label'])", 0.0),
         # …and a one-line paragraph after it is kept with what follows that.
-        ("**Description**\n\nText.\n", "count(//p[@class='keep-next'])", 1.0),
+        ("**Description**\n\nText.\n\n- item\n", "count(//p[@class='keep-next'])", 1.0),
+        # …unless that line is all of it: another label (or a heading, or the end) follows
+        ("**Description**\n\nText.\n\n**Objective**\n\nMore.\n", "count(//p[@class='keep-next'])", 0.0),
         ("**Description**\n\n" + "Text " * 40 + "\n", "count(//p[@class='keep-next'])", 0.0),
         # A label opening its paragraph ("**Description**<br>text") keeps 3 lines (print.css).
         ("**Description**<br>\n" + "Text " * 40 + "\n", "count(//p[@class='label-lead'])", 1.0),
         (
-            "**Description**<br>\nOne line.\n",
+            "**Description**<br>\nOne line.\n\n- item\n",
             "string(//p[contains(@class,'label-lead')]/@class)",
             "label-lead keep-next",
         ),
+        ("**Description**<br>\nOne line.\n\n## Next\n", "string(//p[contains(@class,'label')]/@class)", "label-lead"),
         ("**Bold** and<br>\nmore.\n", "count(//p[contains(@class,'label')])", 0.0),
         # Runs of 120+ characters without a space get break opportunities.
         ("x" * 130 + "\n", "contains(string(//section[@class='chapter']//p), '\u200b')", True),

@@ -15,10 +15,15 @@ from typeset_facts import measure
 
 
 @pytest.fixture(scope="module")
-def facts(real_build):
-    source = html.parse(str(real_build.outputs["html"])).getroot().text_content()
+def pdf(real_build):
     with pymupdf.open(real_build.outputs["pdf"]) as doc:
-        return measure(doc, source)
+        yield doc
+
+
+@pytest.fixture(scope="module")
+def facts(real_build, pdf):
+    source = html.parse(str(real_build.outputs["html"])).getroot().text_content()
+    return measure(pdf, source)
 
 
 def test_automatic_hyphens_are_few(facts):
@@ -56,3 +61,23 @@ def test_breaks_follow_the_sites_us_english_patterns(facts):
     assert [(w, at) for w, at in words if at not in us.positions(w)] == []
     only_us = sorted({w for w, at in words if at not in gb.positions(w)})
     assert len(only_us) >= 10, only_us
+
+
+def test_pages_left_short_are_few_and_each_is_followed_by_a_figure(facts, pdf):
+    """A page whose text stops above 75% of the frame that is not a chapter's end: before
+    the issue 7 (a nine-row table never split left p. 51 three-quarters empty). What is left
+    are pages before a figure taller than the space left (figures are not split)."""
+    assert len(facts.empty_pages) <= 3, facts.empty_pages
+    for page, _ in facts.empty_pages:
+        assert pdf[page + 1].get_image_info(), page + 1
+
+
+def test_a_tall_table_breaks_between_rows_with_its_header_repeated(pdf):
+    """The GenAI particularities table (9 rows of paragraphs) starts under its introduction,
+    and its header row repeats over the rows that go on to the next page (2 at least)."""
+    pages = [i for i, page in enumerate(pdf) if "GenAI security particularities" in page.get_text()]
+    first = next(i for i in pages if "GenAI security particularities are:" in pdf[i].get_text())
+    assert first + 1 in pages  # the header, again
+    rows = ["GenAI models are controlled by natural language", "Model inversion and membership", "Resource exhaustion"]
+    text = [" ".join(pdf[i].get_text().split()) for i in (first, first + 1)]
+    assert rows[0] in text[0] and rows[1] in text[1] and rows[2] in text[1]

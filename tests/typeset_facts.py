@@ -156,7 +156,11 @@ def measure(doc: pymupdf.Document, source: str, chapter_starts: set[int] | None 
                 facts.fragment_lines.append((i, nxt.text))
         if len(run) >= 3:
             facts.runs3.append((i, [b.word for b in run]))
-        facts.label_ends.extend((i, label) for label in _label_end(lines))
+        # A label whose one line of text is all there is (the next page opens another
+        # label or a heading) is a complete section, not one cut after its first line.
+        following = pages[i + 1][0] if i + 1 < len(pages) and pages[i + 1] else None
+        if following is None or not following.bold:
+            facts.label_ends.extend((i, label) for label in _label_end(lines))
         if lines and i + 1 < len(pages) and (i + 1) not in chapter_starts and i not in chapter_starts:
             filled = (max(ln.y1 for ln in lines) - _FRAME[0]) / (_FRAME[1] - _FRAME[0])
             if filled < 0.75:

@@ -123,12 +123,21 @@ def _mark_labels(root) -> None:
         if len(p) == 1 and not (label.tail or "").strip():
             add_class(p, "label")  # the text follows in the next block
             nxt = p.getnext()
-            if nxt is not None and nxt.tag in ("p", "blockquote") and len(text_of(nxt)) < _ONE_LINE:
+            short = nxt is not None and nxt.tag in ("p", "blockquote") and len(text_of(nxt)) < _ONE_LINE
+            if short and not _opens_section(nxt.getnext()):
                 add_class(nxt, "keep-next")
         elif len(p) > 1 and p[1].tag == "br" and not (label.tail or "").strip():
             add_class(p, "label-lead")  # the text follows in the same paragraph, after <br>
-            if len(text_of(p)) - len(text_of(label)) < _ONE_LINE:
+            if len(text_of(p)) - len(text_of(label)) < _ONE_LINE and not _opens_section(p.getnext()):
                 add_class(p, "keep-next")
+
+
+def _opens_section(el) -> bool:
+    """Nothing, a heading or another label: what came before it is complete (a label's
+    one line of text need not be kept with it)."""
+    if el is None or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return True
+    return el.tag == "p" and len(el) > 0 and el[0].tag in ("strong", "b") and not (el.text or "").strip()
 
 
 _LONG_WORD = re.compile(r"\S{120,}")
