@@ -48,6 +48,13 @@ def one(tree, xpath: str):
         # …nine rows of paragraphs are most of a page: that table may break between rows
         ("|a|b|\n|-|-|\n" + f"|name|{'words ' * 60}|\n" * 9, "count(//table[@class])", 0.0),
         ("|a|b|\n|-|-|\n" + "|1|2|\n" * 30, "string(//table/@class)", "long"),
+        # No page break inside the rows a cell spans (print.css: tr.span-open).
+        (
+            "<table><tr><td rowspan='3'>A</td><td>1</td></tr><tr><td>2</td></tr><tr><td>3</td></tr>"
+            "<tr><td>B</td><td>4</td></tr></table>\n",
+            "count(//tr[@class='span-open'])",
+            2.0,
+        ),
         # A bold label alone on its line stays with what follows.
         ("**Description**\n\nText.\n", "string(//p[@class='label'])", "Description"),
         ("**Bold** in a sentence.\n", "count(//p[@class='label'])", 0.0),

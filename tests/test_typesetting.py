@@ -81,3 +81,18 @@ def test_a_tall_table_breaks_between_rows_with_its_header_repeated(pdf):
     rows = ["GenAI models are controlled by natural language", "Model inversion and membership", "Resource exhaustion"]
     text = [" ".join(pdf[i].get_text().split()) for i in (first, first + 1)]
     assert rows[0] in text[0] and rows[1] in text[1] and rows[2] in text[1]
+
+
+def test_a_cell_spanning_rows_is_never_left_blank_on_a_continuation_page(pdf):
+    """The Periodic table's first column spans rows ("Model behaviour Integrity" over 7):
+    the table breaks between those groups, so the page it goes on to opens with a row whose
+    first cell has its text (before: blank cells under a repeated header)."""
+    pages = [i for i, page in enumerate(pdf) if page.search_for("Asset & Impact")]
+    assert len(pages) >= 3  # the clickable matrix, and the periodic table over two pages
+    for i in pages:
+        words = pdf[i].get_text("words")
+        header = min(w for w in words if w[4] == "Asset")
+        below = [w for w in words if w[1] > header[3] + 2]
+        first_row = min(w[1] for w in below)
+        cells = sorted((w for w in below if abs(w[1] - first_row) < 2), key=lambda w: w[0])
+        assert abs(cells[0][0] - header[0]) < 3, (i + 1, [w[4] for w in cells])

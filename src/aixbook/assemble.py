@@ -23,7 +23,7 @@ from .htmlfrag import add_class, placeholder, text_of
 from .hyphenate import book_language, hyphenate_tree
 from .links import image_file
 from .model import Book, ResolvedChapter
-from .tablefit import keep_whole
+from .tablefit import hold_spans, keep_whole
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,7 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             classes.append("long")
         if keep_whole(table, cols):
             classes.append("short")  # kept on one page (print.css): it leaves at most a third empty
+        hold_spans(table)
         if classes:
             table.set("class", " ".join(dict.fromkeys(classes)))
     _break_long_words(root)

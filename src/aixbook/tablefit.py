@@ -4,7 +4,8 @@ A table kept whole that does not fit where it stands moves to the next page and 
 the rest of this one empty, up to its own height. So a table may be kept whole only when
 it is at most a third of the text frame high: the gap it can leave is then at most a
 third of a page. A taller one may break between rows (print.css keeps two body rows on
-each side of a break and repeats the header row).
+each side of a break and repeats the header row), but never inside the rows a cell
+spans: the continuation page would show that cell blank (``hold_spans``).
 
 The height is estimated from the text, as print.css sets tables (8.8 pt type on 11.5 pt
 lines, about 4.2 pt a character, the text frame of an A4 page shared out equally among
@@ -45,3 +46,18 @@ def estimated_height(table, columns: int) -> float:
 def keep_whole(table, columns: int) -> bool:
     """A table at most a third of a page high: kept on one page."""
     return estimated_height(table, columns) <= FRAME_HEIGHT / 3
+
+
+def hold_spans(table) -> None:
+    """Mark each row that a cell spanning rows goes on past (``tr.span-open``): print.css
+    breaks no page after it, so a row-spanning cell and its text stay on one page."""
+    rows = list(table.iter("tr"))
+    open_until = -1
+    for i, row in enumerate(rows):
+        for cell in row:
+            span = cell.get("rowspan") or "1"
+            if cell.tag in ("td", "th") and span.isdigit() and int(span) > 1:
+                open_until = max(open_until, i + int(span) - 1)
+        if i < open_until:
+            classes = (row.get("class") or "").split()
+            row.set("class", " ".join([*classes, "span-open"]))
