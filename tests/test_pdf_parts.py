@@ -340,6 +340,16 @@ def test_footers_are_chunked_only_where_a_chunk_looks_like_the_book(tmp_path, mo
         fh.write("\n@page :left { margin-left: 30mm; }\n")
     monkeypatch.setattr(weasy, "STYLES_DIR", styles)
     assert len(footers.footer_jobs(names, "A4", "en", 2)) == 1
+    # print.css's own :nth(1 of toc) styles only the running head, which footers draw empty;
+    # one that styles the footer box would make the chunks differ from the book.
+    from aixbook.resources import STYLES_DIR
+
+    shutil.copy(STYLES_DIR / "print.css", styles / "print.css")
+    assert ":nth(1 of toc)" in (styles / "print.css").read_text(encoding="utf-8")
+    assert len(footers.footer_jobs(names, "A4", "en", 2)) == 2
+    with (styles / "print.css").open("a", encoding="utf-8") as fh:
+        fh.write("\n@page :nth(3) { @bottom-center { content: none; } }\n")
+    assert len(footers.footer_jobs(names, "A4", "en", 2)) == 1
 
 
 # ------------------------------------------------------------------ the garbage collector

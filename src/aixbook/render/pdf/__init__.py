@@ -113,7 +113,7 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     warn_if_subsetting_is_slow()
     warn_if_internals_differ()
     if options.preview:
-        doc = assemble(book, front=False, toc=False, body_class="book preview")
+        doc = assemble(book, front=False, toc=False, body_class="book preview", hyphenate=True)
         return render_document(doc, target, paper=book.config.paper, pdf_variant=None, extra_css=book_css(book))
     from . import internals
 
@@ -142,7 +142,7 @@ def render_single(book: Book, target: Path) -> RenderResult:
     compare the two)."""
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
     return render_document(
-        assemble(book), target, paper=book.config.paper, pdf_variant=variant, extra_css=book_css(book)
+        assemble(book, hyphenate=True), target, paper=book.config.paper, pdf_variant=variant, extra_css=book_css(book)
     )
 
 

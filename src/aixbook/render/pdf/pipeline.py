@@ -188,7 +188,7 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     cfg = book.config
     with timings.stage("assemble"):
         css = book_css(book)
-        parts = assemble_parts(book)
+        parts = assemble_parts(book, hyphenate=True)
         sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
