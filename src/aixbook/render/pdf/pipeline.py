@@ -113,7 +113,7 @@ class _Layouts:
                 log.debug("PDF part cache: %s.part was made for another part, ignored", key)
         return self.done.get(key)
 
-    def run(self, batch: list, stage: str, warm=None) -> None:
+    def run(self, batch: list, stage: str, warm: bool = False) -> None:
         """Lay out each (job, key) of ``batch`` not known yet, in parallel. The cache's
         entries are read and checked while the parts it lacks are laid out (after an edit:
         while the edited chapter is); an entry found wrong is laid out after."""
@@ -129,9 +129,9 @@ class _Layouts:
                 self.get(job, key)
 
         self._lay_out(todo, stage, warm, read_kept)
-        self._lay_out([(job, key) for job, key in kept if key not in self.done], stage, None, None)
+        self._lay_out([(job, key) for job, key in kept if key not in self.done], stage, False, None)
 
-    def _lay_out(self, todo: list, stage: str, warm, meanwhile) -> None:
+    def _lay_out(self, todo: list, stage: str, warm: bool, meanwhile) -> None:
         if not todo:
             if meanwhile:
                 meanwhile()
@@ -241,7 +241,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
         store.run(
             [(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting],
             f"layouts, round {round_no}",
-            warm=(lambda: weasy.preload(cfg.language or "en")) if round_no == 1 else None,
+            warm=round_no == 1,
         )
         found = [store.done.get(key) for key in keys]
         settled = settle(sources, found, guessed)
