@@ -41,6 +41,8 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     """Write the HTML to ``target``, its images and fonts into ``target``'s folder."""
     doc = document(book, options)
     folder = Path(target).parent
+    # the page first: a full disk is then reported at the page, and leaves no fonts/ behind
+    Path(target).write_text(doc.html, encoding="utf-8")
     output.copy_resources(doc.resources, folder)
     fonts = webfonts.font_files(doc.html)
     output.copy_resources({rel: src for rel, src in fonts.items() if isinstance(src, Path)}, folder)
@@ -48,5 +50,4 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
         if isinstance(data, bytes):
             with output.explained(folder / rel):
                 output.write_bytes(folder / rel, data)
-    Path(target).write_text(doc.html, encoding="utf-8")
     return RenderResult()
