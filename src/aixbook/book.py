@@ -47,14 +47,27 @@ def trusted_site(site: Site, config: BookConfig) -> Site:
     return replace(site, config_dir=config.base_dir) if config.base_dir else site
 
 
-def site_languages(site_dir: Path | str = "book") -> list[str]:
+def site_languages(site_dir: Path | str = "book", environment: str | None = None) -> list[str]:
     """The keys of the site's languages in Hugo's order (the default one alone for a one-language site)."""
-    site = load_site(Path(site_dir))
+    site = load_site(Path(site_dir), environment)
     return [lang.key for lang in site.languages] or [site.default_lang]
 
 
+def site_and_config(site_dir: Path | str, config_path: Path | None, **overrides) -> tuple[Site, BookConfig]:
+    """The site read in the environment the book asks for (``--environment``, else book.toml's,
+    else production) and the book's configuration with ``overrides`` applied."""
+    site = load_site(Path(site_dir), overrides.get("environment"))
+    config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+    if config.environment and config.environment != site.environment:
+        site = load_site(Path(site_dir), config.environment)
+    return site, config
+
+
 def list_chapters(
-    site_dir: Path | str = "book", config_path: Path | None = None, content_language: str | None = None
+    site_dir: Path | str = "book",
+    config_path: Path | None = None,
+    content_language: str | None = None,
+    environment: str | None = None,
 ) -> list[Source]:
     """The chapters of the site at ``site_dir`` in book order, read but not parsed.
 
@@ -62,8 +75,7 @@ def list_chapters(
         ConfigError: the site or book configuration cannot be used.
         SourceError: a chapter cannot be read.
     """
-    site = load_site(Path(site_dir))
-    config = load_config(config_path, site.root, site.project_root).with_overrides(content_language=content_language)
+    site, config = site_and_config(site_dir, config_path, content_language=content_language, environment=environment)
     return load_sources(trusted_site(site, config).for_language(config.content_language), config)
 
 
@@ -122,8 +134,7 @@ def gather(
 ) -> Gathered:
     """Read the site and parse every chapter (from ``cache`` where unchanged)."""
     with timings.stage("read site"):
-        site = load_site(Path(site_dir))
-        config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+        site, config = site_and_config(site_dir, config_path, **overrides)
         default_title = site.title
         site = trusted_site(site, config).for_language(config.content_language)
         config, refused = checked_files(site, _fill_defaults(config, site, default_title))

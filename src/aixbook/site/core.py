@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .. import trust
 from ..errors import ConfigError
-from .files import config_file, find_site, load_config_file, read_text
+from .files import config_file, find_site, read_text
+from .hugoconfig import DEFAULT_ENVIRONMENT, load_hugo_config
 from .languages import Language, default_language, site_languages
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ class Site:
     languages: tuple[Language, ...] = ()  # hugo.yaml's languages in Hugo's order; () = one language
     lang: str = ""  # the language read ("" = the default one)
     config_dir: Path | None = None  # the folder of book.toml: the other folder files may be read from
+    config_files: tuple[Path, ...] = ()  # every configuration file read, in the order merged
+    environment: str = DEFAULT_ENVIRONMENT  # the config/ENVIRONMENT folder merged over config/_default
 
     def may_read(self, path: Path) -> bool:
         """The trust boundary (``trust.may_read``): inside the folder the build was given or
@@ -149,17 +152,22 @@ class Site:
         return next((c for c in cands if c.is_file()), None)
 
 
-def load_site(project_root: Path) -> Site:
-    """Find and read the Hugo site under ``project_root`` (config and short links)."""
+def load_site(project_root: Path, environment: str | None = None) -> Site:
+    """Find and read the Hugo site under ``project_root`` (config and short links).
+
+    ``environment`` names the ``config/ENVIRONMENT`` folder merged over ``config/_default``
+    (Hugo's ``--environment``; default ``production``, as ``hugo`` builds).
+    """
     project_root = Path(project_root).resolve()
     root = find_site(project_root)
     config_path = config_file(root)
     assert config_path is not None  # find_site found it
+    environment = environment or DEFAULT_ENVIRONMENT
     for path in (config_path, root / "firebase.json"):
         if path.exists() and not trust.may_read(path, (project_root,)):
             raise ConfigError(trust.refusal(path, "site configuration", left_out=False), path)
-    config = load_config_file(config_path)
-    base_url = str(config.get("baseURL") or config.get("baseurl") or "https://example.org/")
+    config, files = load_hugo_config(root, environment, may_read=lambda p: trust.may_read(p, (project_root,)))
+    base_url = str(config.get("baseURL") or "https://example.org/")
     if not base_url.endswith("/"):
         base_url += "/"
     redirects, fb_path = _load_redirects(root)
@@ -168,6 +176,8 @@ def load_site(project_root: Path) -> Site:
         project_root=project_root,
         config_path=config_path,
         config=config,
+        config_files=tuple(files),
+        environment=environment,
         base_url=base_url,
         redirects=redirects,
         firebase_path=fb_path,

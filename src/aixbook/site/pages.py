@@ -178,8 +178,13 @@ def _url_of(site: Site, path: Path) -> str:
 
 
 def menu_entries(site: Site) -> list[tuple[str, str, int]]:
-    """``menu.docs`` as (name, pageRef, line-less weight), ordered by weight."""
-    menu = (site.config.get("menu") or {}).get("docs") or []
+    """``menu.docs`` as (name, pageRef, line-less weight), ordered by weight: the language's own
+    (``languages.LANG.menus``, e.g. from ``config/_default/menus.en.toml``), else the site's
+    (``menus`` or ``menu``, Hugo's older spelling)."""
+    lang = (site.config.get("languages") or {}).get(site.lang or site.default_lang)
+    tables = [lang.get("menus"), lang.get("menu")] if isinstance(lang, dict) else []
+    tables += [site.config.get("menus"), site.config.get("menu")]
+    menu = next((t["docs"] for t in tables if isinstance(t, dict) and t.get("docs")), None) or []
     if not isinstance(menu, list):
         raise ConfigError("menu.docs must be a list", site.config_path)
     out = []

