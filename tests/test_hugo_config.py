@@ -137,3 +137,120 @@ def test_config_keys_in_any_case(tmp_path):
     fr = [(src.path.name, src.level, src.title) for src in list_chapters(site, content_language="fr")]
     assert fr == [("a.fr.md", 1, "A en français"), ("b.fr.md", 1, "B en français")]
     assert s.for_language("fr").title == "Site en français"
+
+
+# ------------------------------------------------------------ row 2: content mounts, any section
+
+
+MOUNTS_YAML = """\
+baseURL: https://mounts.example/
+title: Mounted
+defaultContentLanguage: en
+languages:
+  en: {weight: 1}
+  fr: {weight: 2}
+module:
+  mounts:
+    - source: content/fr
+      target: content
+      sites: {matrix: {languages: [fr]}}
+    - source: content/en
+      target: content
+      sites: {matrix: {languages: [en, fr]}}
+    - source: extra/notes.md
+      target: content/docs/notes.md
+"""
+MOUNTED_PAGES = {
+    "en/docs/_index.md": _page("Docs", "The docs.\n"),
+    "en/docs/a.md": _page("A", weight=1),
+    "en/docs/guide/_index.md": _page("Guide", "Guide text.\n", weight=2),
+    "en/docs/guide/b.md": _page("B"),
+    "fr/docs/a.md": _page("A en français", weight=1),
+}
+
+
+def _mounted_site(tmp_path):
+    files = {"hugo.yaml": MOUNTS_YAML, "extra/notes.md": _page("Notes", weight=3)}
+    return write_site(tmp_path / "site", MOUNTED_PAGES, files=files)
+
+
+def test_content_comes_from_module_mounts(tmp_path):
+    site = _mounted_site(tmp_path)
+    s = load_site(site)
+    assert s.content_dir == site / "content" / "en"
+    en = [(s.logical_path(src.path), src.level, src.url) for src in list_chapters(site)]
+    assert en == [
+        ("docs/_index.md", 1, "/docs/"),
+        ("docs/a.md", 1, "/docs/a/"),
+        ("docs/guide/_index.md", 1, "/docs/guide/"),
+        ("docs/guide/b.md", 2, "/docs/guide/b/"),
+        ("docs/notes.md", 1, "/docs/notes/"),
+    ]
+    # fr: its own page first (the first mount wins), English pages where it has none
+    fr = [(src.path.relative_to(site).as_posix(), src.url) for src in list_chapters(site, content_language="fr")]
+    assert fr[:2] == [("content/en/docs/_index.md", "/fr/docs/"), ("content/fr/docs/a.md", "/fr/docs/a/")]
+    assert len(fr) == 4  # notes.md is mounted for the default language only
+
+
+@needs_hugo
+def test_mounted_content_as_hugo_sees_it(tmp_path):
+    from hugo_sitetree import flatten, hugo_trees
+
+    site = _mounted_site(tmp_path)
+    s = load_site(site)
+    for lang, tree in hugo_trees(site).items():
+        ours = [(s.logical_path(src.path, lang), src.level) for src in list_chapters(site, content_language=lang)]
+        assert ours == [(path, level) for path, level, _ in flatten(tree)], lang
+
+
+ROOT_PAGES = {
+    "_index.md": _page("Home", "Welcome.\n"),
+    "intro.md": _page("Intro", weight=1),
+    "guide/_index.md": _page("Guide", "Guide text.\n", weight=2),
+    "guide/first.md": _page("First"),
+    "reference/api.md": _page("API", weight=3),  # a top-level folder without _index.md
+}
+
+
+def test_a_site_without_docs_is_the_book_from_its_root(tmp_path):
+    site = write_site(tmp_path / "site", ROOT_PAGES)
+    (site / "hugo.yaml").write_text("baseURL: https://root.example/\ntitle: Rooted\n", encoding="utf-8")
+    got = [(src.title, src.level, src.url) for src in list_chapters(site)]
+    assert got == [
+        ("Home", 1, "/"),
+        ("Intro", 1, "/intro/"),
+        ("Guide", 1, "/guide/"),
+        ("First", 2, "/guide/first/"),
+        ("API", 1, "/reference/api/"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "where"),
+    [('section = "/"', "book.toml"), ("params:\n  BookSection: '*'\n", "hugo.yaml")],
+)
+def test_the_book_at_the_root_by_book_toml_or_the_theme(tmp_path, setting, where):
+    pages = {**ROOT_PAGES, "docs/_index.md": _page("Docs", "Docs text.\n", weight=4), "docs/x.md": _page("X")}
+    site = write_site(tmp_path / "site", pages)
+    config = "baseURL: https://root.example/\ntitle: Rooted\n"
+    (site / "hugo.yaml").write_text(config + (setting if where == "hugo.yaml" else ""), encoding="utf-8")
+    if where == "book.toml":
+        (site / "book.toml").write_text(setting + "\n", encoding="utf-8")
+    titles = [src.title for src in list_chapters(site)]
+    # reference/ has no _index.md: a section of weight 0, last; its page stands in its place
+    assert titles == ["Home", "Intro", "Guide", "First", "Docs", "X", "API"]
+    code, _, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "epub")
+    assert code == 0, err
+
+
+@needs_hugo
+def test_the_root_section_as_hugo_sees_it(tmp_path):
+    from hugo_sitetree import flatten, hugo_trees
+
+    site = write_site(tmp_path / "site", ROOT_PAGES)
+    (site / "hugo.yaml").write_text("baseURL: https://root.example/\ntitle: Rooted\n", encoding="utf-8")
+    tree = hugo_trees(site, "")["en"]
+    hugo = [(path, level) for path, level, _ in flatten(tree)]
+    ours = [(src.path.relative_to(site / "content").as_posix(), src.level) for src in list_chapters(site)]
+    # Hugo's section reference/ has no page of its own: the book puts its pages where it stands
+    assert [p for p, _ in ours] == [p for p, _ in hugo if p]

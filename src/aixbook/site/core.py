@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,6 +26,18 @@ class Redirect:
 
 
 @dataclass(frozen=True)
+class Mount:
+    """A folder or file mounted into the site's content (``module.mounts``)."""
+
+    source: Path  # on disk
+    target: str  # the logical path under the content root: "" for the root, "project/repo/README.md"
+    langs: tuple[str, ...] = ()  # the languages it serves (``lang``, ``sites.matrix.languages``); () = by file
+
+    def serves(self, key: str) -> bool:
+        return not self.langs or key in self.langs or "*" in self.langs or "**" in self.langs
+
+
+@dataclass(frozen=True)
 class Site:
     """A Hugo site on disk: its config, pages and redirects, read in one of its languages."""
 
@@ -40,6 +53,7 @@ class Site:
     config_dir: Path | None = None  # the folder of book.toml: the other folder files may be read from
     config_files: tuple[Path, ...] = ()  # every configuration file read, in the order merged
     environment: str = DEFAULT_ENVIRONMENT  # the config/ENVIRONMENT folder merged over config/_default
+    mounts: tuple[Mount, ...] = ()  # module.mounts into content, in order (the first wins); () = contentDir
 
     def may_read(self, path: Path) -> bool:
         """The trust boundary (``trust.may_read``): inside the folder the build was given or
@@ -65,11 +79,35 @@ class Site:
         return self.content_dir_of(self.lang or self.default_lang)
 
     def content_dir_of(self, key: str) -> Path:
-        """The content folder of language ``key`` (its own contentDir, else the site's)."""
+        """The content folder of language ``key`` (its own contentDir, else the site's; with
+        content mounts, the first folder mounted at the content root for that language)."""
+        if self.mounts:
+            roots = [m.source for m in self.mounts if m.target == "" and m.serves(key) and m.source.is_dir()]
+            return roots[0] if roots else self.root / "content"
         lang = next((lang for lang in self.languages if lang.key == key), None)
         if lang is not None and lang.content_dir:
             return self.root / lang.content_dir
         return self.root / str(self.config.get("contentDir") or self.config.get("contentdir") or "content")
+
+    def content_mounts(self, key: str) -> list[Mount]:
+        """What language ``key``'s content is made of, in order: the site's mounts that serve
+        it, else its content folder."""
+        if self.mounts:
+            return [m for m in self.mounts if m.serves(key)]
+        return [Mount(self.content_dir_of(key), "")]
+
+    def logical_path(self, path: Path, key: str | None = None) -> str | None:
+        """Where content file ``path`` sits under the content root of language ``key``:
+        "docs/guide/x.md" (None: in none of its content folders)."""
+        for m in self.content_mounts(key or self.lang or self.default_lang):
+            if path == m.source:
+                return m.target
+            try:
+                rel = path.relative_to(m.source).as_posix()
+            except ValueError:
+                continue
+            return f"{m.target}/{rel}".strip("/") if m.target else rel
+        return None
 
     @property
     def content_dirs(self) -> dict[str, Path]:
@@ -127,12 +165,36 @@ class Site:
     def page_file(self, path: str) -> Path | None:
         """The content file serving site path ``path`` ("/contribute", "/docs/x/"), if any."""
         rel = path.strip("/")
+        if self.mounts:
+            return self._mounted_page_file(rel)
         base = self.content_dir / rel if rel else self.content_dir
         for cand in (base.with_suffix(".md") if rel else None, base / "_index.md", base / "index.md"):
             if cand is not None and cand.is_file():
                 return cand
         if self.languages:
             return self._translated_page_file(rel)
+        return None
+
+    def _mounted_page_file(self, rel: str) -> Path | None:
+        first, _, rest = rel.partition("/")
+        key = self.lang or self.default_lang
+        if self.languages and first.lower() in self.language_keys and first.lower() != self.default_lang:
+            key, rel = first.lower(), rest
+        for m in self.content_mounts(key):
+            if m.target and not (rel + "/").startswith(m.target.rsplit(".", 1)[0] + "/"):
+                continue
+            if m.source.is_file():
+                if rel == m.target.rsplit(".", 1)[0]:
+                    return m.source
+                continue
+            sub = rel[len(m.target) :].strip("/") if m.target else rel
+            base = m.source / sub if sub else m.source
+            names = [f"_index.{key}.md", f"index.{key}.md", "_index.md", "index.md"]
+            cands = [base.parent / f"{base.name}.{key}.md", base.with_suffix(".md")] if sub else []
+            cands += [base / n for n in names]
+            found = next((c for c in cands if c.is_file()), None)
+            if found is not None:
+                return found
         return None
 
     def _translated_page_file(self, rel: str) -> Path | None:
@@ -171,6 +233,7 @@ def load_site(project_root: Path, environment: str | None = None) -> Site:
     if not base_url.endswith("/"):
         base_url += "/"
     redirects, fb_path = _load_redirects(root)
+    languages = site_languages(config, config_path)
     return Site(
         root=root,
         project_root=project_root,
@@ -181,8 +244,57 @@ def load_site(project_root: Path, environment: str | None = None) -> Site:
         base_url=base_url,
         redirects=redirects,
         firebase_path=fb_path,
-        languages=site_languages(config, config_path),
+        languages=languages,
+        mounts=content_mounts(root, config, config_path),
     )
+
+
+def content_mounts(root: Path, config: dict, config_path: Path) -> tuple[Mount, ...]:
+    """``module.mounts`` whose target is the content, in order; () when there are none (the
+    content folder then is ``contentDir``). As in Hugo, mounting anything into the content
+    replaces the default content mount."""
+    module = config.get("module")
+    mounts = module.get("mounts") if isinstance(module, dict) else None
+    if not mounts:
+        return ()
+    if not isinstance(mounts, list):
+        raise ConfigError("module.mounts must be a list", config_path, line_of(config_path, "mounts"))
+    out = []
+    for entry in mounts:
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+            raise ConfigError(
+                f"module.mounts entry without a source: {entry!r}", config_path, line_of(config_path, "mounts")
+            )
+        target = str(entry.get("target") or "").strip("/")
+        if target != "content" and not target.startswith("content/"):
+            continue
+        langs: list = []
+        if entry.get("lang"):
+            langs = [entry["lang"]]
+        sites = entry.get("sites")
+        matrix = sites.get("matrix") if isinstance(sites, dict) else None
+        if isinstance(matrix, dict) and matrix.get("languages"):
+            value = matrix["languages"]
+            langs = value if isinstance(value, list) else [value]
+        out.append(
+            Mount(
+                Path(os.path.normpath(root / entry["source"])),
+                target[len("content") :].strip("/"),
+                tuple(str(lang).lower() for lang in langs),
+            )
+        )
+    return tuple(out)
+
+
+def line_of(path: Path, needle: str) -> int | None:
+    """The first line of ``path`` holding ``needle`` (None if none, or unreadable)."""
+    try:
+        for no, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if needle in line:
+                return no
+    except OSError:
+        return None
+    return None
 
 
 def _load_redirects(root: Path) -> tuple[tuple[Redirect, ...], Path | None]:

@@ -9,10 +9,10 @@ from .. import trust
 from ..diagnostics import Diagnostic
 from ..errors import ConfigError, NoPagesError
 from ..model import Source
-from .core import Site
+from .core import Site, line_of
 from .files import read_text, split_front_matter
 from .languages import split_language
-from .tree import Page, content_files, flatten, page_of, refused_files, section_tree
+from .tree import Page, content_files, flatten, join_rel, page_of, refused_files, section_tree
 
 DEFAULT_SECTION = "docs"
 #: A page the book leaves out because it is outside the site: (file, the menu or
@@ -43,7 +43,7 @@ def book_sources(
         refused.extend((path, ref) for path, _, ref in files if not site.may_read(path))
         return [read_source(site, path, title=name) for path, name, _ in files if site.may_read(path)]
     refused.extend((path, "") for path in refused_files(site, site.lang or site.default_lang))
-    sec = (section or DEFAULT_SECTION).strip("/")
+    sec = book_section(site, section)
     root = section_tree(site, sec)
     if root is None:
         where = site.content_dir / sec
@@ -56,7 +56,7 @@ def book_sources(
                 site,
                 page.path,
                 url=page.url,
-                stem=page.name if page.rel != f"{sec}/_index" else sec,
+                stem=page.name if page.rel != join_rel(sec, "_index") else (sec or "home"),
                 level=level,
                 number=number,
                 is_section=page.is_section,
@@ -66,6 +66,19 @@ def book_sources(
     if not out:
         raise NoPagesError(f"section {sec} of {site.content_dir} has no pages", site.config_path)
     return out
+
+
+def book_section(site: Site, section: str | None = None) -> str:
+    """The section that is the book, "" for the whole site: ``section`` (book.toml) when given,
+    else the theme's (hugo-book's ``params.BookSection``; its "*" and "/" are the root), else
+    "docs" when the site has it, else the whole site."""
+    if section is None:
+        params = site.config.get("params")
+        theirs = params.get("BookSection") if isinstance(params, dict) else None
+        section = str(theirs) if isinstance(theirs, str) and theirs.strip() else None
+    if section is not None:
+        return "" if section.strip() in ("*", "/") else section.strip().strip("/")
+    return DEFAULT_SECTION if section_tree(site, DEFAULT_SECTION) is not None else ""
 
 
 def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None = None) -> str | None:
@@ -80,11 +93,9 @@ def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None
     ref = ref[:-3] if ref.endswith(".md") else ref
     tried = [ref.strip("/")]
     if not ref.startswith("/"):
-        try:
-            here = from_file.relative_to(site.content_dir_of(key)).parent.as_posix()
-        except ValueError:
-            here = ""
-        if here and here != ".":
+        logical = site.logical_path(from_file, key)
+        here = logical.rpartition("/")[0] if logical else ""
+        if here:
             tried.insert(0, f"{here}/{ref}".strip("/"))
     for base in tried:
         for rel in (base, f"{base}/_index", f"{base}/index"):
@@ -100,7 +111,7 @@ def missing_translations(site: Site, section: str | None = None) -> list[Diagnos
     key = site.lang or site.default_lang
     if not site.languages or key == site.default_lang:
         return []
-    sec = (section or DEFAULT_SECTION).strip("/")
+    sec = book_section(site, section)
     ours = {page.rel for page, _, _ in flatten(section_tree(site, sec) or _empty(sec))}
     theirs = section_tree(site.for_language(site.default_lang), sec)
     out = []
@@ -120,7 +131,7 @@ def missing_translations(site: Site, section: str | None = None) -> list[Diagnos
 
 
 def _empty(sec: str) -> Page:
-    return Page(None, f"{sec}/_index", "/", True, "", "", 0, 0, {})
+    return Page(None, join_rel(sec, "_index"), "/", True, "", "", 0, 0, {})
 
 
 def read_source(
@@ -163,10 +174,8 @@ def read_source(
 
 
 def _url_of(site: Site, path: Path) -> str:
-    try:
-        rel = path.relative_to(site.content_dir).with_suffix("")
-    except ValueError:  # another language's content folder
-        rel = Path(path.name).with_suffix("")
+    logical = site.logical_path(path)
+    rel = Path(logical).with_suffix("") if logical else Path(path.name).with_suffix("")  # another language's
     parts = list(rel.parts)
     prefix = ""
     if parts and site.languages:
@@ -242,14 +251,3 @@ def _resolve_ref(site: Site, ref: str) -> Path | None:
     if p is None and not ref.startswith("/"):
         p = site.page_file("/" + ref)
     return p
-
-
-def line_of(path: Path, needle: str) -> int | None:
-    """The first line of ``path`` holding ``needle`` (None if none, or unreadable)."""
-    try:
-        for no, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-            if needle in line:
-                return no
-    except OSError:
-        return None
-    return None
