@@ -254,3 +254,72 @@ def test_the_root_section_as_hugo_sees_it(tmp_path):
     ours = [(src.path.relative_to(site / "content").as_posix(), src.level) for src in list_chapters(site)]
     # Hugo's section reference/ has no page of its own: the book puts its pages where it stands
     assert [p for p, _ in ours] == [p for p, _ in hugo if p]
+
+
+# ------------------------------------------------------------ row 5: titles
+
+
+TITLE_PAGES = {
+    "docs/_index.md": _page("Docs", "The docs.\n"),
+    "docs/intro.md": (
+        "---\nweight: 1\n---\n\n# Introduction to *the* Book {#intro}\n\nFirst words.\n\n## Details\n\nMore.\n"
+    ),
+    "docs/setext.md": "---\nweight: 2\n---\nSetext Title\n============\n\nBody.\n",
+    "docs/getting-started/_index.md": "---\nweight: 3\n---\nThe section's text.\n",
+    "docs/getting-started/create-a-site.md": "---\nweight: 1\n---\nNo heading here.\n",
+}
+
+
+def _title_site(tmp_path):
+    site = write_site(tmp_path / "site", TITLE_PAGES)
+    (site / "hugo.yaml").write_text("baseURL: https://titles.example/\ntitle: Titles\n", encoding="utf-8")
+    return site
+
+
+def test_untitled_pages_are_named_as_the_themes_name_them(tmp_path):
+    site = _title_site(tmp_path)
+    got = [(src.title, src.level) for src in list_chapters(site)]
+    assert got == [
+        ("Docs", 1),
+        ("Introduction to the Book", 1),  # its leading H1
+        ("Setext Title", 1),
+        ("Getting Started", 1),  # a section without a title: its folder, as hugo-book names it
+        ("Create a Site", 2),  # a page without title or H1: its file name, humanized
+    ]
+    intro = list_chapters(site)[1]
+    assert "Introduction" not in intro.body and "First words." in intro.body
+    assert intro.body.count("\n") == TITLE_PAGES["docs/intro.md"].split("---\n", 2)[2].count("\n")  # lines kept
+
+
+def test_a_leading_h1_is_the_chapter_title_and_not_repeated(tmp_path):
+    import pymupdf
+
+    site = _title_site(tmp_path)
+    code, _, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "pdf", "-f", "html")
+    assert code == 0, err
+    with pymupdf.open(tmp_path / "out" / "titles.pdf") as doc:
+        toc = [(level, title) for level, title, _ in doc.get_toc()]
+    assert [t for _, t in toc].count("Introduction to the Book") == 1
+    assert (1, "Introduction to the Book") in toc and (2, "Details") in toc
+    assert (1, "Getting Started") in toc and (2, "Create a Site") in toc
+    assert not any(t in ("_index", "intro", "create-a-site") for _, t in toc)
+    html = (tmp_path / "out" / "titles.html").read_text(encoding="utf-8")
+    assert html.count("Introduction to") == html.count("Introduction to the Book") >= 1
+    assert "<h1" not in html.split("First words.")[0].rsplit("Introduction to the Book", 1)[1]
+
+
+@needs_hugo
+def test_untitled_pages_in_hugos_order(tmp_path):
+    from hugo_sitetree import flatten, hugo_trees
+
+    pages = {
+        **TITLE_PAGES,
+        # the same weight: Hugo orders an untitled page ("" link title) before titled ones
+        "docs/getting-started/b.md": _page("Aardvark", weight=1),
+        "docs/getting-started/a.md": "---\nweight: 1\n---\n# Zebra\n\nText.\n",
+    }
+    site = write_site(tmp_path / "site", pages)
+    (site / "hugo.yaml").write_text("baseURL: https://titles.example/\ntitle: Titles\n", encoding="utf-8")
+    hugo = [(path, level) for path, level, _ in flatten(hugo_trees(site)["en"])]
+    ours = [(src.path.relative_to(site / "content").as_posix(), src.level) for src in list_chapters(site)]
+    assert ours == hugo

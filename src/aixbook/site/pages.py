@@ -12,6 +12,7 @@ from ..model import Source
 from .core import Site, line_of
 from .files import read_text, split_front_matter
 from .languages import split_language
+from .titles import humanized, leading_h1
 from .tree import Page, content_files, flatten, join_rel, page_of, refused_files, section_tree
 
 DEFAULT_SECTION = "docs"
@@ -157,11 +158,15 @@ def read_source(
     if url is None:
         url = _url_of(site, path)
     own_title = fm.get("title")
+    if not own_title and (h1 := leading_h1(body)) is not None:
+        own_title, body = h1  # the page's first heading is its title, not a heading under it
+    if not own_title:
+        own_title = title or fm.get("linkTitle") or humanized(_title_name(path))
     return Source(
         path=path,
         stem=stem or path.stem,
         url=url.lower(),
-        title=str(own_title or title or path.stem),
+        title=str(own_title),
         weight=fm.get("weight", weight) if isinstance(fm.get("weight", weight), int) else None,
         front_matter=fm,
         body=body,
@@ -171,6 +176,13 @@ def read_source(
         is_section=is_section,
         lang=lang,
     )
+
+
+def _title_name(path: Path) -> str:
+    """The name a page without a title is called by: its folder for a section or bundle,
+    else its file's base name (without a language suffix)."""
+    name = path.stem.split(".", 1)[0]
+    return path.parent.name if name in ("_index", "index") else name
 
 
 def _url_of(site: Site, path: Path) -> str:

@@ -192,7 +192,8 @@ def _page(site: Site, rel: str, path: Path | None, key: str, *, is_section: bool
         return None  # Hugo publishes neither
     folder, _, name = rel.rpartition("/")
     url_rel = folder if name in ("_index", "index") else rel
-    title = str(fm.get("title") or fm.get("linkTitle") or fm.get("linktitle") or url_rel.rsplit("/", 1)[-1])
+    # Hugo's .Title and .LinkTitle of a page without either are "": it sorts first among equals.
+    title = str(fm.get("title") or fm.get("linkTitle") or fm.get("linktitle") or "")
     link_title = str(fm.get("linkTitle") or fm.get("linktitle") or title)
     weight = fm.get("weight")
     return Page(
