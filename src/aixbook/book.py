@@ -83,7 +83,7 @@ def parse_source(source: Source, key: str) -> Chapter:
     """Markdown → Chapter: HTML with Hugo's ids, sanitized, links still as written."""
     if not source.body.strip() and not source.is_section:
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
-    r = markdown.render(source.body, source.path, source.body_line)
+    r = markdown.render(source.body, source.path, source.body_line, markup=source.markup)
     cleaned = sanitize.clean(r.html, source)
     access = a11y.author_checks(cleaned.tree, source, r.headings)
     return Chapter(

@@ -181,9 +181,28 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
                 )
             where = "" if folder == table.site.static_dir else "_content/"
             return LinkTarget("image", path=where + name, url=table.web(rel), reason=image_problem(cand))
+    found = _bundle_resource(table, key, unquote(parts.path)) if not parts.path.startswith("/") else None
+    if found is not None:
+        if not table.site.may_read(found):
+            return LinkTarget(
+                "refused-path", url=src, reason=f"image {src} is a symbolic link that points outside the site"
+            )
+        name = found.relative_to(table.site.content_dir).as_posix()
+        return LinkTarget("image", path="_content/" + name, url=table.web(rel), reason=image_problem(found))
     return LinkTarget(
         "missing-image", path=rel, url=table.web(rel), reason=f"image {src} not found in {table.site.static_dir}"
     )
+
+
+def _bundle_resource(table: LinkTable, key: str, path: str) -> Path | None:
+    """A page bundle's resource named relative to it: the file beside its index.md, found by
+    the file's own folder name (the URL is lower-cased: docs/Diff/ is served as /docs/diff/)."""
+    file = table.files.get(key)
+    if file is None or file.name.split(".", 1)[0] not in ("index", "_index"):
+        return None
+    cand = Path(posixpath.normpath((file.parent / path).as_posix()))
+    content = table.site.content_dir
+    return cand if cand.is_file() and cand.is_relative_to(content) else None
 
 
 def _climbs_out(page_url: str, path: str) -> bool:

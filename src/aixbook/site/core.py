@@ -55,6 +55,19 @@ class Site:
     environment: str = DEFAULT_ENVIRONMENT  # the config/ENVIRONMENT folder merged over config/_default
     mounts: tuple[Mount, ...] = ()  # module.mounts into content, in order (the first wins); () = contentDir
 
+    @property
+    def markup(self) -> tuple[str, ...]:
+        """The Markdown extras the configuration turns on (``markdown.render``'s ``markup``)."""
+        out = []
+        if self.config.get("enableEmoji") is True:
+            out.append("emoji")
+        markup = self.config.get("markup")
+        goldmark = markup.get("goldmark") if isinstance(markup, dict) else None
+        parser = goldmark.get("parser") if isinstance(goldmark, dict) else None
+        if isinstance(parser, dict) and parser.get("autoDefinitionTermID") is True:
+            out.append("dt-ids")
+        return tuple(out)
+
     def may_read(self, path: Path) -> bool:
         """The trust boundary (``trust.may_read``): inside the folder the build was given or
         book.toml's folder, symbolic links followed. Every file of the book passes here."""

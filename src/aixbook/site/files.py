@@ -97,7 +97,7 @@ def config_file(folder: Path) -> Path | None:
         return None
     files = sorted(p for p in default.iterdir() if p.is_file() and p.suffix in CONFIG_SUFFIXES)
     named = [p for p in files if p.stem in ("hugo", "config")]
-    return (named or files or [None])[0]
+    return (named or files)[0] if files else None
 
 
 def read_text(path: Path) -> str:

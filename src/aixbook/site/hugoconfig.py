@@ -79,7 +79,7 @@ def _wrap(value):
     return value
 
 
-def merge(base: HugoMap, over: dict) -> None:
+def merge(base: dict, over: dict) -> None:
     """``over`` merged into ``base``: tables deeply, anything else replaced."""
     for key, value in over.items():
         old = base.get(key)

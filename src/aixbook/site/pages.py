@@ -175,6 +175,7 @@ def read_source(
         number=number,
         is_section=is_section,
         lang=lang,
+        markup=site.markup,
     )
 
 
