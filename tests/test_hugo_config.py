@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -413,3 +414,67 @@ def test_emoji_and_term_ids_as_hugo_renders_them(tmp_path):
     assert [(dt["id"], dt.get_text()) for dt in ours.find_all("dt")] == [
         (dt["id"], dt.get_text()) for dt in hugo.find_all("dt")
     ]
+
+
+# ------------------------------------------------------------ the two real sites of issue 25
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+HUGO_BOOK = SHARED / "hugo-book" / "exampleSite"
+DOCSY = SHARED / "docsy-userguide" / "docsy.dev"
+
+
+def _needs(site: Path, what: str):
+    return slow(pytest.mark.skipif(not site.is_dir(), reason=f"{what} is not at {site} (tests read it from ../shared)"))
+
+
+def _hugo_pages(site: Path, lang: str) -> list[tuple[str, int]]:
+    """Hugo's page tree of the book's section in ``lang``, as the book reads it: a section page
+    without text (hugo-book's docs/_index.md is only front matter) has nothing to show."""
+    from hugo_sitetree import flatten, hugo_trees
+
+    s = load_site(site).for_language(lang)
+    tree = hugo_trees(site)[lang]
+    pages = [(path, level) for path, level, _ in flatten(tree)]
+    files = [m.source / tree["root"].removeprefix(m.target).lstrip("/") for m in s.content_mounts(lang)]
+    text = next((f.read_text(encoding="utf-8") for f in files if f.is_file()), "")
+    return pages[1:] if not text.split("---", 2)[-1].strip() else pages
+
+
+@_needs(HUGO_BOOK, "the hugo-book example site")
+@needs_hugo
+def test_hugo_book_example_site_builds_every_page_hugo_publishes(tmp_path):
+    s = load_site(HUGO_BOOK)
+    assert s.config_path.name == "hugo.toml"  # Hugo reads hugo.toml before hugo.yaml
+    assert [(lang.key, lang.direction) for lang in s.languages] == [("en", "ltr"), ("zh", "ltr"), ("he", "rtl")]
+    ours = [(s.logical_path(src.path, "en"), src.level) for src in list_chapters(HUGO_BOOK)]
+    assert ours == _hugo_pages(HUGO_BOOK, "en") and len(ours) == 27
+    titles = [src.title for src in list_chapters(HUGO_BOOK)]
+    assert "Create a Site" in titles and "Introduction" in titles and not any(t.startswith("_") for t in titles)
+    code, out, err = run_cli("build", HUGO_BOOK, "--all-languages", "-o", tmp_path / "out")
+    assert code == 0, err
+    assert "27 chapters" in out
+    assert {p.name for p in (tmp_path / "out").iterdir() if p.is_file()} >= {
+        "hugo-book.pdf",
+        "hugo-book.epub",
+        "hugo-book.html",
+    }
+    # zh and he publish only an empty docs page: no book for them, said once each
+    assert "no book for language zh" in err and "no book for language he" in err
+
+
+@_needs(DOCSY, "Docsy's user guide")
+@needs_hugo
+def test_docsy_user_guide_builds_every_page_hugo_publishes(tmp_path):
+    s = load_site(DOCSY)
+    assert s.config_path == DOCSY.resolve() / "config" / "_default" / "hugo.yaml"
+    assert s.base_url == "https://www.docsy.dev/" and s.markup == ("emoji",)
+    assert s.content_dir == DOCSY.resolve() / "content" / "en"  # module.mounts
+    assert s.config["params"]["version"] == "v0.16.0"  # config/production/params.yaml over _default's
+    ours = [(s.logical_path(src.path, "en"), src.level) for src in list_chapters(DOCSY)]
+    assert ours == _hugo_pages(DOCSY, "en") and len(ours) == 40
+    code, out, err = run_cli("build", DOCSY, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert "40 chapters" in out
+    html = (tmp_path / "out" / "docsy.html").read_text(encoding="utf-8")
+    # enableEmoji: lookandfeel.md's "#### :warning: Resetting internal styles"
+    assert "\u26a0\ufe0f Resetting internal styles" in html and ":warning: Resetting" not in html

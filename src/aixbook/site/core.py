@@ -203,7 +203,7 @@ class Site:
             sub = rel[len(m.target) :].strip("/") if m.target else rel
             base = m.source / sub if sub else m.source
             names = [f"_index.{key}.md", f"index.{key}.md", "_index.md", "index.md"]
-            cands = [base.parent / f"{base.name}.{key}.md", base.with_suffix(".md")] if sub else []
+            cands = [base.parent / f"{base.name}.{key}.md", base.parent / f"{base.name}.md"] if sub else []
             cands += [base / n for n in names]
             found = next((c for c in cands if c.is_file()), None)
             if found is not None:
