@@ -89,6 +89,10 @@ def test_environment_option_picks_the_folder(tmp_path):
     code, out, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "html", "-e", "staging")
     assert code == 0, err
     assert "<title>From staging</title>" in (tmp_path / "out" / "from-staging.html").read_text(encoding="utf-8")
+    (site / "book.toml").write_text('environment = "staging"\n', encoding="utf-8")
+    code, _, err = run_cli("build", site, "-o", tmp_path / "out2", "-f", "html")
+    assert code == 0, err
+    assert (tmp_path / "out2" / "from-staging.html").is_file()
 
 
 @needs_hugo

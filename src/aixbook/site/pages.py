@@ -3,6 +3,7 @@ as Hugo's sidebar shows it (nested sections become parts with their pages beneat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .. import trust
@@ -72,14 +73,15 @@ def book_sources(
 def book_section(site: Site, section: str | None = None) -> str:
     """The section that is the book, "" for the whole site: ``section`` (book.toml) when given,
     else the theme's (hugo-book's ``params.BookSection``; its "*" and "/" are the root), else
-    "docs" when the site has it, else the whole site."""
+    "docs" when the site has it (in its default language: every language's book is the same
+    section), else the whole site."""
     if section is None:
         params = site.config.get("params")
         theirs = params.get("BookSection") if isinstance(params, dict) else None
         section = str(theirs) if isinstance(theirs, str) and theirs.strip() else None
     if section is not None:
         return "" if section.strip() in ("*", "/") else section.strip().strip("/")
-    return DEFAULT_SECTION if section_tree(site, DEFAULT_SECTION) is not None else ""
+    return DEFAULT_SECTION if section_tree(replace(site, lang=""), DEFAULT_SECTION) is not None else ""
 
 
 def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None = None) -> str | None:
