@@ -482,3 +482,24 @@ def test_docsy_user_guide_builds_every_page_hugo_publishes(tmp_path):
     html = (tmp_path / "out" / "docsy.html").read_text(encoding="utf-8")
     # enableEmoji: lookandfeel.md's "#### :warning: Resetting internal styles"
     assert "\u26a0\ufe0f Resetting internal styles" in html and ":warning: Resetting" not in html
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "module:\n  mounts:\n    - {source: content, target: content}\n    - {source: pics, target: static/images}\n",
+        "staticDir: [static, pics-root]\n",
+    ],
+)
+def test_static_files_from_mounts_or_static_dir(tmp_path, config):
+    page = "![One](/images/one.png)\n\n![Two](/images/two.png)\n"
+    files = {"static/images/two.png": PNG}
+    files.update({"pics/one.png": PNG} if "mounts" in config else {"pics-root/images/one.png": PNG})
+    site = write_site(tmp_path / "site", {"docs/_index.md": _page("Docs", page)}, files=files)
+    (site / "hugo.yaml").write_text("baseURL: https://static.example/\ntitle: Static\n" + config, encoding="utf-8")
+    code, out, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "epub")
+    assert code == 0, err
+    if "mounts" in config:  # a static mount replaces the default static folder, as in Hugo
+        assert "1 shown, 1 missing" in out and "/images/two.png" in err
+    else:
+        assert "2 shown, 0 missing" in out

@@ -117,7 +117,7 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
         return _anchor(table, key, unquote(fragment), original, table.chapter_urls[key])
     site = table.site
     rel = unquote(path).lstrip("/")
-    if rel and _inside(site.static_dir, rel) and (site.static_dir / rel).is_file():
+    if rel and _inside(site.static_dir, rel) and site.static_file(rel) is not None:
         return LinkTarget("site", url=web, path=rel)
     if site.page_file(unquote(path)) is not None or norm == "/":
         return LinkTarget("site", url=web)
@@ -170,11 +170,12 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
     path = parts.path if parts.path.startswith("/") else urljoin(table.chapter_urls[key], parts.path)
     rel = posixpath.normpath(unquote(path)).lstrip("/")
     prefix = table.site.url_prefix().lstrip("/")
+    static = table.site.static_file(rel)
     for folder, name in ((table.site.static_dir, rel), (table.site.content_dir, rel)):
         if prefix and folder == table.site.content_dir and rel.startswith(prefix + "/"):
             name = rel[len(prefix) + 1 :]  # a translated page's bundle: /fa/docs/x/a.png is docs/x/a.png
-        cand = folder / name
-        if cand.is_file():
+        cand = static if folder == table.site.static_dir else folder / name
+        if cand is not None and cand.is_file():
             if not table.site.may_read(cand):
                 return LinkTarget(
                     "refused-path", url=src, reason=f"image {src} is a symbolic link that points outside the site"
@@ -262,4 +263,4 @@ def image_file(site: Site, path: str) -> Path:
     """The file on disk of a static-relative image path from ``resolve_src``."""
     if path.startswith("_content/"):
         return site.content_dir / path[len("_content/") :]
-    return site.static_dir / path
+    return site.static_file(path) or site.static_dir / path

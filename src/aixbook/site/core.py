@@ -54,6 +54,7 @@ class Site:
     config_files: tuple[Path, ...] = ()  # every configuration file read, in the order merged
     environment: str = DEFAULT_ENVIRONMENT  # the config/ENVIRONMENT folder merged over config/_default
     mounts: tuple[Mount, ...] = ()  # module.mounts into content, in order (the first wins); () = contentDir
+    static_mounts: tuple[Mount, ...] = ()  # module.mounts into static; () = staticDir
 
     @property
     def markup(self) -> tuple[str, ...]:
@@ -131,7 +132,33 @@ class Site:
 
     @property
     def static_dir(self) -> Path:
-        return self.root / "static"
+        """The first static folder (where a missing file is said to be looked for)."""
+        return next((m.source for m in self.static_folders if m.source.is_dir()), self.root / "static")
+
+    @property
+    def static_folders(self) -> tuple[Mount, ...]:
+        """What the site's static files are made of, in order: module.mounts into ``static``,
+        else ``staticDir`` (one folder or a list), else ``static``."""
+        if self.static_mounts:
+            return self.static_mounts
+        value = self.config.get("staticDir")
+        names = value if isinstance(value, list) else [value or "static"]
+        return tuple(Mount(self.root / str(name), "") for name in names)
+
+    def static_file(self, rel: str) -> Path | None:
+        """The file serving site path ``rel`` ("images/x.png") from the static folders, if any."""
+        rel = rel.strip("/")
+        for m in self.static_folders:
+            if m.source.is_file():
+                if rel == m.target:
+                    return m.source
+                continue
+            if m.target and not rel.startswith(m.target + "/"):
+                continue
+            cand = m.source / rel[len(m.target) :].lstrip("/")
+            if rel and cand.is_file():
+                return cand
+        return None
 
     @property
     def title(self) -> str:
@@ -259,13 +286,14 @@ def load_site(project_root: Path, environment: str | None = None) -> Site:
         firebase_path=fb_path,
         languages=languages,
         mounts=content_mounts(root, config, config_path),
+        static_mounts=content_mounts(root, config, config_path, "static"),
     )
 
 
-def content_mounts(root: Path, config: dict, config_path: Path) -> tuple[Mount, ...]:
-    """``module.mounts`` whose target is the content, in order; () when there are none (the
-    content folder then is ``contentDir``). As in Hugo, mounting anything into the content
-    replaces the default content mount."""
+def content_mounts(root: Path, config: dict, config_path: Path, component: str = "content") -> tuple[Mount, ...]:
+    """``module.mounts`` whose target is ``component`` (the content, or "static"), in order; ()
+    when there are none (the folder then is ``contentDir`` or ``staticDir``). As in Hugo,
+    mounting anything into a component replaces its default mount."""
     module = config.get("module")
     mounts = module.get("mounts") if isinstance(module, dict) else None
     if not mounts:
@@ -279,7 +307,7 @@ def content_mounts(root: Path, config: dict, config_path: Path) -> tuple[Mount, 
                 f"module.mounts entry without a source: {entry!r}", config_path, line_of(config_path, "mounts")
             )
         target = str(entry.get("target") or "").strip("/")
-        if target != "content" and not target.startswith("content/"):
+        if target != component and not target.startswith(component + "/"):
             continue
         langs: list = []
         if entry.get("lang"):
@@ -292,7 +320,7 @@ def content_mounts(root: Path, config: dict, config_path: Path) -> tuple[Mount, 
         out.append(
             Mount(
                 Path(os.path.normpath(root / entry["source"])),
-                target[len("content") :].strip("/"),
+                target[len(component) :].strip("/"),
                 tuple(str(lang).lower() for lang in langs),
             )
         )
