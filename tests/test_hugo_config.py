@@ -146,6 +146,22 @@ def test_config_keys_in_any_case(tmp_path):
     assert s.for_language("fr").title == "Site en français"
 
 
+@needs_hugo
+def test_keys_in_any_case_as_hugo_reads_them(tmp_path):
+    from hugo_sitetree import flatten, hugo_trees
+
+    pages = {"docs/_index.md": _page("Docs"), "docs/a.md": _page("A"), "docs/a.fr.md": _page("A fr")}
+    site = write_site(tmp_path / "site", pages, files={"hugo.yaml": "", "hugo.toml": CASE_TOML})
+    (site / "hugo.yaml").unlink()
+    hugo = hugo_config(site)
+    s = load_site(site)
+    assert (s.base_url, s.title) == (hugo["baseurl"], hugo["title"])
+    assert [lang.key for lang in s.languages] == sorted(hugo["languages"], key=lambda k: hugo["languages"][k]["weight"])
+    for lang, tree in hugo_trees(site).items():
+        ours = [(s.logical_path(src.path, lang), src.level) for src in list_chapters(site, content_language=lang)]
+        assert ours == [(path, level) for path, level, _ in flatten(tree)], lang
+
+
 # ------------------------------------------------------------ row 2: content mounts, any section
 
 
