@@ -519,3 +519,23 @@ def test_static_files_from_mounts_or_static_dir(tmp_path, config):
         assert "1 shown, 1 missing" in out and "/images/two.png" in err
     else:
         assert "2 shown, 0 missing" in out
+
+
+def test_a_mount_from_outside_the_site_is_refused_only_where_the_book_would_read_it(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "README.md").write_text(_page("Readme"), encoding="utf-8")
+    mounts = (
+        "module:\n  mounts:\n    - {source: content, target: content}\n"
+        "    - {source: ../../elsewhere/README.md, target: content/project/README.md}\n"
+    )
+    site = write_site(tmp_path / "repo" / "site", {"docs/_index.md": _page("Docs", "Text.\n")})
+    (site / "hugo.yaml").write_text("baseURL: https://m.example/\ntitle: M\n" + mounts, encoding="utf-8")
+    code, _, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "html")
+    assert code == 0 and "outside the site" not in err, err
+    (site / "hugo.yaml").write_text(
+        "baseURL: https://m.example/\ntitle: M\n" + mounts.replace("content/project/", "content/docs/"),
+        encoding="utf-8",
+    )
+    code, _, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "html")
+    assert code == 0 and "README.md is outside the site" in err and "left out of the book" in err

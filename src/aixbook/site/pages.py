@@ -44,8 +44,8 @@ def book_sources(
         files = chapter_files(site, stems)
         refused.extend((path, ref) for path, _, ref in files if not site.may_read(path))
         return [read_source(site, path, title=name) for path, name, _ in files if site.may_read(path)]
-    refused.extend((path, "") for path in refused_files(site, site.lang or site.default_lang))
     sec = book_section(site, section)
+    refused.extend((path, "") for path in refused_files(site, site.lang or site.default_lang, sec))
     root = section_tree(site, sec)
     if root is None:
         where = site.content_dir / sec

@@ -56,9 +56,11 @@ def content_files(site: Site, key: str) -> dict[str, Path]:
     return out
 
 
-def refused_files(site: Site, key: str) -> list[Path]:
-    """The Markdown files ``content_files`` leaves out: links to files outside the site."""
-    return [path for _, path in _markdown_files(site, key) if not site.may_read(path)]
+def refused_files(site: Site, key: str, section: str | None = None) -> list[Path]:
+    """The Markdown files ``content_files`` leaves out: links to files outside the site (only
+    those of ``section`` when given; "" is the whole site)."""
+    prefix = section.strip("/") + "/" if section and section.strip("/") else ""
+    return [path for base, path in _markdown_files(site, key) if base.startswith(prefix) and not site.may_read(path)]
 
 
 def _markdown_files(site: Site, key: str) -> list[tuple[str, Path]]:
