@@ -539,3 +539,12 @@ def test_a_mount_from_outside_the_site_is_refused_only_where_the_book_would_read
     )
     code, _, err = run_cli("build", site, "-o", tmp_path / "out", "-f", "html")
     assert code == 0 and "README.md is outside the site" in err and "left out of the book" in err
+
+
+def test_a_wrong_menu_entry_is_reported_in_the_file_that_has_it(tmp_path):
+    site = _config_dir_site(tmp_path)
+    menus = site / "config" / "_default" / "menus.en.toml"
+    menus.write_text(menus.read_text(encoding="utf-8").replace("/docs/b", "/docs/nope"), encoding="utf-8")
+    code, _, err = run_cli("chapters", site)
+    assert code == 2
+    assert "menus.en.toml:3: " in err and "/docs/nope" in err, err

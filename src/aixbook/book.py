@@ -14,7 +14,7 @@ from .errors import SourceError
 from .frontpage import checked_files, front_page_diagnostics
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
 from .model import Book, Chapter, LinkStats, Source
-from .site import Site, book_sources, line_of, load_site, missing_translations
+from .site import Site, book_sources, load_site, missing_translations
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def load_sources(site: Site, config: BookConfig, refused: list[Diagnostic] | Non
         if ref and config.chapters:
             where, line = config.path, line_of_key(config.path, "chapters") if config.path else None
         elif ref:
-            where, line = site.config_path, line_of(site.config_path, ref)
+            where, line = site.config_line(ref)
         if refused is not None:
             named = path if ref else path.name  # reported at the page itself: its name is enough
             refused.append(Diagnostic("warning", trust.refusal(named, "page"), where, line, code=trust.CODE))

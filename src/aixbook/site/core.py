@@ -69,6 +69,15 @@ class Site:
             out.append("dt-ids")
         return tuple(out)
 
+    def config_line(self, needle: str) -> tuple[Path, int | None]:
+        """Where the configuration says ``needle``: the first of its files holding it (in the
+        order they are merged) and the line; the main file and None when none does."""
+        for path in (*self.config_files, self.config_path):
+            line = line_of(path, needle)
+            if line is not None:
+                return path, line
+        return self.config_path, None
+
     def may_read(self, path: Path) -> bool:
         """The trust boundary (``trust.may_read``): inside the folder the build was given or
         book.toml's folder, symbolic links followed. Every file of the book passes here."""

@@ -247,8 +247,7 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
             if p is None:
                 raise ConfigError(
                     f"menu.docs entry '{name}' names page {ref}, which does not exist in {site.content_dir}",
-                    site.config_path,
-                    line_of(site.config_path, ref),
+                    *site.config_line(ref),
                 )
             out.append((p, name, ref))
         return out
