@@ -548,3 +548,26 @@ def test_a_wrong_menu_entry_is_reported_in_the_file_that_has_it(tmp_path):
     code, _, err = run_cli("chapters", site)
     assert code == 2
     assert "menus.en.toml:3: " in err and "/docs/nope" in err, err
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "message"),
+    [
+        ("config/_default/params.yaml", "a: 1\nb: [unclosed\n", "_default/params.yaml:3: invalid YAML"),
+        ("config/production/hugo.toml", "title = \n", "production/hugo.toml:1: invalid TOML"),
+        ("config/_default/menus.fr.json", '{\n  "docs": [\n}', "_default/menus.fr.json:3: invalid JSON"),
+    ],
+)
+def test_a_bad_file_of_the_config_folder_is_reported_at_its_line(tmp_path, rel, text, message):
+    site = _config_dir_site(tmp_path)
+    (site / rel).write_text(text, encoding="utf-8")
+    code, _, err = run_cli("chapters", site)
+    assert code == 2 and "Traceback" not in err
+    assert message in err, err
+
+
+def test_bad_module_mounts_are_a_config_error(tmp_path):
+    site = write_site(tmp_path / "site", {"docs/a.md": _page("A")})
+    (site / "hugo.yaml").write_text("title: T\nmodule:\n  mounts:\n    - target: content\n", encoding="utf-8")
+    code, _, err = run_cli("chapters", site)
+    assert code == 2 and "hugo.yaml:3: module.mounts entry without a source" in err, err
