@@ -314,6 +314,7 @@ def test_untitled_pages_are_named_as_the_themes_name_them(tmp_path):
     assert intro.body.count("\n") == TITLE_PAGES["docs/intro.md"].split("---\n", 2)[2].count("\n")  # lines kept
 
 
+@pytest.mark.slow  # lays out a PDF (2-3 s): the outline is where the H1 was repeated
 def test_a_leading_h1_is_the_chapter_title_and_not_repeated(tmp_path):
     import pymupdf
 
