@@ -572,3 +572,14 @@ def test_bad_module_mounts_are_a_config_error(tmp_path):
     (site / "hugo.yaml").write_text("title: T\nmodule:\n  mounts:\n    - target: content\n", encoding="utf-8")
     code, _, err = run_cli("chapters", site)
     assert code == 2 and "hugo.yaml:3: module.mounts entry without a source" in err, err
+
+
+def test_a_language_reading_another_languages_mount_finds_its_bundle_images(tmp_path):
+    site = _mounted_site(tmp_path)
+    guide = site / "content" / "en" / "docs" / "guide"
+    (guide / "_index.md").write_text(_page("Guide", "![A picture](g.png)\n", weight=2), encoding="utf-8")
+    (guide / "g.png").write_bytes(PNG)
+    for lang in ("en", "fr"):
+        code, out, err = run_cli("check", site, "--lang", lang, "-o", tmp_path / f"out-{lang}")
+        assert code == 0, err
+        assert "images: 1 found, 0 missing" in out, (lang, out)

@@ -174,7 +174,7 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
     for folder, name in ((table.site.static_dir, rel), (table.site.content_dir, rel)):
         if prefix and folder == table.site.content_dir and rel.startswith(prefix + "/"):
             name = rel[len(prefix) + 1 :]  # a translated page's bundle: /fa/docs/x/a.png is docs/x/a.png
-        cand = static if folder == table.site.static_dir else folder / name
+        cand = static if folder == table.site.static_dir else table.site.content_file(name)
         if cand is not None and cand.is_file():
             if not table.site.may_read(cand):
                 return LinkTarget(
@@ -188,7 +188,7 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
             return LinkTarget(
                 "refused-path", url=src, reason=f"image {src} is a symbolic link that points outside the site"
             )
-        name = found.relative_to(table.site.content_dir).as_posix()
+        name = table.site.logical_path(found) or ""
         return LinkTarget("image", path="_content/" + name, url=table.web(rel), reason=image_problem(found))
     return LinkTarget(
         "missing-image", path=rel, url=table.web(rel), reason=f"image {src} not found in {table.site.static_dir}"
@@ -202,8 +202,7 @@ def _bundle_resource(table: LinkTable, key: str, path: str) -> Path | None:
     if file is None or file.name.split(".", 1)[0] not in ("index", "_index"):
         return None
     cand = Path(posixpath.normpath((file.parent / path).as_posix()))
-    content = table.site.content_dir
-    return cand if cand.is_file() and cand.is_relative_to(content) else None
+    return cand if cand.is_file() and table.site.logical_path(cand) is not None else None
 
 
 def _climbs_out(page_url: str, path: str) -> bool:
@@ -262,5 +261,6 @@ def _svg_problem(file: str) -> str:
 def image_file(site: Site, path: str) -> Path:
     """The file on disk of a static-relative image path from ``resolve_src``."""
     if path.startswith("_content/"):
-        return site.content_dir / path[len("_content/") :]
+        rel = path[len("_content/") :]
+        return site.content_file(rel) or site.content_dir / rel
     return site.static_file(path) or site.static_dir / path

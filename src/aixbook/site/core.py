@@ -156,18 +156,12 @@ class Site:
 
     def static_file(self, rel: str) -> Path | None:
         """The file serving site path ``rel`` ("images/x.png") from the static folders, if any."""
-        rel = rel.strip("/")
-        for m in self.static_folders:
-            if m.source.is_file():
-                if rel == m.target:
-                    return m.source
-                continue
-            if m.target and not rel.startswith(m.target + "/"):
-                continue
-            cand = m.source / rel[len(m.target) :].lstrip("/")
-            if rel and cand.is_file():
-                return cand
-        return None
+        return _mounted_file(self.static_folders, rel)
+
+    def content_file(self, rel: str) -> Path | None:
+        """The file at ``rel`` ("docs/x/a.png") under the content root of the current language:
+        from the first content folder or mount that has it."""
+        return _mounted_file(self.content_mounts(self.lang or self.default_lang), rel)
 
     @property
     def title(self) -> str:
@@ -261,6 +255,21 @@ class Site:
             cands.append(base.with_suffix(".md"))
         cands += [base / n for n in names]
         return next((c for c in cands if c.is_file()), None)
+
+
+def _mounted_file(mounts, rel: str) -> Path | None:
+    rel = rel.strip("/")
+    for m in mounts:
+        if m.source.is_file():
+            if rel == m.target:
+                return m.source
+            continue
+        if m.target and not rel.startswith(m.target + "/"):
+            continue
+        cand = m.source / rel[len(m.target) :].lstrip("/")
+        if rel and cand.is_file():
+            return cand
+    return None
 
 
 def load_site(project_root: Path, environment: str | None = None) -> Site:
