@@ -583,3 +583,19 @@ def test_a_language_reading_another_languages_mount_finds_its_bundle_images(tmp_
         code, out, err = run_cli("check", site, "--lang", lang, "-o", tmp_path / f"out-{lang}")
         assert code == 0, err
         assert "images: 1 found, 0 missing" in out, (lang, out)
+
+
+def test_links_to_mounted_pages_outside_the_book_go_to_the_website_quietly(tmp_path):
+    site = _mounted_site(tmp_path)
+    (site / "hugo.yaml").write_text(
+        MOUNTS_YAML + "    - {source: extra/readme.md, target: content/project/readme.md}\n", encoding="utf-8"
+    )
+    (site / "extra" / "readme.md").write_text(_page("Readme"), encoding="utf-8")
+    blog = site / "content" / "en" / "blog" / "2025"
+    blog.mkdir(parents=True)
+    (blog / "0.13.0.md").write_text(_page("Release"), encoding="utf-8")
+    a = site / "content" / "en" / "docs" / "a.md"
+    a.write_text(_page("A", "See [the readme](/project/readme/) and [0.13](/blog/2025/0.13.0/).\n"), encoding="utf-8")
+    code, out, err = run_cli("check", site, "-o", tmp_path / "out")
+    assert code == 0, err
+    assert "2 to the website" in out and "neither a page" not in err, (out, err)

@@ -224,11 +224,11 @@ class Site:
         if self.languages and first.lower() in self.language_keys and first.lower() != self.default_lang:
             key, rel = first.lower(), rest
         for m in self.content_mounts(key):
-            if m.target and not (rel + "/").startswith(m.target.rsplit(".", 1)[0] + "/"):
-                continue
-            if m.source.is_file():
-                if rel == m.target.rsplit(".", 1)[0]:
+            if m.source.is_file():  # a page mounted on its own: content/project/README.md
+                if rel == m.target.removesuffix(".md"):
                     return m.source
+                continue
+            if m.target and not (rel + "/").startswith(m.target + "/"):
                 continue
             sub = rel[len(m.target) :].strip("/") if m.target else rel
             base = m.source / sub if sub else m.source
