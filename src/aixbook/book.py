@@ -14,7 +14,7 @@ from .errors import SourceError
 from .frontpage import checked_files, front_page_diagnostics
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters, resolve_href
 from .model import Book, Chapter, LinkStats, Source
-from .site import Site, book_sources, line_of, load_site, missing_translations
+from .site import Site, book_sources, load_site, missing_translations
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def load_sources(site: Site, config: BookConfig, refused: list[Diagnostic] | Non
         if ref and config.chapters:
             where, line = config.path, line_of_key(config.path, "chapters") if config.path else None
         elif ref:
-            where, line = site.config_path, line_of(site.config_path, ref)
+            where, line = site.config_line(ref)
         if refused is not None:
             named = path if ref else path.name  # reported at the page itself: its name is enough
             refused.append(Diagnostic("warning", trust.refusal(named, "page"), where, line, code=trust.CODE))
@@ -47,14 +47,27 @@ def trusted_site(site: Site, config: BookConfig) -> Site:
     return replace(site, config_dir=config.base_dir) if config.base_dir else site
 
 
-def site_languages(site_dir: Path | str = "book") -> list[str]:
+def site_languages(site_dir: Path | str = "book", environment: str | None = None) -> list[str]:
     """The keys of the site's languages in Hugo's order (the default one alone for a one-language site)."""
-    site = load_site(Path(site_dir))
+    site = load_site(Path(site_dir), environment)
     return [lang.key for lang in site.languages] or [site.default_lang]
 
 
+def site_and_config(site_dir: Path | str, config_path: Path | None, **overrides) -> tuple[Site, BookConfig]:
+    """The site read in the environment the book asks for (``--environment``, else book.toml's,
+    else production) and the book's configuration with ``overrides`` applied."""
+    site = load_site(Path(site_dir), overrides.get("environment"))
+    config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+    if config.environment and config.environment != site.environment:
+        site = load_site(Path(site_dir), config.environment)
+    return site, config
+
+
 def list_chapters(
-    site_dir: Path | str = "book", config_path: Path | None = None, content_language: str | None = None
+    site_dir: Path | str = "book",
+    config_path: Path | None = None,
+    content_language: str | None = None,
+    environment: str | None = None,
 ) -> list[Source]:
     """The chapters of the site at ``site_dir`` in book order, read but not parsed.
 
@@ -62,8 +75,7 @@ def list_chapters(
         ConfigError: the site or book configuration cannot be used.
         SourceError: a chapter cannot be read.
     """
-    site = load_site(Path(site_dir))
-    config = load_config(config_path, site.root, site.project_root).with_overrides(content_language=content_language)
+    site, config = site_and_config(site_dir, config_path, content_language=content_language, environment=environment)
     return load_sources(trusted_site(site, config).for_language(config.content_language), config)
 
 
@@ -71,7 +83,7 @@ def parse_source(source: Source, key: str) -> Chapter:
     """Markdown → Chapter: HTML with Hugo's ids, sanitized, links still as written."""
     if not source.body.strip() and not source.is_section:
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
-    r = markdown.render(source.body, source.path, source.body_line)
+    r = markdown.render(source.body, source.path, source.body_line, markup=source.markup)
     cleaned = sanitize.clean(r.html, source)
     access = a11y.author_checks(cleaned.tree, source, r.headings)
     return Chapter(
@@ -205,8 +217,7 @@ def gather(
     ``meanwhile``: what the caller will need next (the PDF renderer's imports), done in
     this process while other processes parse, when there is enough to parse for that."""
     with timings.stage("read site"):
-        site = load_site(Path(site_dir))
-        config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+        site, config = site_and_config(site_dir, config_path, **overrides)
         default_title = site.title
         site = trusted_site(site, config).for_language(config.content_language)
         config, refused = checked_files(site, _fill_defaults(config, site, default_title))

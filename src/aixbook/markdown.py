@@ -190,8 +190,13 @@ _PERMALINK = re.compile(r"Permalink:\s*(\S+)", re.I)
 _META_LINE = re.compile(r"^\s*(Category|Permalink|Type|Aliases?)\s*:", re.I)
 
 
-def render(body: str, path: Path, first_line: int = 1) -> Rendered:
-    """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``."""
+def render(body: str, path: Path, first_line: int = 1, *, markup: tuple[str, ...] = ()) -> Rendered:
+    """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``.
+
+    ``markup`` names the site's optional extras: "emoji" (``enableEmoji``: ``:smile:`` in
+    text becomes 😄, never in code or URLs) and "dt-ids" (Goldmark's
+    ``parser.autoDefinitionTermID``: each ``<dt>`` gets an id, made as heading ids are).
+    """
     control = _CONTROL.search(body)
     early: list[Diagnostic] = []
     if control:
@@ -225,6 +230,8 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             line_of(deep.args[0]),
         ) from None
     _check_nothing_lost(tokens, text, env, path, line_of)
+    if "emoji" in markup:
+        _emojify(tokens)
     ids = IdFactory()
     headings: list[Heading] = []
     permalinks: list[tuple[str, str, int]] = []
@@ -269,6 +276,8 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             level = int(tok.tag[1])
             headings.append(Heading(level=level, text=text_plain, id=hid, line=src_line(tok)))
             last_heading_id = hid
+        elif tok.type == "dt_open" and "dt-ids" in markup and i + 1 < len(tokens):
+            tok.attrSet("id", ids.generate(_id_text(tokens[i + 1])))
         elif tok.type == "blockquote_open":
             # A section's metadata quote: every line "Category: …" / "Permalink: …".
             j = i + 1
@@ -289,6 +298,19 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
     _number_steps(tokens)
     html = md.renderer.render(tokens, md.options, env)
     return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks), diagnostics=tuple(diags))
+
+
+_EMOJI_CODE = re.compile(r":[\w+-]+:")
+
+
+def _emojify(tokens: list[Token]) -> None:
+    """Hugo's ``enableEmoji``: emoji codes in text become the emoji (GitHub's names)."""
+    import emoji  # only sites that enable emoji need it
+
+    for tok in tokens:
+        for child in tok.children or ():
+            if child.type == "text" and ":" in child.content and _EMOJI_CODE.search(child.content):
+                child.content = emoji.emojize(child.content, language="alias")
 
 
 def _number_steps(tokens: list[Token]) -> None:
