@@ -286,9 +286,66 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             for child in tok.children:
                 if child.type == "html_inline" and not _is_known_tag(child.content):
                     child.type = "text"
+    tokens = _alerts(tokens, md, env)
     _number_steps(tokens)
     html = md.renderer.render(tokens, md.options, env)
     return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks), diagnostics=tuple(diags))
+
+
+#: Hugo's alert marker on a block quote's first line (GitHub's syntax, Obsidian's fold sign and title).
+_ALERT = re.compile(r"\[!([A-Za-z]+)\]([+-]?)[ \t]*")
+
+
+def _alerts(tokens: list[Token], md: MarkdownIt, env: dict) -> list[Token]:
+    """Block quotes that start with ``[!NOTE]``, ``[!TIP]``, ``[!IMPORTANT]``, ``[!WARNING]``,
+    ``[!CAUTION]`` (any letters: Hugo passes any type to the render hook) become the note box
+    the callout shortcodes make, titled with the rest of the first line, its inline markup
+    rendered (Hugo's AlertTitle), else with the type ("Note") as GitHub and the themes show it."""
+    out: list[Token] = []
+    closers: set[int] = set()  # ids of the blockquote_close tokens of converted quotes
+    for i, tok in enumerate(tokens):
+        if id(tok) in closers:
+            close = Token("html_block", "", 0)
+            close.content = "</div>\n"
+            close.map, close.level, close.block = tok.map, tok.level, True
+            out.append(close)
+            continue
+        if tok.type != "blockquote_open" or i + 2 >= len(tokens) or tokens[i + 1].type != "paragraph_open":
+            out.append(tok)
+            continue
+        inline = tokens[i + 2]
+        m = _ALERT.match(inline.content)
+        children = inline.children or []
+        if m is None or not children or children[0].type != "text" or not _ALERT.match(children[0].content):
+            out.append(tok)
+            continue
+        kind = m.group(1).lower()
+        head, rest = [], []
+        for k, child in enumerate(children):
+            if child.type in ("softbreak", "hardbreak"):
+                rest = children[k + 1 :]
+                break
+            head.append(child)
+        first = head[0]
+        first.content = first.content[_ALERT.match(first.content).end() :]
+        title = md.renderer.renderInline(head, md.options, env).strip()
+        inline.children = rest
+        inline.content = inline.content.split("\n", 1)[1] if "\n" in inline.content else ""
+        close = next(
+            (t for t in tokens[i + 1 :] if t.type == "blockquote_close" and t.level == tok.level),
+            None,
+        )
+        if close is not None:
+            closers.add(id(close))
+        label = title or kind.capitalize()
+        box = Token("html_block", "", 0)
+        box.content = f'<div class="callout callout-{kind}" role="note">\n<p><strong>{label}</strong></p>\n'
+        box.map, box.level, box.block = tok.map, tok.level, True
+        out.append(box)
+        if not rest:  # the marker line was all the paragraph held
+            tokens[i + 1].hidden = tokens[i + 3].hidden = True
+            inline.children = []
+    return out
 
 
 def _number_steps(tokens: list[Token]) -> None:
