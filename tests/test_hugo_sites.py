@@ -373,7 +373,10 @@ def test_the_exchange_is_still_its_menu_flat_and_keyed_as_before():
             '<ul class="filetree">\n<li class="folder">content/<ul>\n<li class="file">a.md</li>\n</ul></li>',
         ),
         ('Size {{< badge "new" >}} {{< icon "github" >}}!', '<span class="badge">new</span> !'),
-        ('{{< imgproc "pic.png" Resize "600x" >}}Caption{{< /imgproc >}}', '<img src="pic.png" alt=""/>'),
+        (
+            '{{< imgproc "pic.png" Resize "600x" >}}Caption{{< /imgproc >}}',
+            '<figure><img src="pic.png" alt="Caption"/><figcaption>Caption</figcaption></figure>',
+        ),
         ('[x]({{< relref "docs/a" >}})', "](relref:docs/a)"),
         ("```\n{{</* tabs */>}}\n```", "{{< tabs >}}"),
     ],
@@ -395,7 +398,7 @@ def test_steps_number_their_h3_headings_and_keep_hugos_ids():
 
 
 def test_unknown_shortcodes_are_still_reported_with_file_and_line():
-    _, _, diags = expand_shortcodes("a\n\n{{< youtube id=x >}}\n", Path("p.md"), 10)
+    _, _, diags = expand_shortcodes("a\n\n{{< sponsor-card id=x >}}\n", Path("p.md"), 10)
     assert [(d.code, d.line) for d in diags] == [("unsupported-shortcode", 12)]
 
 

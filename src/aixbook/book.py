@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, markdown, sanitize, timings, trust
+from . import a11y, markdown, sanitize, shortcodes, timings, trust
 from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
 from .errors import SourceError
@@ -67,11 +67,28 @@ def list_chapters(
     return load_sources(trusted_site(site, config).for_language(config.content_language), config)
 
 
-def parse_source(source: Source, key: str) -> Chapter:
+def shortcode_context(site: Site) -> shortcodes.Context:
+    """What the shortcodes of the site's pages read: its folder, params and theme."""
+    params = site.config.get("params") or {}
+    languages = site.config.get("languages")
+    want = (site.lang or site.default_lang).lower()
+    if isinstance(languages, dict) and isinstance(params, dict):
+        lang = next((v for k, v in languages.items() if str(k).lower() == want), None)
+        if isinstance(lang, dict) and isinstance(lang.get("params"), dict):
+            params = {**params, **lang["params"]}  # a language's params override the site's
+    return shortcodes.Context(
+        site_root=site.root,
+        site_params=params if isinstance(params, dict) else {},
+        themes=shortcodes.detect_themes(site.config),
+    )
+
+
+def parse_source(source: Source, key: str, context: shortcodes.Context | None = None) -> Chapter:
     """Markdown → Chapter: HTML with Hugo's ids, sanitized, links still as written."""
     if not source.body.strip() and not source.is_section:
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
-    r = markdown.render(source.body, source.path, source.body_line)
+    ctx = replace(context, page_params=source.front_matter) if context is not None else None
+    r = markdown.render(source.body, source.path, source.body_line, ctx)
     cleaned = sanitize.clean(r.html, source)
     access = a11y.author_checks(cleaned.tree, source, r.headings)
     return Chapter(
@@ -130,14 +147,15 @@ def gather(
         sources = load_sources(site, config, refused)
     keys: set[str] = set()
     chapters: list[Chapter] = []
+    context = shortcode_context(site)
     with timings.stage("parse"):
         for i, src in enumerate(sources):
             key = chapter_key(src.stem, keys)
-            ch = cache.get_chapter(src, key) if cache is not None else None
+            ch = cache.get_chapter(src, key, context.fingerprint()) if cache is not None else None
             if ch is None:
-                ch = parse_source(src, key)
+                ch = parse_source(src, key, context)
                 if cache is not None:
-                    cache.put_chapter(src, ch)
+                    cache.put_chapter(src, ch, context.fingerprint())
             chapters.append(ch)
             if progress:
                 progress("parse", i + 1, len(sources))

@@ -25,7 +25,7 @@ from .errors import SourceError
 from .htmlfrag import KNOWN
 from .limits import CODE, MAX_DEPTH, check_size, too_large
 from .model import Heading
-from .shortcodes import STEPS_OPEN, expand_shortcodes
+from .shortcodes import STEPS_OPEN, Context, expand_shortcodes
 
 __all__ = ["IdFactory", "Rendered", "expand_shortcodes", "hugo_id", "is_permalink_line", "render"]
 
@@ -190,8 +190,9 @@ _PERMALINK = re.compile(r"Permalink:\s*(\S+)", re.I)
 _META_LINE = re.compile(r"^\s*(Category|Permalink|Type|Aliases?)\s*:", re.I)
 
 
-def render(body: str, path: Path, first_line: int = 1) -> Rendered:
-    """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``."""
+def render(body: str, path: Path, first_line: int = 1, context: Context | None = None) -> Rendered:
+    """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``;
+    ``context``: the site's params, folder and theme the shortcodes read."""
     control = _CONTROL.search(body)
     early: list[Diagnostic] = []
     if control:
@@ -207,7 +208,7 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
         )
         body = _CONTROL.sub("", body)
     check_size(body, path, first_line)
-    text, linemap, diags = expand_shortcodes(body, path, first_line)
+    text, linemap, diags = expand_shortcodes(body, path, first_line, context)
     diags = early + diags
     md = _parser()
     env: dict = {}
