@@ -109,3 +109,176 @@ def test_alert_titles_are_the_ones_hugo_passes_to_the_render_hook(tmp_path):
         r'<div class="callout[^"]*" role="note">\s*<p><strong>(.*?)</strong></p>', _html(_book(tmp_path, ALERTS))
     )
     assert hugo == ours
+
+
+# ------------------------------------------------------------ row 6: shortcodes no table knows
+
+
+def _pre(html: str) -> list[tuple[str, str]]:
+    """(class of the code, its text) of every code block."""
+    root = lxml_html.fromstring(f"<div>{html}</div>")
+    return [(pre.find("code").get("class") or "", pre.text_content()) for pre in root.iter("pre")]
+
+
+UNKNOWN = """\
+{{< tabpane-like header="Go" lang="go" >}}
+func main() {
+
+	fmt.Println("hi")
+}
+{{< /tabpane-like >}}
+
+{{< widget title="Install" >}}
+Run "this" *as is*:
+
+```sh
+pip install 'x'
+```
+{{< /widget >}}
+
+{{% mdwidget name="Usage" %}}
+Some **bold** words.
+
+```python
+print("x")
+```
+{{% /mdwidget %}}
+
+Press {{< kbd >}}Ctrl *C*{{< /kbd >}} to stop.
+"""
+
+
+def test_unknown_shortcodes_keep_code_as_code_and_title_as_caption(tmp_path):
+    book = _book(tmp_path, UNKNOWN)
+    html = _html(book)
+    # Code stays code, exactly: blank lines, tabs and straight quotes kept.
+    assert _pre(html) == [
+        ("language-go", 'func main() {\n\n\tfmt.Println("hi")\n}\n'),
+        ("language-sh", "pip install 'x'\n"),
+        ("language-python", 'print("x")\n'),
+    ]
+    root = lxml_html.fromstring(f"<div>{html}</div>")
+    captions = [_text(lxml_html.tostring(p, encoding="unicode")) for p in root.find_class("shortcode-title")]
+    assert captions == ["Go", "Install", "Usage"]
+    text = _text(html)
+    # {{< >}}: raw, not Markdown (no emphasis, no curly quotes); {{% %}}: Markdown.
+    assert 'Run "this" *as is*:' in text and "<em>as is</em>" not in html
+    assert "<strong>bold</strong>" in html
+    assert "Press Ctrl *C* to stop." in text
+    assert "{{" not in text
+    unsupported = _codes("unsupported-shortcode", book)
+    assert [(d.line, d.message.split("'")[1]) for d in unsupported] == [
+        (4, "tabpane-like"),
+        (11, "widget"),
+        (19, "mdwidget"),
+        (27, "kbd"),
+    ]
+
+
+@needs_hugo
+def test_unknown_raw_shortcode_text_is_what_hugo_prints(tmp_path):
+    """A template printing .Inner: Hugo leaves {{< >}}'s inner text as written and renders
+    {{% %}}'s as Markdown; the book does the same."""
+    import subprocess
+
+    from hugo_oracle import hugo_binary
+
+    site = tmp_path / "h"
+    (site / "content").mkdir(parents=True)
+    (site / "layouts/_default").mkdir(parents=True)
+    (site / "layouts/shortcodes").mkdir(parents=True)
+    (site / "hugo.toml").write_text('baseURL = "https://e.org/"\n[markup.goldmark.renderer]\nunsafe = true\n')
+    for kind in ("single", "list"):
+        (site / f"layouts/_default/{kind}.html").write_text("{{ .Content }}")
+    (site / "layouts/shortcodes/box.html").write_text("{{ .Inner }}")
+    body = 'x\n\n{{< box >}}\nRun "this" *as is*\n{{< /box >}}\n\n{{% box %}}\nSome **bold**\n{{% /box %}}\n'
+    (site / "content/p.md").write_text("---\ntitle: p\n---\n" + body)
+    subprocess.run([hugo_binary(), "--source", str(site), "--quiet"], check=True, capture_output=True)
+    hugo = (site / "public/p/index.html").read_text()
+    ours = _html(_book(tmp_path, body))
+    for html in (hugo, ours):
+        assert "*as is*" in html and "<strong>bold</strong>" in html and "<em>" not in html
+
+
+# ------------------------------------------------------------ row 7: Hugo's built-in shortcodes
+
+BUILTINS = """\
+---
+title: Built-ins
+version: "2.1"
+params:
+  owner: the page
+---
+Version {{% param "version" %}}, owner {{< param "owner" >}}, repo {{< param "Links.Repo" >}}.
+
+{{< comment >}}A note to editors only.{{< /comment >}}
+
+{{< figure src="/images/pic.png" alt="A picture" title="Figure 1" caption="The *whole* thing" >}}
+
+{{< highlight go "linenos=table" >}}
+x := "y"
+{{< /highlight >}}
+
+{{< details summary="More about it" >}}
+Hidden words.
+{{< /details >}}
+
+{{< youtube w7Ft2ymGmfc >}}
+
+{{< vimeo id="55073825" title="A film" >}}
+
+{{< x user="SanDiegoZoo" id="1453110110599868418" >}}
+
+{{< gist spf13 7896402 >}}
+
+{{< qr text="https://gohugo.io" />}}
+
+See [the guide]({{< ref "guide" >}}) and [its part]({{< relref "/docs/guide/part" >}}).
+
+Missing {{< param "nothing" >}}.
+"""
+
+
+def test_hugo_builtin_shortcodes(tmp_path):
+    hugo_yaml = (
+        "baseURL: https://example.org/\ntitle: T\nparams:\n  owner: the site\n  links:\n    repo: github.com/x\n"
+    )
+    root = write_site(
+        tmp_path / "site",
+        {
+            "docs/a.md": BUILTINS.replace("title: Built-ins", "title: Built-ins\nweight: 1"),
+            "docs/guide/_index.md": "---\ntitle: Guide\n---\nThe guide.\n",
+            "docs/guide/part.md": "---\ntitle: Part\n---\nA part.\n",
+        },
+        files={"hugo.yaml": hugo_yaml, "static/images/pic.png": PNG},
+    )
+    book = load_book(root)
+    html = book.chapters[0].html
+    text = _text(html)
+    assert "Version 2.1, owner the page, repo github.com/x." in text
+    assert "editors" not in text
+    root_el = lxml_html.fromstring(f"<div>{html}</div>")
+    fig = root_el.find(".//figure")
+    assert fig.find(".//img").get("alt") == "A picture"
+    assert _text(lxml_html.tostring(fig.find("figcaption"), encoding="unicode")) == "Figure 1 The whole thing"
+    assert _pre(html) == [("language-go", 'x := "y"\n')]
+    summary = root_el.find(".//details/summary")
+    assert summary.text == "More about it" and "Hidden words." in text
+    links = [a.get("href") for a in root_el.iter("a")]
+    for url in (
+        "https://www.youtube.com/watch?v=w7Ft2ymGmfc",
+        "https://vimeo.com/55073825",
+        "https://x.com/SanDiegoZoo/status/1453110110599868418",
+        "https://gist.github.com/spf13/7896402",
+        "https://gohugo.io",
+    ):
+        assert url in links
+    assert "A film" in text
+    # ref/relref to a section (its _index.md) and to a page of it: links inside the book.
+    assert [d for d in book.diagnostics if d.code == "dangling-link"] == []
+    guide, part = (rc.chapter.key for rc in book.chapters[1:3])
+    assert f"#{guide}" in links and f"#{part}" in links
+    assert [d.message for d in _codes("missing-param", book)] == [
+        "param 'nothing' is set neither in the page's front matter nor in the site's params"
+    ]
+    assert not _codes("unsupported-shortcode", book) and "{{" not in text
