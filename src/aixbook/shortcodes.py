@@ -439,7 +439,7 @@ def _unknown(tag, inner, path, line, diags):
 
 def _kind(entry, tag, inner, parent, open_, ctx, path, line, diags, depth):
     kind = entry.get("kind", "wrap")
-    v = lambda key, default="": _value(tag, entry.get(key, []), entry.get(key + "_default", default))  # noqa: E731
+    v = lambda key, default="": _value(tag, entry.get(key, []), entry.get(key + "_default", default))
     paired = tag.close >= 0
     if kind == "box":
         cls = re.sub(r"[^a-z]", "", v("type", "info").lower()) or "info"
