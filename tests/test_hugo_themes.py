@@ -282,3 +282,174 @@ def test_hugo_builtin_shortcodes(tmp_path):
         "param 'nothing' is set neither in the page's front matter nor in the site's params"
     ]
     assert not _codes("unsupported-shortcode", book) and "{{" not in text
+
+
+# ------------------------------------------------------------ row 8: the themes' tables
+
+THEME_PAGES = {
+    "docsy": """\
+{{% alert title="Warning" color="warning" %}}
+Docsy **alert**.
+{{% /alert %}}
+
+{{% pageinfo color="info" %}}
+Page info.
+{{% /pageinfo %}}
+
+{{< cardpane >}}
+{{% card header="**First**" footer="Foot" %}}
+Card one.
+{{% /card %}}
+{{< /cardpane >}}
+
+{{< imgproc sunset Fill "600x300" >}}
+The sunset.
+{{< /imgproc >}}
+
+{{< imgproc nowhere Fill "600x300" >}}
+Lost.
+{{< /imgproc >}}
+""",
+    "hugo-book": """\
+{{% hint warning %}}
+Book **hint**.
+{{% /hint %}}
+
+{{% columns %}}
+Left column.
+
+<--->
+
+Right column.
+{{% /columns %}}
+
+{{< button relref="/docs/b" >}}Open b{{< /button >}}
+
+{{% details "More" open %}}
+Details body.
+{{% /details %}}
+
+{{% section %}}
+""",
+    "geekdoc": """\
+{{< hint type="note" title="Geek" >}}
+Geekdoc hint.
+{{< /hint >}}
+
+{{< columns >}}
+One.
+<--->
+Two.
+{{< /columns >}}
+
+{{< expand "Open me" >}}
+Expanded.
+{{< /expand >}}
+
+{{< img name="sunset" alt="The sun" >}}
+
+{{< propertylist name="sample" >}}
+""",
+    "relearn": """\
+{{% notice tip "Tip title" %}}
+Relearn notice.
+{{% /notice %}}
+
+{{% expand title="Expand it" %}}
+Expanded.
+{{% /expand %}}
+
+{{% children %}}
+
+{{% include "snippets/part.md" %}}
+""",
+}
+PROPERTIES = """\
+properties:
+  - name: prop1
+    type: string
+    description: The first one.
+    required: true
+  - name: prop2
+    type: int
+    description: Another.
+    defaultValue: 3
+"""
+
+
+@pytest.mark.parametrize("theme", list(THEME_PAGES))
+def test_each_themes_shortcodes_from_its_table(tmp_path, theme):
+    hugo_yaml = f"baseURL: https://example.org/\ntitle: T\ntheme: {theme}\n"
+    root = write_site(
+        tmp_path / "site",
+        {"docs/a/index.md": "---\ntitle: a\nweight: 1\n---\n" + THEME_PAGES[theme], "docs/b.md": "B page.\n"},
+        files={
+            "hugo.yaml": hugo_yaml,
+            "content/docs/a/sunset.jpg": PNG,
+            "data/properties/sample.yaml": PROPERTIES,
+            "snippets/part.md": "Included **text**.\n",
+        },
+    )
+    book = load_book(root)
+    html = book.chapters[0].html
+    text = _text(html)
+    assert "{{" not in text and "<--->" not in text and "&lt;---&gt;" not in html
+    assert not _codes("unsupported-shortcode", book), [str(d) for d in book.diagnostics]
+    boxes = _boxes(html)
+    root_el = lxml_html.fromstring(f"<div>{html}</div>")
+    if theme == "docsy":
+        assert boxes == [
+            ("callout callout-warning", "Warning Docsy alert."),
+            ("callout callout-info", "Page info."),
+            ("callout callout-card", "First Card one. Foot"),
+        ]
+        imgs = root_el.findall(".//figure")
+        assert [_text(lxml_html.tostring(f, encoding="unicode")) for f in imgs][0] == "The sunset."
+        assert root_el.find(".//figure/img").get("src").endswith("sunset.jpg")
+        # An image the page does not have is never silently dropped: a missing-image error.
+        assert [d.message.split(":")[0] for d in _codes("missing-image", book)] == ["missing image nowhere"]
+    elif theme == "hugo-book":
+        assert boxes == [("callout callout-warning", "Book hint.")]
+        cols = root_el.find_class("column")
+        assert [_text(lxml_html.tostring(c, encoding="unicode")) for c in cols] == ["Left column.", "Right column."]
+        button = next(a for a in root_el.iter("a") if a.text_content() == "Open b")
+        assert button.get("href") == f"#{book.chapters[1].chapter.key}"
+        assert root_el.find(".//details/summary").text == "More"
+    elif theme == "geekdoc":
+        assert boxes == [("callout callout-note", "Geek Geekdoc hint.")]
+        assert [_text(lxml_html.tostring(c, encoding="unicode")) for c in root_el.find_class("column")] == [
+            "One.",
+            "Two.",
+        ]
+        assert root_el.find(".//details/summary").text == "Open me" and "Expanded." in text
+        img = root_el.find(".//figure/img")
+        assert img.get("src").endswith("sunset.jpg") and img.get("alt") == "The sun"
+        terms = [_text(lxml_html.tostring(dt, encoding="unicode")) for dt in root_el.iter("dt")]
+        assert terms == ["prop1 (string, required)", "prop2 (int, optional)"]
+        assert "Default: 3" in text
+    else:
+        assert boxes == [("callout callout-tip", "Tip title Relearn notice.")]
+        assert root_el.find(".//details/summary").text == "Expand it"
+        assert "Included text." in text and "<strong>text</strong>" in html
+
+
+def test_a_new_theme_is_a_table_entry(tmp_path, monkeypatch):
+    """A theme aixbook has never seen: one TOML file makes its note box a box."""
+    from aixbook import shortcodes
+
+    themes = tmp_path / "themes"
+    shutil.copytree(shortcodes.THEMES, themes)
+    (themes / "mytheme.toml").write_text(
+        '[_theme]\nnames = ["mytheme"]\n\n[warnbox]\nkind = "box"\ntype_default = "warning"\ntitle = [0]\n'
+    )
+    monkeypatch.setattr(shortcodes, "THEMES", themes)
+    shortcodes.theme_tables.cache_clear()
+    try:
+        root = write_site(
+            tmp_path / "site",
+            {"docs/a.md": '{{% warnbox "Heads up" %}}\nMind the gap.\n{{% /warnbox %}}\n'},
+            files={"hugo.yaml": "baseURL: https://example.org/\ntitle: T\ntheme: [mytheme]\n"},
+        )
+        assert _boxes(_html(load_book(root))) == [("callout callout-warning", "Heads up Mind the gap.")]
+    finally:
+        shortcodes.theme_tables.cache_clear()
