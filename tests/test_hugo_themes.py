@@ -404,7 +404,7 @@ def test_each_themes_shortcodes_from_its_table(tmp_path, theme):
             ("callout callout-card", "First Card one. Foot"),
         ]
         imgs = root_el.findall(".//figure")
-        assert [_text(lxml_html.tostring(f, encoding="unicode")) for f in imgs][0] == "The sunset."
+        assert _text(lxml_html.tostring(imgs[0], encoding="unicode")) == "The sunset."
         assert root_el.find(".//figure/img").get("src").endswith("sunset.jpg")
         # An image the page does not have is never silently dropped: a missing-image error.
         assert [d.message.split(":")[0] for d in _codes("missing-image", book)] == ["missing image nowhere"]
