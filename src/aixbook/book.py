@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, markdown, sanitize, shortcodes, timings, trust
+from . import a11y, diagrams, htmlfrag, markdown, sanitize, shortcodes, timings, trust
 from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
 from .errors import SourceError
@@ -80,7 +80,29 @@ def shortcode_context(site: Site) -> shortcodes.Context:
         site_root=site.root,
         site_params=params if isinstance(params, dict) else {},
         themes=shortcodes.detect_themes(site.config),
+        passthrough=_passthrough(site.config),
     )
+
+
+def _passthrough(config: dict) -> tuple[tuple[str, str, bool], ...]:
+    """markup.goldmark.extensions.passthrough's delimiters, when enabled (keys in any case)."""
+
+    def get(d, *keys):
+        for key in keys:
+            if not isinstance(d, dict):
+                return None
+            d = next((v for k, v in d.items() if str(k).lower() == key), None)
+        return d
+
+    ext = get(config, "markup", "goldmark", "extensions", "passthrough")
+    if not isinstance(ext, dict) or get(ext, "enable") is not True:
+        return ()
+    out: list[tuple[str, str, bool]] = []
+    for kind, block in (("block", True), ("inline", False)):
+        for pair in get(ext, "delimiters", kind) or []:
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair):
+                out.append((pair[0], pair[1], block))
+    return tuple(out)
 
 
 def parse_source(source: Source, key: str, context: shortcodes.Context | None = None) -> Chapter:
@@ -90,6 +112,9 @@ def parse_source(source: Source, key: str, context: shortcodes.Context | None = 
     ctx = replace(context, page_params=source.front_matter) if context is not None else None
     r = markdown.render(source.body, source.path, source.body_line, ctx)
     cleaned = sanitize.clean(r.html, source)
+    if diagrams.has_figures(cleaned.html):  # math and diagrams: our SVG, put in after sanitizing
+        drawn = diagrams.draw(cleaned.tree, source.path, source.body_line)
+        cleaned = replace(cleaned, html=htmlfrag.serialize(cleaned.tree), diagnostics=(*cleaned.diagnostics, *drawn))
     access = a11y.author_checks(cleaned.tree, source, r.headings)
     return Chapter(
         source=source,

@@ -35,6 +35,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "malformed-html": ("warning", "a malformed tag such as <br<a …>, or a <li> outside a list, repaired"),
     "control-character": ("warning", "control characters in the text, removed"),
     "unsupported-shortcode": ("warning", "a Hugo shortcode the book cannot render; its inner text is kept"),
+    "undrawn-figure": ("warning", "math or a Mermaid diagram not drawn (its source is shown; the message says why)"),
     "missing-param": ("warning", "a {{< param >}} set neither in the page's front matter nor in the site's params"),
     "no-glyph": ("warning", "a character no shipped font can draw (it prints as a box)"),
     "heading-skip": ("warning", "a heading that skips a level (#### right under ##)"),

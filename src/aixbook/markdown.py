@@ -20,6 +20,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from . import diagrams
 from .diagnostics import Diagnostic
 from .errors import SourceError
 from .htmlfrag import KNOWN
@@ -44,10 +45,12 @@ class Rendered:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+@lru_cache(maxsize=4)
+def _parser(passthrough: tuple[tuple[str, str, bool], ...] = ()) -> MarkdownIt:
     md = MarkdownIt("gfm-like", {"typographer": True, "linkify": True, "html": True})
     md.use(footnote_plugin, inline=False).use(deflist_plugin).use(tasklists_plugin)
+    if passthrough:
+        _passthrough(md, passthrough)
     _colon_only_deflists(md)
     _refuse_deep_blocks(md)
     _record_lines(md, "reference", whole=True)
@@ -56,6 +59,63 @@ def _parser() -> MarkdownIt:
     if md.linkify is not None:
         md.linkify.set({"fuzzy_email": False})
     return md
+
+
+def _passthrough(md: MarkdownIt, delimiters: tuple[tuple[str, str, bool], ...]) -> None:
+    """goldmark's passthrough extension: text between the site's math delimiters (``$$…$$``,
+    ``\\[…\\]`` as blocks, ``\\(…\\)`` inline) is not Markdown; it becomes math."""
+    blocks = [(o, c) for o, c, is_block in delimiters if is_block]
+
+    def block(state, start_line, end_line, silent):
+        if state.sCount[start_line] - state.blkIndent >= 4:
+            return False
+        first = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]]
+        for opener, closer in blocks:
+            if not first.startswith(opener):
+                continue
+            rest = first[len(opener) :]
+            nxt = start_line + 1
+            if closer in rest:
+                end = rest.index(closer)
+                if rest[end + len(closer) :].strip():
+                    return False  # text after it: inline math in a paragraph
+                content = rest[:end]
+            else:
+                lines = [rest]
+                while nxt < end_line:
+                    text = state.src[state.bMarks[nxt] : state.eMarks[nxt]]
+                    nxt += 1
+                    if text.rstrip().endswith(closer):
+                        lines.append(text.rstrip()[: -len(closer)])
+                        break
+                    lines.append(text)
+                else:
+                    return False
+                content = "\n".join(lines)
+            if not silent:
+                tok = state.push("math_block", "math", 0)
+                tok.content, tok.map, tok.block = content, [start_line, nxt], True
+            state.line = nxt
+            return True
+        return False
+
+    def inline(state, silent):
+        for opener, closer, is_block in delimiters:
+            if not state.src.startswith(opener, state.pos):
+                continue
+            end = state.src.find(closer, state.pos + len(opener))
+            if end < 0 or end == state.pos + len(opener):
+                continue
+            if not silent:
+                tok = state.push("math_inline", "math", 0)
+                tok.content = state.src[state.pos + len(opener) : end]
+                tok.meta = {"display": is_block}
+            state.pos = end + len(closer)
+            return True
+        return False
+
+    md.block.ruler.before("fence", "passthrough", block, {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before("escape", "passthrough", inline)
 
 
 def _colon_only_deflists(md: MarkdownIt) -> None:
@@ -210,7 +270,7 @@ def render(body: str, path: Path, first_line: int = 1, context: Context | None =
     check_size(body, path, first_line)
     text, linemap, diags = expand_shortcodes(body, path, first_line, context)
     diags = early + diags
-    md = _parser()
+    md = _parser(context.passthrough if context is not None else ())
     env: dict = {}
 
     def line_of(i: int) -> int:
@@ -288,6 +348,7 @@ def render(body: str, path: Path, first_line: int = 1, context: Context | None =
                 if child.type == "html_inline" and not _is_known_tag(child.content):
                     child.type = "text"
     tokens = _alerts(tokens, md, env)
+    _figures(tokens)
     _number_steps(tokens)
     html = md.renderer.render(tokens, md.options, env)
     return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks), diagnostics=tuple(diags))
@@ -328,16 +389,16 @@ def _alerts(tokens: list[Token], md: MarkdownIt, env: dict) -> list[Token]:
                 break
             head.append(child)
         first = head[0]
-        first.content = first.content[_ALERT.match(first.content).end() :]
-        title = md.renderer.renderInline(head, md.options, env).strip()
+        first.content = first.content[m.end() :]  # the marker is at the start of the first text
+        title = md.renderer.renderInline(head, md.options, env).strip()  # type: ignore[attr-defined]
         inline.children = rest
         inline.content = inline.content.split("\n", 1)[1] if "\n" in inline.content else ""
-        close = next(
+        closer = next(
             (t for t in tokens[i + 1 :] if t.type == "blockquote_close" and t.level == tok.level),
             None,
         )
-        if close is not None:
-            closers.add(id(close))
+        if closer is not None:
+            closers.add(id(closer))
         label = title or kind.capitalize()
         box = Token("html_block", "", 0)
         box.content = f'<div class="callout callout-{kind}" role="note">\n<p><strong>{label}</strong></p>\n'
@@ -347,6 +408,26 @@ def _alerts(tokens: list[Token], md: MarkdownIt, env: dict) -> list[Token]:
             tokens[i + 1].hidden = tokens[i + 3].hidden = True
             inline.children = []
     return out
+
+
+#: Fenced code the site's render hooks draw: math (GitHub's, Docsy's, hugo-book's) and Mermaid.
+_MATH_FENCES = frozenset({"math", "katex"})
+
+
+def _figures(tokens: list[Token]) -> None:
+    """Math and Mermaid, from fences and passthrough delimiters, as placeholders that
+    ``diagrams.draw`` turns into SVG after sanitizing."""
+    for tok in tokens:
+        lang = tok.info.strip().split()[0].lower() if tok.type == "fence" and tok.info.strip() else ""
+        if tok.type == "math_block" or lang in _MATH_FENCES:
+            tok.type, tok.content = "html_block", diagrams.math_placeholder(tok.content, True) + "\n"
+        elif lang == "mermaid":
+            tok.type, tok.content = "html_block", diagrams.mermaid_placeholder(tok.content) + "\n"
+        elif tok.type == "inline" and tok.children:
+            for child in tok.children:
+                if child.type == "math_inline":
+                    # in a paragraph even when written with a block's delimiters
+                    child.type, child.content = "html_inline", diagrams.math_placeholder(child.content, False)
 
 
 def _number_steps(tokens: list[Token]) -> None:

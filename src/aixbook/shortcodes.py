@@ -31,7 +31,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from . import trust
+from . import diagrams, trust
 from .diagnostics import Diagnostic
 from .errors import SourceError
 
@@ -81,10 +81,14 @@ class Context:
     site_params: dict = field(default_factory=dict)
     page_params: dict = field(default_factory=dict)
     themes: tuple[str, ...] = ()
+    #: goldmark's passthrough delimiters, when the site enables them: (open, close, is a block).
+    passthrough: tuple[tuple[str, str, bool], ...] = ()
 
     def fingerprint(self) -> str:
         """What of the context a page's HTML depends on besides the page (for the chapter cache)."""
-        return json.dumps([str(self.site_root), self.site_params, self.themes], sort_keys=True, default=str)
+        return json.dumps(
+            [str(self.site_root), self.site_params, self.themes, self.passthrough], sort_keys=True, default=str
+        )
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,8 @@ def expand_shortcodes(
                 path,
                 first_line + line + text[m.start() : m.start(6) + inner.start()].count("\n"),
             )
-        inner_text = text[m.end() : tags[tag.close].match.start()] if tag.close >= 0 else ""
+        closer = tags[tag.close] if tag.close >= 0 else None
+        inner_text = text[m.end() : closer.match.start()] if isinstance(closer, _Tag) else ""
         rep, entry, block, consumed = _render(
             tag, inner_text, open_, state, ctx, path, first_line + line, diags, _depth
         )
@@ -527,6 +532,15 @@ def _kind(entry, tag, inner, parent, open_, ctx, path, line, diags, depth):
         return _image(entry, tag, inner, v, ctx, path), entry, True, paired
     if kind == "include":
         return _include(v("file"), tag, ctx, path, line, diags, depth), entry, True, paired
+    if kind == "math":  # TeX: drawn as SVG after sanitizing (diagrams.py)
+        if not paired or not inner.strip():
+            return "", entry, False, paired  # {{< katex />}} only switches KaTeX on for the page
+        flag = str(tag.attrs.get("display", "")).lower()
+        display = bool(entry.get("display")) or flag in ("true", "1", "display") or "display" in tag.args
+        html = diagrams.math_placeholder(inner, display)
+        return (f"\n\n{html}\n\n" if display else html), entry, display, True
+    if kind == "mermaid":
+        return "\n\n" + diagrams.mermaid_placeholder(inner) + "\n\n", entry, True, paired
     if kind == "properties":
         return _properties(v("name"), ctx, path, line, diags), entry, True, paired
     raise ValueError(f"shortcode table: unknown kind {kind!r} for '{tag.name}'")
