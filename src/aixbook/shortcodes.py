@@ -86,9 +86,8 @@ class Context:
 
     def fingerprint(self) -> str:
         """What of the context a page's HTML depends on besides the page (for the chapter cache)."""
-        return json.dumps(
-            [str(self.site_root), self.site_params, self.themes, self.passthrough], sort_keys=True, default=str
-        )
+        # repr, not JSON: YAML keys may be booleans or dates, which JSON cannot sort or hold.
+        return repr((str(self.site_root), self.site_params, self.themes, self.passthrough))
 
 
 @dataclass(frozen=True)
@@ -406,11 +405,34 @@ def _render(tag, inner, open_, state, ctx, path, line, diags, depth):
         rep = shortcode_html(name, False, tag.attrs, tag.args, state)
         if rep is not None:
             return rep, _KNOWN, name in BLOCK_SHORTCODES, False
-        return _unknown(tag, inner, path, line, diags)
+        return _unknown(tag, inner, path, line, diags, ctx)
     return _kind(entry, tag, inner, parent, open_, ctx, path, line, diags, depth)
 
 
-def _unknown(tag, inner, path, line, diags):
+def _code_text(inner: str, ctx: Context) -> str:
+    """Code inside a shortcode as Hugo has it: the shortcodes in it already rendered, so a
+    ``{{% param x %}}`` in a Docsy code tab is the value of x (other ones stay as written)."""
+
+    def one(m: re.Match) -> str:
+        if m.group(1) is not None or m.group(5) not in ("param", "comment"):
+            return m.group(0)
+        if m.group(5) == "comment":
+            return ""
+        key = next(iter(_positional(m.group(6))), "") or _attr_value(m.group(6), "name")
+        value = _param(key, ctx)
+        return m.group(0) if value is None else value
+
+    return _SHORTCODE.sub(one, inner)
+
+
+def _attr_value(args: str, name: str) -> str:
+    for a in _ATTR.finditer(args):
+        if a.group(1) == name:
+            return next(g for g in a.groups()[1:] if g is not None)
+    return ""
+
+
+def _unknown(tag, inner, path, line, diags, ctx):
     """A shortcode no table knows: reported; its inner text kept by Hugo's rule for its
     delimiters, fenced code as code; a title-like argument as a caption."""
     diags.append(
@@ -431,10 +453,11 @@ def _unknown(tag, inner, path, line, diags):
         return (head + "<span>" if tag.delim == "<" else head), None, False, False
     lang = tag.attrs.get("lang") or tag.attrs.get("language")
     head = f'<p class="shortcode-title"><strong>{_md_inline(caption)}</strong></p>\n' if caption else ""
-    if lang and tag.delim == "<" and "```" not in inner and "{{" not in inner:
+    code = _code_text(inner, ctx)
+    if lang and tag.delim == "<" and "```" not in code and "{{" not in code:
         # Docsy's tab lang="go": the inner text is code in that language.
         return (
-            f'\n\n<div class="shortcode">\n{head}{code_block(_strip_blank(inner), lang)}\n</div>\n\n',
+            f'\n\n<div class="shortcode">\n{head}{code_block(_strip_blank(code), lang)}\n</div>\n\n',
             None,
             True,
             True,
@@ -479,7 +502,7 @@ def _kind(entry, tag, inner, parent, open_, ctx, path, line, diags, depth):
         text = _md_inline(inner.strip()) if paired else _esc(v("text") or href)
         return f'<a href="{_esc(href)}">{text}</a>', entry, False, True
     if kind == "code":
-        code = _strip_blank(inner)
+        code = _strip_blank(_code_text(inner, ctx))
         return "\n\n" + code_block(code, v("lang")) + "\n\n", entry, True, paired
     if kind == "tab":  # Docsy: a tab is code in its (or its tabpane's) language unless text=true
         pane = parent if parent is not None and parent.name == entry.get("parent") else None
@@ -491,7 +514,7 @@ def _kind(entry, tag, inner, parent, open_, ctx, path, line, diags, depth):
             return (f'\n<div class="tab">\n{head}</div>\n\n' if head else ""), None, True, False
         if not text_mode:
             return (
-                f'\n\n<div class="tab">\n{head}{code_block(_strip_blank(inner), lang)}\n</div>\n\n',
+                f'\n\n<div class="tab">\n{head}{code_block(_strip_blank(_code_text(inner, ctx)), lang)}\n</div>\n\n',
                 entry,
                 True,
                 True,
