@@ -250,6 +250,12 @@ _PERMALINK = re.compile(r"Permalink:\s*(\S+)", re.I)
 _META_LINE = re.compile(r"^\s*(Category|Permalink|Type|Aliases?)\s*:", re.I)
 
 
+#: A page that loads KaTeX (hugo-book's and Geekdoc's katex shortcode or fence): the theme's
+#: script then draws the math between KaTeX's default delimiters anywhere on the page.
+_KATEX_PAGE = re.compile(r"\{\{[<%]\s*katex\b|^[ \t]*(?:```|~~~)\s*katex\b", re.M)
+KATEX_DELIMITERS = (("$$", "$$", True), ("\\[", "\\]", True), ("\\(", "\\)", False))
+
+
 def render(body: str, path: Path, first_line: int = 1, context: Context | None = None) -> Rendered:
     """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``;
     ``context``: the site's params, folder and theme the shortcodes read."""
@@ -270,7 +276,10 @@ def render(body: str, path: Path, first_line: int = 1, context: Context | None =
     check_size(body, path, first_line)
     text, linemap, diags = expand_shortcodes(body, path, first_line, context)
     diags = early + diags
-    md = _parser(context.passthrough if context is not None else ())
+    passthrough = context.passthrough if context is not None else ()
+    if not passthrough and _KATEX_PAGE.search(body):
+        passthrough = KATEX_DELIMITERS  # KaTeX's auto-render reads these on a page that loads it
+    md = _parser(passthrough)
     env: dict = {}
 
     def line_of(i: int) -> int:
