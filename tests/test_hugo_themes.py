@@ -580,6 +580,7 @@ def test_math_is_drawn_as_svg_with_its_tex_as_alt(tmp_path, monkeypatch):
     assert _pre(html) == [("language-mermaid", "graph TD; A-->B\n")]
     (warning,) = _codes("undrawn-figure", book)
     assert "@mermaid-js/mermaid-cli" in warning.message and "chromium" in warning.message
+    assert warning.line == 4 + MATH.split("\n").index("graph TD; A-->B")  # the diagram's line
     # Without passthrough in the site's goldmark settings, $$ is text as on the website.
     no_katex = re.sub(r"\{\{< katex.*?katex >\}\}", "", MATH, flags=re.S)
     plain = _html(_book(tmp_path / "plain", no_katex))

@@ -13,6 +13,7 @@ from .diagnostics import Diagnostic, with_severities
 from .errors import SourceError
 from .frontpage import checked_files, front_page_diagnostics
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters
+from .locate import Locator
 from .model import Book, Chapter, LinkStats, Source
 from .site import Site, book_sources, line_of, load_site, missing_translations
 
@@ -113,7 +114,7 @@ def parse_source(source: Source, key: str, context: shortcodes.Context | None = 
     r = markdown.render(source.body, source.path, source.body_line, ctx)
     cleaned = sanitize.clean(r.html, source)
     if diagrams.has_figures(cleaned.html):  # math and diagrams: our SVG, put in after sanitizing
-        drawn = diagrams.draw(cleaned.tree, source.path, source.body_line)
+        drawn = diagrams.draw(cleaned.tree, source.path, Locator(source).line_of_text)
         cleaned = replace(cleaned, html=htmlfrag.serialize(cleaned.tree), diagnostics=(*cleaned.diagnostics, *drawn))
     access = a11y.author_checks(cleaned.tree, source, r.headings)
     return Chapter(

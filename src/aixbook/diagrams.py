@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,10 +59,12 @@ def has_figures(html: str) -> bool:
     return MATH_CLASS in html or MERMAID_CLASS in html
 
 
-def draw(root, path: Path | None, line: int) -> list[Diagnostic]:
-    """Replace every placeholder under ``root`` by its SVG image; the problems found, at ``line``."""
+def draw(root, path: Path | None, line_of: Callable[[str], int]) -> list[Diagnostic]:
+    """Replace every placeholder under ``root`` by its SVG image; the problems found, each at
+    the line ``line_of`` finds its source's first line on (a count, at the first one's)."""
     diags: list[Diagnostic] = []
     missing_math = missing_mermaid = 0
+    first_math = first_mermaid = 0
     for el in list(root.iter()):
         if not isinstance(el.tag, str):
             continue
@@ -71,8 +74,10 @@ def draw(root, path: Path | None, line: int) -> list[Diagnostic]:
             display = "math-display" in classes
             svg, problem = _math_svg(tex, display)
             if svg is None:
+                line = line_of(_first_line(tex))
                 if problem is None:
                     missing_math += 1
+                    first_math = first_math or line
                 else:
                     diags.append(_warn(f"math not drawn ({problem}), shown as TeX: {tex[:60]}", path, line))
                 continue
@@ -81,19 +86,25 @@ def draw(root, path: Path | None, line: int) -> list[Diagnostic]:
             src = "".join(el.itertext())
             svg, problem = _mermaid_svg(src)
             if svg is None:
+                line = line_of(_first_line(src))
                 if problem is None:
                     missing_mermaid += 1
+                    first_mermaid = first_mermaid or line
                 else:
                     diags.append(_warn(f"diagram not drawn ({problem}), kept as code", path, line))
                 continue
             _replace(el, svg, src.strip(), "diagram", True)
     if missing_math:
-        diags.append(
-            _warn(f"{missing_math} formula(s) shown as TeX: install ziamath (pip install ziamath)", path, line)
-        )
+        message = f"{missing_math} formula(s) shown as TeX: install ziamath (pip install ziamath)"
+        diags.append(_warn(message, path, first_math))
     if missing_mermaid:
-        diags.append(_warn(f"{missing_mermaid} Mermaid diagram(s) kept as code: install {MERMAID_INSTALL}", path, line))
+        message = f"{missing_mermaid} Mermaid diagram(s) kept as code: install {MERMAID_INSTALL}"
+        diags.append(_warn(message, path, first_mermaid))
     return diags
+
+
+def _first_line(text: str) -> str:
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), text.strip())
 
 
 def _warn(message: str, path, line) -> Diagnostic:
