@@ -122,6 +122,8 @@ def _replace(el, svg: bytes, alt: str, kind: str, display: bool) -> None:
         if not display:
             style += f"; vertical-align: {-descent / _SIZE:.3f}em"
         img.set("style", style)
+    elif width:  # Mermaid's SVG says width="100%": its viewBox is the drawing's own size
+        img.set("style", f"width: {width * 0.75:.1f}pt; max-width: 100%")
     if display:
         box = etree.Element("div")
         box.set("class", f"{kind}-display")
