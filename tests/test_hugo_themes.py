@@ -275,6 +275,11 @@ def test_hugo_builtin_shortcodes(tmp_path):
     ):
         assert url in links
     assert "A film" in text
+    # Each link box says what it links to, and prints the address for a reader on paper.
+    link_texts = [a.text_content() for a in root_el.iter("a")]
+    assert "YouTube video w7Ft2ymGmfc" in link_texts and "gist 7896402 by spf13" in link_texts
+    assert "Video: YouTube video w7Ft2ymGmfc" in text and "https://www.youtube.com/watch?v=w7Ft2ymGmfc" in text
+    assert not _codes("vague-link-text", book)
     # ref/relref to a section (its _index.md) and to a page of it: links inside the book.
     assert [d for d in book.diagnostics if d.code == "dangling-link"] == []
     guide, part = (rc.chapter.key for rc in book.chapters[1:3])

@@ -527,11 +527,14 @@ def _kind(entry, tag, inner, parent, open_, ctx, path, line, diags, depth):
             fields = {k: inner.strip() for k in fields}
         url = entry.get("url", "{}").format(**fields)
         label = entry.get("label", "")
-        title = v("title") or url
+        # The link says what it is (a bare URL as link text tells a screen reader nothing);
+        # the address follows as text, for a reader of the printed book.
+        title = v("title") or entry.get("text", "").format(**fields) or url
         link = f'<a href="{_esc(url)}">{_esc(title)}</a>'
         label = f"{_esc(label)}: " if label else ""
+        address = f"<br/>{_esc(url)}" if title != url else ""
         return (
-            f'\n\n<div class="callout callout-link" role="note">\n<p>{label}{link}</p>\n</div>\n\n',
+            f'\n\n<div class="callout callout-link" role="note">\n<p>{label}{link}{address}</p>\n</div>\n\n',
             entry,
             True,
             paired,
