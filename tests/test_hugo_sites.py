@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from aixbook.book import list_chapters, load_book, parse_source
+from aixbook.book import list_chapters, load_book, parse_source, shortcode_context
+from aixbook.site import load_site
 from aixbook.shortcodes import expand_shortcodes
 from helpers import PNG, needs_corpus, slow
 from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
@@ -160,10 +161,11 @@ def test_block_counts_match_hugo_page_by_page_shortcodes_aside():
     texts = {s.stem + str(i): _aside(s.path.read_text(encoding="utf-8")) for i, s in enumerate(sources)}
     hugo = render_markdown_with_hugo(texts, site_goldmark_config(HEXTRA / "hugo.yaml"))
     compared = 0
+    context = shortcode_context(load_site(HEXTRA))  # the site's goldmark passthrough: its math
     for i, src in enumerate(sources):
         name = src.stem + str(i)
         body = _aside(src.body)
-        ours = parse_source(replace(src, body=body), f"c{i}")
+        ours = parse_source(replace(src, body=body), f"c{i}", context)
         a, b = element_counts(ours.html), element_counts(hugo[name])
         diff = {k: (a[k], b[k]) for k in BLOCKS if a[k] != b[k]}
         assert not diff, f"{src.path}: block counts differ from Hugo (ours, hugo): {diff}"

@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -151,14 +152,16 @@ def _size(svg: bytes) -> tuple[float, float, float]:
 @lru_cache(maxsize=4096)
 def _math_svg(tex: str, display: bool) -> tuple[bytes | None, str | None]:
     """(SVG, None); (None, None) without ziamath; (None, why) for TeX it cannot draw."""
-    try:
-        import ziamath
-    except ImportError:
-        return None, None
-    try:
-        svg = ziamath.Latex(tex, size=_SIZE, inline=not display).svg()
-    except Exception as exc:  # ziamath raises whatever its parser meets on bad TeX
-        return None, f"{type(exc).__name__}: {exc}"[:120]
+    with warnings.catch_warnings():  # ziamath 0.13 loads its font with a deprecated importlib call
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            import ziamath
+        except ImportError:
+            return None, None
+        try:
+            svg = ziamath.Latex(tex, size=_SIZE, inline=not display).svg()
+        except Exception as exc:  # ziamath raises whatever its parser meets on bad TeX
+            return None, f"{type(exc).__name__}: {exc}"[:120]
     return svg.encode("utf-8"), None
 
 
