@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from aixbook.book import list_chapters, load_book, parse_source, shortcode_context
-from aixbook.site import load_site
 from aixbook.shortcodes import expand_shortcodes
+from aixbook.site import load_site
 from helpers import PNG, needs_corpus, slow
 from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
 
