@@ -1,22 +1,22 @@
 """Hugo shortcodes → HTML, before the Markdown is parsed, so that a reader of the book
 loses nothing the website shows.
 
-The common shortcodes of Hextra and Docsy:
+Three sources, looked at in this order for each shortcode:
 
-| shortcodes              | in the book                                              |
-|-------------------------|----------------------------------------------------------|
-| callout, alert, pageinfo | a note box (``div.callout``), an alert's title in bold   |
-| cards / card, small-card | a list of links, each with its subtitle                  |
-| steps                   | its h3 headings numbered 1., 2., … (``markdown.number_steps``) |
-| tabs / tab              | every tab in order, under its title                      |
-| details                 | an open box with its summary as the title                |
-| filetree/…              | an indented list of folders and files                    |
-| badge                   | its text; icon: nothing                                  |
-| imgproc                 | the image                                                |
-| relref, ref             | a ``relref:`` link the link stage resolves as Hugo does  |
+- the table of the theme the site names (``themes/NAME.toml``: Docsy, hugo-book,
+  Geekdoc, Relearn), where each shortcode is a *kind* of HTML (a note box, an open
+  expander, columns, a link, a figure, code, an included file, math, a diagram…) and
+  the arguments its values come from: data, so a new theme is one more file;
+- the shortcodes of Hextra written here (``shortcode_html``: callout, cards, steps,
+  tabs with their item names, filetree, badge, ref/relref), which need state;
+- Hugo's own shortcodes (``themes/hugo.toml``), then the other themes' tables.
+
+Any other shortcode is reported (file and line) and only its markup dropped; its inner
+text follows Hugo's rule: Markdown inside ``{{% %}}``, not Markdown inside ``{{< >}}``
+(HTML kept, text as written, fenced code still code, ``lang=`` makes it all code), with
+a ``title``/``header``/``name`` argument as its caption.
 
 ``{{</* x */>}}`` is Hugo's way to write a shortcode as text: it stays text, ``{{< x >}}``.
-Any other shortcode is reported (file and line) and only its markup is dropped.
 """
 
 from __future__ import annotations
@@ -154,9 +154,6 @@ def expand_shortcodes(
         start = line
         for k, _ in enumerate(chunk.split("\n")[1:], 1):
             linemap.append(start + k if verbatim else start)
-
-    def here(m: re.Match) -> int:
-        return first_line + line
 
     linemap.append(0)
     for idx, item in enumerate(tags):
