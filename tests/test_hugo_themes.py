@@ -629,3 +629,8 @@ def test_a_page_that_loads_katex_has_its_dollar_math_drawn_as_the_theme_script_d
     assert "a price of $5 stays." in _text(html)
     # The same text on a page without KaTeX (and no passthrough): text, as the website shows it.
     assert "$$" in _text(_html(_book(tmp_path / "plain", body.replace("{{< katex />}}", ""))))
+
+
+def test_a_closer_without_its_opener_closes_nothing(tmp_path):
+    html = _html(_book(tmp_path, "{{< callout >}}\nA\n{{< /foo >}}\nB\n{{< /callout >}}\n\nAfter.\n"))
+    assert _boxes(html) == [("callout callout-info", "A B")]

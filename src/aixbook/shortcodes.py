@@ -393,9 +393,11 @@ def _render(tag, inner, open_, state, ctx, path, line, diags, depth):
         rep = shortcode_html(name, True, tag.attrs, tag.args, state)
         if rep is not None:
             return rep, _KNOWN, name in BLOCK_SHORTCODES, False
-        if opened is not None and opened.delim == "<" and not _is_block(opened):
+        if opened is None:
+            return "", None, False, False  # a closer without its opener: nothing to close
+        if opened.delim == "<" and not _is_block(opened):
             return "</span>", None, False, False
-        block = opened is None or _is_block(opened)
+        block = _is_block(opened)
         return ("\n\n</div>\n" if block else ""), None, block, False
     entry = _entry(name, parent, ctx)
     if entry is None:
