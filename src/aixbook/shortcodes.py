@@ -599,8 +599,11 @@ def _image(entry, tag, inner, v, ctx, path) -> str:
     found stays in the HTML so that the link stage reports it missing."""
     src = v("src")
     if entry.get("resource") and src and "/" not in src and "." not in src.rsplit("/", 1)[-1]:
-        found = sorted(p for p in path.parent.glob(f"*{src}*") if p.suffix.lower() in _IMAGE_SUFFIXES)
-        src = found[0].name if found else src
+        # Hugo's .Resources.GetMatch "**NAME*": anywhere in a bundle (index.md, _index.md).
+        where = path.parent.rglob if path.stem in ("index", "_index") else path.parent.glob
+        found = sorted(p for p in where(f"*{src}*") if p.suffix.lower() in _IMAGE_SUFFIXES and p.is_file())
+        found = [p for p in found if trust.may_read(p, [ctx.site_root or path.parent])]
+        src = found[0].relative_to(path.parent).as_posix() if found else src
     caption = v("caption") or (inner.strip() if tag.close >= 0 else "")
     alt = v("alt") or _strip_md(caption) or v("title")
     img = f'<img src="{_esc(src)}" alt="{_esc(alt)}"/>'
