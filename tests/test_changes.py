@@ -215,3 +215,31 @@ def test_epub_marks_changed_blocks_with_a_class_and_words(built):
         from test_epub import epubcheck_problems
 
         assert epubcheck_problems(built / "sample-book.epub") == []
+
+
+@pytest.mark.slow  # lays out the book
+def test_a_changed_table_row_has_its_bar_in_the_margin_beside_it(tmp_path):
+    import pymupdf
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SAMPLE, repo)
+    git(repo, "init", "-q")
+    commit_all(repo, "the sample book")
+    chapter = repo / "content/docs/2_keeping_the_light.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8").replace("| Polish the brass |", "| Polish the brass and the lamp |"),
+        encoding="utf-8",
+    )
+    code, _, err = run_cli("build", repo, "--changes-since", "HEAD", "-o", tmp_path / "out", "-f", "pdf")
+    assert code == 0, err
+    path = tmp_path / "out" / "sample-book.pdf"
+    pdf = pymupdf.open(path)
+    page = next(p for p in pdf if line_of(p, "Polish the brass and the lamp"))
+    row = line_of(page, "Polish the brass and the lamp")
+    text_right = max(b[2] for b in page.get_text("blocks"))
+    rules = [s for s in bars(page) if 1 <= s[2] - s[0] <= 2.5]  # not the table's hairlines
+    beside = [s for s in rules if s[1] <= row[3] and s[3] >= row[1]]
+    assert len(beside) == 1 and text_right < beside[0][0], beside  # in the margin, at the row
+    other = line_of(page, "Paint and repair")
+    assert not [s for s in rules if s[1] <= other[3] - 1 and s[3] >= other[1] + 1]
+    assert border_strips_marked(path, page.number) == ["/Artifact"]
