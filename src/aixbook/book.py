@@ -162,7 +162,9 @@ class _Parse:
 
     @property
     def stage(self) -> str:
-        return f"parse {len(self.items)} chapter(s)"
+        if len(self.items) == 1:
+            return f"parse {self.items[0][0].path.name}"
+        return f"parse {len(self.items)} chapters"
 
 
 def _parse(job: _Parse) -> list[Chapter]:
