@@ -105,7 +105,21 @@ def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None
             if rel in files:
                 page = page_of(site, rel, files[rel], key)
                 return page.url if page is not None else None
+    if "/" not in ref.strip("/"):
+        # Hugo's last resort: a page or section whose own name is ``ref``, if only one has it
+        named = [rel for rel in files if _own_name(rel) == ref.strip("/")]
+        if len(named) == 1:
+            page = page_of(site, named[0], files[named[0]], key)
+            return page.url if page is not None else None
     return None
+
+
+def _own_name(rel: str) -> str:
+    """``docs/content/_index`` → ``content``; ``docs/a/page2`` → ``page2``."""
+    parts = rel.split("/")
+    if parts[-1] in ("_index", "index") and len(parts) > 1:
+        return parts[-2]
+    return parts[-1]
 
 
 def missing_translations(site: Site, section: str | None = None) -> list[Diagnostic]:
