@@ -18,6 +18,7 @@ from lxml import etree
 
 from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
+from .colophon import add_edition_line, colophon_html
 from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder
 from .links import image_file
@@ -201,9 +202,11 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
         authors = ", ".join(cfg.authors)
         return (
             f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
+            f'<p class="edition">Edition: {htmllib.escape(book.edition.name)}</p>'
             f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
         )
     root = cleaned.tree
+    add_edition_line(root, book)
     art, _ = front_page_art(book.site, cfg, root)  # what is refused was reported when the book was read
     resources.update(art)
     for img in root.iter("img"):
@@ -351,6 +354,7 @@ def assemble_parts(
     css: tuple[str, ...] = (),
     inline_css: str = "",
     body_class: str = "book",
+    colophon: bool = False,
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
     chapter.
@@ -359,6 +363,7 @@ def assemble_parts(
         chapters: a subset to assemble (a preview); default: every chapter.
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
+        colophon: the colophon after the front page (the PDF's: it tells how to cite it).
     """
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
@@ -387,6 +392,9 @@ def assemble_parts(
         resources: dict[str, Path] = {}
         cover = f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>'
         chunks.append(Chunk("front", "front page", cover, resources))
+        if colophon:
+            pdf = f"{cfg.output_name or 'book'}.pdf"
+            chunks.append(Chunk("colophon", "colophon", colophon_html(book, human_date(build_date()), pdf)))
     if toc:
         chunks.append(Chunk("toc", "contents", toc_html(book, chapters, cfg.toc_depth)))
     for rc in chapters:

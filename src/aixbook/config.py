@@ -32,7 +32,8 @@ class BookConfig:
     direction: str | None = None  # "ltr" or "rtl"; default: the language's languageDirection
     front_page: str | None = None  # HTML fragment file; relative to book.toml's folder
     cover_image: str | None = None  # EPUB cover image; default: front page artwork
-    output_name: str | None = None
+    output_name: str | None = None  # may hold {edition}
+    edition: str | None = None  # what the book is cited as; default: from git (edition.py)
     toc_depth: int = 3  # 2 → chapters + h2, 3 → + h3
     paper: str = "A4"
     xref_pages: bool = False

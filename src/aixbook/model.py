@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from .diagnostics import Diagnostic
+from .edition import Edition
 
 if TYPE_CHECKING:  # only for the type checker: model depends on diagnostics.py alone
     from .config import BookConfig
@@ -134,6 +135,7 @@ class Book:
     diagnostics: tuple[Diagnostic, ...] = ()
     remote_images: dict = field(default_factory=dict)  # URL → fetched file (--allow-remote)
     short_names: dict = field(default_factory=dict)  # short link name (/go/NAME/) → the uid it lands on
+    edition: Edition = field(default_factory=Edition)  # what the book is cited as (edition.py)
 
     @property
     def errors(self) -> list[Diagnostic]:

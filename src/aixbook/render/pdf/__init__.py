@@ -140,9 +140,12 @@ def parts_usable() -> bool:
 def render_single(book: Book, target: Path) -> RenderResult:
     """The release PDF as one WeasyPrint document: what the parts must reproduce (tests
     compare the two)."""
+    from .footers import edition_css
+
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
+    extra = book_css(book) + edition_css(book.edition.name)
     return render_document(
-        assemble(book), target, paper=book.config.paper, pdf_variant=variant, extra_css=book_css(book)
+        assemble(book, colophon=True), target, paper=book.config.paper, pdf_variant=variant, extra_css=extra
     )
 
 

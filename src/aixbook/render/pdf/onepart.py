@@ -55,9 +55,11 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
             first = 1 + sum(pages[s.key] for s in p.sources[: by_key[k].index])
             total = sum(pages[s.key] for s in p.sources) - pages[k] + layout.pages
         if print_css_with_total(total) is not None:
-            footer_jobs[k] = FooterJob(names, p.paper, lang, first=first, total=total, extra_css=p.css)
+            footer_jobs[k] = FooterJob(
+                names, p.paper, lang, first=first, total=total, extra_css=p.css, edition=book.edition.name
+            )
         else:  # the stylesheet's footers cannot start at another page: numbered from 1
-            footer_jobs[k] = FooterJob(names, p.paper, lang, extra_css=p.css)
+            footer_jobs[k] = FooterJob(names, p.paper, lang, extra_css=p.css, edition=book.edition.name)
     footer_keys = {k: job.digest(p.salt) for k, job in footer_jobs.items()}
     store.run([(footer_jobs[k], footer_keys[k]) for k in targets], "footers")
     results: dict[str, RenderResult] = {}

@@ -170,7 +170,7 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     cfg = book.config
     with timings.stage("assemble"):
         css = book_css(book)
-        parts = assemble_parts(book)
+        parts = assemble_parts(book, colophon=True)
         sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
@@ -238,7 +238,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     else:
         raise BuildError(f"the PDF's page numbers did not settle after {MAX_ROUNDS} layouts")
     names = tuple(name for layout in layouts for name in layout.names)
-    footer_list = footer_jobs(names, cfg.paper, cfg.language or "en", workers, css)
+    footer_list = footer_jobs(names, cfg.paper, cfg.language or "en", workers, css, book.edition.name)
     footer_batch = [(job, job.digest(key_salt)) for job in footer_list]
     store.run(footer_batch, "footers")
     footers = [store.done[key] for _, key in footer_batch]
