@@ -178,7 +178,7 @@ def _coerce(name: str, value):
             raise ValueError("must be true or false")
         return value
     if name == "pdf_variant":
-        allowed = ("none", "pdf/ua-1", "pdf/ua-2", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u")
+        allowed = ("none", "pdf/ua-1", "pdf/ua-2", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-2u+ua-1")
         if str(value).lower() not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
         return str(value).lower()

@@ -140,13 +140,28 @@ def parts_usable() -> bool:
 def render_single(book: Book, target: Path) -> RenderResult:
     """The release PDF as one WeasyPrint document: what the parts must reproduce (tests
     compare the two)."""
+    import pikepdf
+
     from .footers import edition_css
+    from .metadata import stamp
 
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
     extra = book_css(book) + edition_css(book.edition.name)
-    return render_document(
+    result = render_document(
         assemble(book, colophon=True), target, paper=book.config.paper, pdf_variant=variant, extra_css=extra
     )
+    with pikepdf.open(target, allow_overwriting_input=True) as pdf:
+        stamp(pdf, pdf_meta(book))
+        pdf.save(target, deterministic_id=True)
+    return result
+
+
+def pdf_meta(book: Book):
+    """What the release PDF's metadata says beyond WeasyPrint's: edition, identifier, variant."""
+    from .metadata import PdfMeta
+
+    variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
+    return PdfMeta(edition=book.edition.name, identifier=book.config.identifier or "", variant=variant)
 
 
 def book_css(book: Book) -> str:

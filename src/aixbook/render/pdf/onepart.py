@@ -18,6 +18,7 @@ from ... import timings
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
+from . import pdf_meta
 from .combine import combine
 from .footers import FooterJob, print_css_with_total
 from .pipeline import _Layouts, plan
@@ -66,7 +67,7 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
     for k, target in targets.items():
         layout, footer = layouts[k], store.done[footer_keys[k]]
         with timings.stage(f"combine {k}"):
-            found = combine([layout], [footer], target, options.elsewhere, book.short_names)
+            found = combine([layout], [footer], target, options.elsewhere, book.short_names, pdf_meta(book))
         warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
         results[k] = RenderResult(pages=layout.pages, warnings=warnings, laid_out=list(store.laid_out))
     return results

@@ -23,7 +23,7 @@ from ...assemble import Parts, assemble_parts
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
-from . import book_css, weasy
+from . import book_css, pdf_meta, weasy
 from .combine import combine
 from .footers import FooterJob, FooterLayout, footer_jobs, lay_out_footers
 from .layout import PartLayout, lay_out
@@ -246,7 +246,10 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     warnings += [RenderWarning("pdf", w) for footer in footers for w in footer.warnings]
     started = time.perf_counter()
     with timings.stage("combine"):
-        warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target, aliases=book.short_names)]
+        warnings += [
+            RenderWarning("pdf", w)
+            for w in combine(layouts, footers, target, aliases=book.short_names, meta=pdf_meta(book))
+        ]
     if cache:
         cache.save_timings(
             {
