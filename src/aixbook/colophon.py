@@ -127,10 +127,11 @@ def colophon_html(book: Book, built: str, pdf_name: str) -> str:
     title = esc(cfg.title or "")
     out = [
         '<section class="colophon" id="colophon" style="page: chapter-first" aria-labelledby="colophon-title">',
-        f'<h1 id="colophon-title" class="colophon-title">{esc(_ABOUT)}</h1>',
+        # out of the outline, as the front page's title is: the outline lists the contents
+        f'<h1 id="colophon-title" class="colophon-title" style="{_QUIET}">{esc(_ABOUT)}</h1>',
     ]
     out += [f'<p class="colophon-{_slug(label)}"><strong>{label}:</strong> {value}</p>' for label, value in rows]
-    out.append(f'<h2 id="colophon-cite">{esc(_CITE)}</h2>')
+    out.append(f'<h2 id="colophon-cite" style="{_QUIET}">{esc(_CITE)}</h2>')
     who = esc(", ".join(cfg.authors)) if cfg.authors else ""
     out.append(
         f'<p class="colophon-citation">{who + ". " if who and who != title else ""}<em>{title}</em>, '
@@ -149,6 +150,7 @@ def colophon_html(book: Book, built: str, pdf_name: str) -> str:
 
 
 _ABOUT = "About this edition"
+_QUIET = "bookmark-level: none"
 _CITE = "How to cite"
 
 

@@ -39,7 +39,7 @@ class BookConfig:
     xref_pages: bool = False
     allow_remote: bool = False  # fetch http(s) images (with a timeout and size cap)
     remote_hosts: tuple[str, ...] = ()  # hosts fetched even on a loopback or private address
-    pdf_variant: str = "pdf/ua-1"  # tagged, accessible PDF; "none" for a plain PDF
+    pdf_variant: str = "pdf/a-2u+ua-1"  # tagged, accessible and archivable; "pdf/ua-1"; "none": plain
     keywords: tuple[str, ...] = ()
     jobs: int | None = None  # processes laying out the PDF's parts; None: every usable CPU
     # [diagnostics]: code → "error" | "warning" | "ignore" (a linter's rule table)
