@@ -35,9 +35,9 @@ def cold_build(repo: Path, variant: str, jobs: int, work: Path) -> tuple[float, 
     out = work / "out"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    command = [sys.executable, "-m", "aixbook", "-q", "build", str(repo), "-c", str(config), "-o", str(out)]
     subprocess.run(
-        [sys.executable, "-m", "aixbook", "-q", "build", str(repo), "-c", str(config), "-o", str(out)]
-        + ["-f", "pdf", "-j", str(jobs)],
+        [*command, "-f", "pdf", "-j", str(jobs)],
         env=ENV,
         check=True,
         stdout=subprocess.DEVNULL,

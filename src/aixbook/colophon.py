@@ -41,7 +41,8 @@ def find_license(book: Book) -> License | None:
     ``copyright``), a LICENSE file beside it, else the first ``rel="license"`` link in the
     chapters (the AI Exchange marks itself CC0 that way). None when nothing says."""
     site = book.site
-    params = site.config.get("params") if isinstance(site.config.get("params"), dict) else {}
+    found = site.config.get("params")
+    params: dict = found if isinstance(found, dict) else {}
     for value in (params.get("license"), params.get("licence"), site.config.get("copyright")):
         if isinstance(value, str) and value.strip():
             return License(" ".join(value.split()))

@@ -138,14 +138,15 @@ def no_interpolation(pdf: pikepdf.Pdf) -> None:
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
         if not isinstance(xobjects, pikepdf.Dictionary):
             return
-        for key in xobjects:
+        for key in xobjects.keys():  # noqa: SIM118 (a pikepdf Dictionary)
             obj = xobjects[key]
             if not isinstance(obj, pikepdf.Stream) or obj.objgen in seen:
                 continue
             seen.add(obj.objgen)
             for image in (obj, obj.get("/SMask")):
-                is_image = isinstance(image, pikepdf.Stream) and image.get("/Subtype") == Name.Image
-                if is_image and image.get("/Interpolate") is not None:
+                if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != Name.Image:
+                    continue
+                if image.get("/Interpolate") is not None:
                     image.Interpolate = False
             if obj.get("/Subtype") == Name.Form:
                 visit(obj.get("/Resources"))
@@ -154,11 +155,40 @@ def no_interpolation(pdf: pikepdf.Pdf) -> None:
         visit(page.obj.get("/Resources"))
 
 
+def one_profile(pdf: pikepdf.Pdf) -> None:
+    """The output intent's ICC profile once: every part embedded its own copy and names it in
+    its pages' colour spaces; those now name the output intent's (the copies are then not
+    written)."""
+    intents = pdf.Root.get("/OutputIntents")
+    profile = intents[0].get("/DestOutputProfile") if isinstance(intents, pikepdf.Array) and len(intents) else None
+    if not isinstance(profile, pikepdf.Stream):
+        return
+    data, count = profile.read_raw_bytes(), profile.get("/N")
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        spaces = resources.get("/ColorSpace") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(spaces, pikepdf.Dictionary) or (spaces.is_indirect and spaces.objgen in seen):
+            continue
+        if spaces.is_indirect:
+            seen.add(spaces.objgen)
+        for key in spaces.keys():  # noqa: SIM118 (a pikepdf Dictionary)
+            space = spaces[key]
+            if not isinstance(space, pikepdf.Array) or len(space) != 2 or space[0] != Name.ICCBased:
+                continue
+            copy = space[1]
+            if not isinstance(copy, pikepdf.Stream) or copy.objgen == profile.objgen or copy.get("/N") != count:
+                continue
+            if copy.read_raw_bytes() == data:
+                spaces[key] = pikepdf.Array([Name.ICCBased, profile])
+
+
 def stamp(pdf: pikepdf.Pdf, meta: PdfMeta) -> None:
     """Write the edition and identifier into ``pdf``'s Info and XMP (and, for the combined
     variant, the PDF/UA identification beside PDF/A's); a PDF/A's images uninterpolated."""
     if is_pdfa(meta.variant):
         no_interpolation(pdf)
+        one_profile(pdf)
     if not (meta.edition or meta.identifier or meta.variant == COMBINED):
         return
     info = pdf.trailer.get("/Info")
