@@ -60,13 +60,19 @@ def find_license(book: Book) -> License | None:
                 if first:
                     return License(first[:80])
     for rc in book.chapters:
-        if "license" not in rc.html:
+        if "license" not in rc.html and "creativecommons.org" not in rc.html:
             continue
         for a in htmlfrag.parse(rc.html).iter("a"):
-            if "license" in (a.get("rel") or "").split():
+            href = a.get("href", "")
+            if "license" in (a.get("rel") or "").split() or _CC.match(href):
                 text = " ".join(htmlfrag.text_of(a).split())
-                return License(text or a.get("href", ""), a.get("href", ""))
+                url = _CC.sub(r"https://\1", href).split("?")[0] if _CC.match(href) else href
+                return License(text or url, url)
     return None
+
+
+#: A Creative Commons licence or dedication (the sanitizer keeps no ``rel`` attribute).
+_CC = re.compile(r"https?://((?:www\.)?creativecommons\.org/(?:licenses|publicdomain)/)")
 
 
 def human(date: str) -> str:
@@ -94,18 +100,22 @@ def add_edition_line(root, book: Book) -> None:
     h1.addnext(p)
 
 
+#: Ids of the PDF's front matter: a short name spelled so is not a destination of its own.
+FRONT_IDS = frozenset({"front-page", "colophon", "colophon-title", "colophon-cite", "toc", "toc-title"})
+
+
 def example_name(book: Book) -> str:
-    """A short name to show in "how to cite": the first, in book order, that names a section."""
-    if not book.short_names:
-        return ""
+    """A short name to show in "how to cite": the first, in book order, that names a
+    section and is a destination of its own in the PDF."""
     by_uid: dict[str, str] = {}
     for name, uid in sorted(book.short_names.items()):
-        by_uid.setdefault(uid, name)
+        if name not in FRONT_IDS and name not in book.anchors:
+            by_uid.setdefault(uid, name)
     for rc in book.chapters:
         for h in rc.headings:
             if h.uid in by_uid:
                 return by_uid[h.uid]
-    return min(book.short_names)
+    return ""
 
 
 def colophon_html(book: Book, built: str, pdf_name: str) -> str:

@@ -116,9 +116,15 @@ def _from_git(folder: Path) -> Edition | str:
     """The edition git gives, or why there is none."""
     if not folder.is_dir():
         return f"{folder} is not a folder"
-    top = _run(["rev-parse", "--show-toplevel"], folder)
-    if top is None:
-        return f"{folder} is not in a git repository"
+    from .revisions import git
+
+    top = git(["rev-parse", "--show-toplevel"], folder)
+    if top.returncode != 0:
+        why = top.stderr.decode("utf-8", "replace").strip().splitlines()
+        reason = why[0].removeprefix("fatal: ") if why else ""
+        # "not a git repository" says it all; another reason (dubious ownership …) is git's own
+        detail = f" ({reason})" if reason and "not a git repository" not in reason else ""
+        return f"{folder} is not in a git repository{detail}"
     head = _run(["log", "-1", "--format=%H %ct"], folder)
     if not head:
         return "the git repository has no commit yet"
