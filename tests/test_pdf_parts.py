@@ -177,7 +177,7 @@ def test_damaged_cache_entries_are_laid_out_again(tmp_path, epoch):
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2])
     again = render(book, tmp_path / "b.pdf", jobs=1, cache=cache)
-    assert set(again.laid_out) == {"front", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
+    assert set(again.laid_out) == {"front", "colophon", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
 
 

@@ -149,11 +149,12 @@ def colophon_html(book: Book, built: str, pdf_name: str) -> str:
         f'edition {esc(ed.name)}. <a href="{esc(site)}">{esc(site)}</a></p>'
     )
     if name := example_name(book):
-        link = f"{site}go/{name}/"
+        # the example lands on its section here; a link to the website would leave the book
+        uid = book.short_names[name]
         out.append(
-            f"<p>A section, by its permalink: <code>{esc(site)}go/NAME/</code> on the website "
-            f'(<a href="{esc(link)}">{esc(link)}</a>), '
-            f"or <code>{esc(pdf_name)}#NAME</code> in this PDF (<code>{esc(pdf_name)}#{esc(name)}</code>).</p>"
+            f"<p>A section, by its permalink: {_code(site + 'go/NAME/')} on the website, "
+            f"{_code(pdf_name + '#NAME')} in this PDF (e.g. "
+            f'<a href="#{esc(uid)}">{_code(site + "go/" + name + "/")}</a> and {_code(pdf_name + "#" + name)}).</p>'
         )
     out.append(f'<p class="colophon-tool">Made with aixbook {esc(__version__)}.</p>')
     out.append("</section>")
@@ -162,6 +163,13 @@ def colophon_html(book: Book, built: str, pdf_name: str) -> str:
 
 _ABOUT = "About this edition"
 _QUIET = "bookmark-level: none"
+
+
+def _code(text: str) -> str:
+    """An address or a file name, never broken across lines (it is copied whole)."""
+    return f'<code style="white-space: nowrap">{htmllib.escape(text)}</code>'
+
+
 _CITE = "How to cite"
 
 

@@ -140,13 +140,15 @@ def footer_jobs(
 
 
 def edition_css(edition: str) -> str:
-    """The edition in the page's bottom right corner, small (after FOOTERS_ONLY, which it
+    """The edition in the bottom right corner of every page but the front page, small (after FOOTERS_ONLY, which it
     overrides); "" for none. Only the footers draw it: no chapter's layout depends on it."""
     if not edition:
         return ""
     return (
         f"@page {{ @bottom-right {{ content: {css_string(edition)} !important; font-family: aix-heading, sans-serif; "
         "font-size: 6.5pt; color: #5b6570; vertical-align: top; padding-top: 5.6mm; text-align: right; } }"
+        # the front page shows it under the title, and has no footer
+        "@page front { @bottom-right { content: none !important; } }"
     )
 
 
