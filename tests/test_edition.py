@@ -116,6 +116,24 @@ def test_without_a_tag_the_date_and_commit_name_it(tmp_path):
     assert (given.name, given.short) == ("Release 2", short)
 
 
+@needs_git
+def test_a_shallow_clone_without_its_tag_is_named_by_its_commit(tmp_path, caplog):
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    (origin / "a.md").write_text("a\n", encoding="utf-8")
+    repository(origin, tag="v1")
+    (origin / "a.md").write_text("b\n", encoding="utf-8")
+    git(origin, "commit", "-q", "-am", "second")
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "clone")
+    clone = tmp_path / "clone"
+    with caplog.at_level(logging.INFO, logger="aixbook.edition"):
+        ed = find_edition(clone)
+    assert ed.name == f"2026-08-22 · {git(clone, 'rev-parse', '--short=7', 'HEAD')}"
+    assert [r.getMessage() for r in caplog.records] == [
+        "edition: a shallow clone, so tags may be missing; the edition is the commit's"
+    ]
+
+
 def test_outside_git_it_is_unversioned(tmp_path, caplog):
     with caplog.at_level(logging.INFO, logger="aixbook.edition"):
         assert find_edition(tmp_path) == Edition()
