@@ -15,56 +15,15 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import ConfigError
+from .model import UNVERSIONED, Edition, file_name_part
+
+__all__ = ["UNVERSIONED", "Edition", "file_name_part", "find_edition", "github_page", "with_edition"]
 
 log = logging.getLogger(__name__)
-
-UNVERSIONED = "unversioned"
-
-
-@dataclass(frozen=True)
-class Edition:
-    """The edition a book is built as.
-
-    name: what the outputs print ("v1.2", "2026-08-22 · 5413fde", "unversioned", or
-        ``--edition``'s text).
-    commit: the full commit id of the content ("" when unknown).
-    date: the commit's date, YYYY-MM-DD ("" when unknown).
-    tag: the tag ``git describe`` named the edition after ("" when none).
-    repository: the repository's web address, when its remote is on github.com ("").
-    dirty: tracked files differ from the commit.
-    """
-
-    name: str = UNVERSIONED
-    commit: str = ""
-    date: str = ""
-    tag: str = ""
-    repository: str = ""
-    dirty: bool = False
-
-    @property
-    def short(self) -> str:
-        return self.commit[:7]
-
-    @property
-    def commit_url(self) -> str:
-        """The commit's page on GitHub ("" when the remote is not known to be there)."""
-        return f"{self.repository}/commit/{self.commit}" if self.repository and self.commit else ""
-
-    @property
-    def file_name(self) -> str:
-        """The edition as a part of a file name: "2026-08-22-5413fde", "v1.2"."""
-        return file_name_part(self.name)
-
-
-def file_name_part(text: str) -> str:
-    """``text`` with every character a file name should not hold made "-" (runs as one)."""
-    part = re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-.")
-    return part or UNVERSIONED
 
 
 def with_edition(name: str, edition: Edition) -> str:
