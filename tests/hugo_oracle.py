@@ -209,6 +209,19 @@ def _site_config(keys: list[str], goldmark: dict | None) -> dict[str, Any]:
     return cfg
 
 
+_HOOKS = {
+    "blockquote": (
+        '{{ if eq .Type "alert" }}<div class="callout callout-{{ .AlertType }}" role="note">'
+        "<p><strong>{{ or .AlertTitle (title .AlertType) }}</strong></p>{{ .Text }}</div>"
+        "{{ else }}<blockquote>\n{{ .Text }}</blockquote>\n{{ end }}"
+    ),
+    "passthrough": (
+        '{{ if eq .Type "block" }}<div class="math-display"><img class="math" alt="{{ .Inner }}"></div>'
+        '{{ else }}<img class="math" alt="{{ .Inner }}">{{ end }}'
+    ),
+}
+
+
 def _write_stub_shortcodes(layouts: Path, texts) -> None:
     names, closed = shortcode_names(texts)
     sc_dir = layouts / "shortcodes"
@@ -247,6 +260,11 @@ def render_markdown_with_hugo(pages: dict[str, str], goldmark: dict | None = Non
         (layouts / "_default" / "index.json").write_text(_HOME_JSON, encoding="utf-8")
         for kind in ("single", "list"):
             (layouts / "_default" / f"{kind}.html").write_text("{{ .Content }}", encoding="utf-8")
+        # The render hooks every docs theme ships: an alert is a note box, not a quote, and
+        # math (goldmark passthrough) a drawing; as the book shows them.
+        (layouts / "_markup").mkdir()
+        for name, hook in _HOOKS.items():
+            (layouts / "_markup" / f"render-{name}.html").write_text(hook, encoding="utf-8")
         _write_stub_shortcodes(layouts, pages.values())
         for key, name in zip(keys, names, strict=False):
             text = pages[name]

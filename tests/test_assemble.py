@@ -41,12 +41,37 @@ def one(tree, xpath: str):
         ('![](/images/p.png "The title")\n', "string(//img/@alt)", "The title"),
         ("## Setup\n\n![](/images/p.png)\n", "string(//img/@data-alt-generated)", "1"),
         ("![Written](/images/p.png)\n", "count(//img[@data-alt-generated])", 0.0),
-        # Tables: wide ones (6+ columns) and short ones (12 rows or fewer) are marked for print.
+        # Tables: wide ones (6+ columns) and short ones (at most a third of a page high, kept
+        # whole in print: tablefit.py) are marked for print.
         ("|a|b|c|d|e|f|\n|-|-|-|-|-|-|\n|1|2|3|4|5|6|\n", "string(//table/@class)", "wide short"),
+        ("|a|b|\n|-|-|\n" + "|name|value|\n" * 12, "string(//table/@class)", "short"),
+        # …nine rows of paragraphs are most of a page: that table may break between rows
+        ("|a|b|\n|-|-|\n" + f"|name|{'words ' * 60}|\n" * 9, "count(//table[@class])", 0.0),
         ("|a|b|\n|-|-|\n" + "|1|2|\n" * 30, "string(//table/@class)", "long"),
+        # No page break inside the rows a cell spans (print.css: tr.span-open).
+        (
+            "<table><tr><td rowspan='3'>A</td><td>1</td></tr><tr><td>2</td></tr><tr><td>3</td></tr>"
+            "<tr><td>B</td><td>4</td></tr></table>\n",
+            "count(//tr[@class='span-open'])",
+            2.0,
+        ),
         # A bold label alone on its line stays with what follows.
         ("**Description**\n\nText.\n", "string(//p[@class='label'])", "Description"),
         ("**Bold** in a sentence.\n", "count(//p[@class='label'])", 0.0),
+        # …and a one-line paragraph after it is kept with what follows that.
+        ("**Description**\n\nText.\n\n- item\n", "count(//p[@class='keep-next'])", 1.0),
+        # …unless that line is all of it: another label (or a heading, or the end) follows
+        ("**Description**\n\nText.\n\n**Objective**\n\nMore.\n", "count(//p[@class='keep-next'])", 0.0),
+        ("**Description**\n\n" + "Text " * 40 + "\n", "count(//p[@class='keep-next'])", 0.0),
+        # A label opening its paragraph ("**Description**<br>text") keeps 3 lines (print.css).
+        ("**Description**<br>\n" + "Text " * 40 + "\n", "count(//p[@class='label-lead'])", 1.0),
+        (
+            "**Description**<br>\nOne line.\n\n- item\n",
+            "string(//p[contains(@class,'label-lead')]/@class)",
+            "label-lead keep-next",
+        ),
+        ("**Description**<br>\nOne line.\n\n## Next\n", "string(//p[contains(@class,'label')]/@class)", "label-lead"),
+        ("**Bold** and<br>\nmore.\n", "count(//p[contains(@class,'label')])", 0.0),
         # Runs of 120+ characters without a space get break opportunities.
         ("x" * 130 + "\n", "contains(string(//section[@class='chapter']//p), '\u200b')", True),
         # Each chapter is a section with its title as h1, and appears in the contents.

@@ -34,6 +34,7 @@ def _fake_build():
     fake.return_value.pages = 0
     fake.return_value.outputs = {}
     fake.return_value.chapter_pdfs = {}
+    fake.return_value.timings = None
     return fake
 
 

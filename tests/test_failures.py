@@ -261,7 +261,7 @@ def language_without_pages(tmp: Path, request) -> Run:
         ],
         tmp / "out",
         {},
-        ["t.html"],
+        ["fonts", "t.html"],  # the page and the fonts it links
     )
 
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from aixbook.book import list_chapters, load_book, parse_source
+from aixbook.book import list_chapters, load_book, parse_source, shortcode_context
 from aixbook.shortcodes import expand_shortcodes
+from aixbook.site import load_site
 from helpers import PNG, needs_corpus, slow
 from hugo_oracle import element_counts, heading_ids, hugo_available, render_markdown_with_hugo, site_goldmark_config
 
@@ -160,10 +161,11 @@ def test_block_counts_match_hugo_page_by_page_shortcodes_aside():
     texts = {s.stem + str(i): _aside(s.path.read_text(encoding="utf-8")) for i, s in enumerate(sources)}
     hugo = render_markdown_with_hugo(texts, site_goldmark_config(HEXTRA / "hugo.yaml"))
     compared = 0
+    context = shortcode_context(load_site(HEXTRA))  # the site's goldmark passthrough: its math
     for i, src in enumerate(sources):
         name = src.stem + str(i)
         body = _aside(src.body)
-        ours = parse_source(replace(src, body=body), f"c{i}")
+        ours = parse_source(replace(src, body=body), f"c{i}", context)
         a, b = element_counts(ours.html), element_counts(hugo[name])
         diff = {k: (a[k], b[k]) for k in BLOCKS if a[k] != b[k]}
         assert not diff, f"{src.path}: block counts differ from Hugo (ours, hugo): {diff}"
@@ -373,7 +375,10 @@ def test_the_exchange_is_still_its_menu_flat_and_keyed_as_before():
             '<ul class="filetree">\n<li class="folder">content/<ul>\n<li class="file">a.md</li>\n</ul></li>',
         ),
         ('Size {{< badge "new" >}} {{< icon "github" >}}!', '<span class="badge">new</span> !'),
-        ('{{< imgproc "pic.png" Resize "600x" >}}Caption{{< /imgproc >}}', '<img src="pic.png" alt=""/>'),
+        (
+            '{{< imgproc "pic.png" Resize "600x" >}}Caption{{< /imgproc >}}',
+            '<figure><img src="pic.png" alt="Caption"/><figcaption>Caption</figcaption></figure>',
+        ),
         ('[x]({{< relref "docs/a" >}})', "](relref:docs/a)"),
         ("```\n{{</* tabs */>}}\n```", "{{< tabs >}}"),
     ],
@@ -395,7 +400,7 @@ def test_steps_number_their_h3_headings_and_keep_hugos_ids():
 
 
 def test_unknown_shortcodes_are_still_reported_with_file_and_line():
-    _, _, diags = expand_shortcodes("a\n\n{{< youtube id=x >}}\n", Path("p.md"), 10)
+    _, _, diags = expand_shortcodes("a\n\n{{< sponsor-card id=x >}}\n", Path("p.md"), 10)
     assert [(d.code, d.line) for d in diags] == [("unsupported-shortcode", 12)]
 
 

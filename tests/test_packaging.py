@@ -45,6 +45,9 @@ def test_wheel_carries_every_style_and_font(tmp_path):
     assert len(licences) >= 5
     assert "aixbook/styles/fonts/fonts.conf" in names
     assert "aixbook/schemas/diff.schema.json" in names  # what diff --report json follows
+    # The themes' shortcode tables (issue 25): every one, or a theme's boxes print as text.
+    themes = sorted(f.name for f in (ROOT / "src/aixbook/themes").glob("*.toml"))
+    assert len(themes) >= 5 and [t for t in themes if f"aixbook/themes/{t}" not in names] == []
     # The version is written once (aixbook.__version__) and the metadata reads it; the
     # licence file ships with the wheel and is the CC0 1.0 text the metadata declares.
     (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]

@@ -432,7 +432,11 @@ def test_running_header_and_footer(pdf):
             assert norm(title) in norm(header), (pno + 1, title, header)
         # the chapter's first page opens with its big title, not a running header
         assert margin_text(pdf.doc[first], top=True) == "", (first + 1, title)
-    for pno in pdf.toc_pages:
+    # the contents open like a chapter (no head over their title); their later pages say "Contents"
+    first_toc, *more_toc = pdf.toc_pages
+    assert margin_text(pdf.doc[first_toc], top=True) == "", first_toc + 1
+    assert more_toc
+    for pno in more_toc:
         assert "Contents" in margin_text(pdf.doc[pno], top=True)
     front = pdf.doc[0]
     assert margin_text(front, top=True).strip() == ""

@@ -239,8 +239,10 @@ def _cmdline(pid: int) -> bytes:
 def _build_until_workers(out: Path):
     """Start a real-book build with two workers; return it, and the workers alive then, once
     a worker has been laying out for a moment. A worker is a forked child (its command line
-    is the build's); other children (ldconfig at WeasyPrint's import) come and go, and so do
-    the workers of short parts, so only one seen alive for a second counts."""
+    is the build's); other children (ldconfig at WeasyPrint's import, the processes parsing
+    the chapters before anything is laid out) come and go, and so do the workers of short
+    parts, so only one seen alive for a second once the chapters are parsed (and kept in
+    the output's .cache) counts."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
     proc = subprocess.Popen(
         [sys.executable, "-m", "aixbook", "build", str(CORPUS), "-f", "pdf", "-o", str(out), "-j", "2"],
@@ -255,7 +257,8 @@ def _build_until_workers(out: Path):
     while time.monotonic() < deadline and proc.poll() is None:
         own = own or _cmdline(proc.pid)
         now = time.monotonic()
-        workers = {c for c in _children(proc.pid) if own and _cmdline(c) == own and _alive(c)}
+        parsed = (out / ".cache").is_dir()
+        workers = {c for c in _children(proc.pid) if parsed and own and _cmdline(c) == own and _alive(c)}
         for pid in workers:
             first_seen.setdefault(pid, now)
         if any(now - first_seen[pid] >= 1.0 for pid in workers):
@@ -336,6 +339,16 @@ def test_footers_are_chunked_only_where_a_chunk_looks_like_the_book(tmp_path, mo
     with (styles / "print.css").open("a", encoding="utf-8") as fh:
         fh.write("\n@page :left { margin-left: 30mm; }\n")
     monkeypatch.setattr(weasy, "STYLES_DIR", styles)
+    assert len(footers.footer_jobs(names, "A4", "en", 2)) == 1
+    # print.css's own :nth(1 of toc) styles only the running head, which footers draw empty;
+    # one that styles the footer box would make the chunks differ from the book.
+    from aixbook.resources import STYLES_DIR
+
+    shutil.copy(STYLES_DIR / "print.css", styles / "print.css")
+    assert ":nth(1 of toc)" in (styles / "print.css").read_text(encoding="utf-8")
+    assert len(footers.footer_jobs(names, "A4", "en", 2)) == 2
+    with (styles / "print.css").open("a", encoding="utf-8") as fh:
+        fh.write("\n@page :nth(3) { @bottom-center { content: none; } }\n")
     assert len(footers.footer_jobs(names, "A4", "en", 2)) == 1
 
 

@@ -20,9 +20,11 @@ from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
 from .colophon import add_edition_line, colophon_html
 from .frontpage import front_page_art, site_front_page
-from .htmlfrag import add_class, placeholder
+from .htmlfrag import add_class, placeholder, text_of
+from .hyphenate import book_language, hyphenate_tree
 from .links import image_file
 from .model import Book, ResolvedChapter
+from .tablefit import hold_spans, keep_whole
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ def is_index_chapter(rc: ResolvedChapter) -> bool:
     return "index" in src.stem.lower() and src.title.strip().lower().endswith("index")
 
 
-def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]) -> str:
-    """A chapter's HTML prepared for a book: figures, wide tables, index lists.
+def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path], hyphenate: bool = False) -> str:
+    """A chapter's HTML prepared for a book: figures, wide tables, index lists; with
+    ``hyphenate``, soft hyphens where its words may break (the print edition's).
 
     Shared by the one-page document and the EPUB; registers the images it uses
     (including those fetched with --allow-remote, ``book.remote_images``).
@@ -89,15 +92,13 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
         rows = len(table.findall(".//tr"))
         if rows > 25:
             classes.append("long")
-        elif rows <= 12:
-            classes.append("short")
+        if keep_whole(table, cols):
+            classes.append("short")  # kept on one page (print.css): it leaves at most a third empty
+        hold_spans(table)
         if classes:
             table.set("class", " ".join(dict.fromkeys(classes)))
     _break_long_words(root)
-    for p in root.iter("p"):
-        # "**Description**" alone on a line is a label for what follows: keep them together.
-        if len(p) == 1 and p[0].tag in ("strong", "b") and not (p.text or "").strip() and not (p[0].tail or "").strip():
-            add_class(p, "label")
+    _mark_labels(root)
     if is_index_chapter(rc):
         _index_lists(root)
     if book.config.xref_pages:
@@ -105,7 +106,40 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             href = a.get("href", "")
             if href.startswith("#") and "footnote" not in (a.get("class") or ""):
                 add_class(a, "xref")
+    if hyphenate:
+        hyphenate_tree(root, book_language(book))
     return htmlfrag.serialize(root)
+
+
+#: Text this short takes one line: after a label, it is kept with what follows it too.
+_ONE_LINE = 110
+
+
+def _mark_labels(root) -> None:
+    """Bold labels are run-in headings for what follows ("**Description**" alone, or
+    "**Description**<br>text"): print.css keeps two lines of that text with them."""
+    for p in list(root.iter("p")):
+        if not len(p) or p[0].tag not in ("strong", "b") or (p.text or "").strip():
+            continue
+        label = p[0]
+        if len(p) == 1 and not (label.tail or "").strip():
+            add_class(p, "label")  # the text follows in the next block
+            nxt = p.getnext()
+            short = nxt is not None and nxt.tag in ("p", "blockquote") and len(text_of(nxt)) < _ONE_LINE
+            if short and not _opens_section(nxt.getnext()):
+                add_class(nxt, "keep-next")
+        elif len(p) > 1 and p[1].tag == "br" and not (label.tail or "").strip():
+            add_class(p, "label-lead")  # the text follows in the same paragraph, after <br>
+            if len(text_of(p)) - len(text_of(label)) < _ONE_LINE and not _opens_section(p.getnext()):
+                add_class(p, "keep-next")
+
+
+def _opens_section(el) -> bool:
+    """Nothing, a heading or another label: what came before it is complete (a label's
+    one line of text need not be kept with it)."""
+    if el is None or el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return True
+    return el.tag == "p" and len(el) > 0 and el[0].tag in ("strong", "b") and not (el.text or "").strip()
 
 
 _LONG_WORD = re.compile(r"\S{120,}")
@@ -354,6 +388,7 @@ def assemble_parts(
     css: tuple[str, ...] = (),
     inline_css: str = "",
     body_class: str = "book",
+    hyphenate: bool = False,
     colophon: bool = False,
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
@@ -363,6 +398,7 @@ def assemble_parts(
         chapters: a subset to assemble (a preview); default: every chapter.
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
+        hyphenate: soft hyphens where words may break (print: see hyphenate.py).
         colophon: the colophon after the front page (the PDF's: it tells how to cite it).
     """
     cfg = book.config
@@ -407,7 +443,7 @@ def assemble_parts(
             [
                 f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">',
                 f'<h1 class="chapter-title">{esc(src.title)}</h1>',
-                chapter_fragment(book, rc, resources),
+                chapter_fragment(book, rc, resources, hyphenate),
                 "</section>",
             ]
         )

@@ -7,15 +7,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, markdown, pool, sanitize, timings, trust
+from . import a11y, diagrams, htmlfrag, markdown, pool, sanitize, shortcodes, timings, trust
 from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
 from .edition import find_edition, with_edition
 from .errors import SourceError
 from .frontpage import checked_files, front_page_diagnostics
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters, resolve_href
+from .locate import Locator
 from .model import Book, Chapter, LinkStats, Source
-from .site import Site, book_sources, line_of, load_site, missing_translations
+from .site import Site, book_sources, load_site, missing_translations
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def load_sources(site: Site, config: BookConfig, refused: list[Diagnostic] | Non
         if ref and config.chapters:
             where, line = config.path, line_of_key(config.path, "chapters") if config.path else None
         elif ref:
-            where, line = site.config_path, line_of(site.config_path, ref)
+            where, line = site.config_line(ref)
         if refused is not None:
             named = path if ref else path.name  # reported at the page itself: its name is enough
             refused.append(Diagnostic("warning", trust.refusal(named, "page"), where, line, code=trust.CODE))
@@ -48,14 +49,27 @@ def trusted_site(site: Site, config: BookConfig) -> Site:
     return replace(site, config_dir=config.base_dir) if config.base_dir else site
 
 
-def site_languages(site_dir: Path | str = "book") -> list[str]:
+def site_languages(site_dir: Path | str = "book", environment: str | None = None) -> list[str]:
     """The keys of the site's languages in Hugo's order (the default one alone for a one-language site)."""
-    site = load_site(Path(site_dir))
+    site = load_site(Path(site_dir), environment)
     return [lang.key for lang in site.languages] or [site.default_lang]
 
 
+def site_and_config(site_dir: Path | str, config_path: Path | None, **overrides) -> tuple[Site, BookConfig]:
+    """The site read in the environment the book asks for (``--environment``, else book.toml's,
+    else production) and the book's configuration with ``overrides`` applied."""
+    site = load_site(Path(site_dir), overrides.get("environment"))
+    config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+    if config.environment and config.environment != site.environment:
+        site = load_site(Path(site_dir), config.environment)
+    return site, config
+
+
 def list_chapters(
-    site_dir: Path | str = "book", config_path: Path | None = None, content_language: str | None = None
+    site_dir: Path | str = "book",
+    config_path: Path | None = None,
+    content_language: str | None = None,
+    environment: str | None = None,
 ) -> list[Source]:
     """The chapters of the site at ``site_dir`` in book order, read but not parsed.
 
@@ -63,17 +77,58 @@ def list_chapters(
         ConfigError: the site or book configuration cannot be used.
         SourceError: a chapter cannot be read.
     """
-    site = load_site(Path(site_dir))
-    config = load_config(config_path, site.root, site.project_root).with_overrides(content_language=content_language)
+    site, config = site_and_config(site_dir, config_path, content_language=content_language, environment=environment)
     return load_sources(trusted_site(site, config).for_language(config.content_language), config)
 
 
-def parse_source(source: Source, key: str) -> Chapter:
+def shortcode_context(site: Site) -> shortcodes.Context:
+    """What the shortcodes of the site's pages read: its folder, params and theme."""
+    params = site.config.get("params") or {}
+    languages = site.config.get("languages")
+    want = (site.lang or site.default_lang).lower()
+    if isinstance(languages, dict) and isinstance(params, dict):
+        lang = next((v for k, v in languages.items() if str(k).lower() == want), None)
+        if isinstance(lang, dict) and isinstance(lang.get("params"), dict):
+            params = {**params, **lang["params"]}  # a language's params override the site's
+    return shortcodes.Context(
+        site_root=site.root,
+        site_params=params if isinstance(params, dict) else {},
+        themes=shortcodes.detect_themes(site.config),
+        passthrough=_passthrough(site.config),
+    )
+
+
+def _passthrough(config: dict) -> tuple[tuple[str, str, bool], ...]:
+    """markup.goldmark.extensions.passthrough's delimiters, when enabled (keys in any case)."""
+
+    def get(d, *keys):
+        for key in keys:
+            if not isinstance(d, dict):
+                return None
+            d = next((v for k, v in d.items() if str(k).lower() == key), None)
+        return d
+
+    ext = get(config, "markup", "goldmark", "extensions", "passthrough")
+    if not isinstance(ext, dict) or get(ext, "enable") is not True:
+        return ()
+    out: list[tuple[str, str, bool]] = []
+    for kind, block in (("block", True), ("inline", False)):
+        for pair in get(ext, "delimiters", kind) or []:
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair):
+                out.append((pair[0], pair[1], block))
+    return tuple(out)
+
+
+def parse_source(source: Source, key: str, context: shortcodes.Context | None = None) -> Chapter:
     """Markdown → Chapter: HTML with Hugo's ids, sanitized, links still as written."""
     if not source.body.strip() and not source.is_section:
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
-    r = markdown.render(source.body, source.path, source.body_line)
+    ctx = replace(context, page_params=source.front_matter) if context is not None else None
+    r = markdown.render(source.body, source.path, source.body_line, ctx, markup=source.markup)
     cleaned = sanitize.clean(r.html, source)
+    if diagrams.has_figures(cleaned.html):  # math and diagrams: our SVG, put in after sanitizing
+        drawn = diagrams.draw(cleaned.tree, source.path, Locator(source).line_of_text)
+        cleaned = replace(cleaned, html=htmlfrag.serialize(cleaned.tree), diagnostics=(*cleaned.diagnostics, *drawn))
     access = a11y.author_checks(cleaned.tree, source, r.headings)
     return Chapter(
         source=source,
@@ -95,6 +150,7 @@ class _Parse:
     """Parsing some chapters, as one job of ``pool``."""
 
     items: tuple[tuple[Source, str], ...]  # (source, chapter key)
+    context: shortcodes.Context | None = None
     task = "parsing"
 
     @property
@@ -111,10 +167,10 @@ class _Parse:
 
 
 def _parse(job: _Parse) -> list[Chapter]:
-    return [parse_source(src, key) for src, key in job.items]
+    return [parse_source(src, key, job.context) for src, key in job.items]
 
 
-def _batches(todo: list[tuple[Source, str]], count: int) -> list[_Parse]:
+def _batches(todo: list[tuple[Source, str]], count: int, context) -> list[_Parse]:
     """``todo`` in ``count`` jobs of about the same size (largest first, onto the lightest)."""
     loads: list[list[tuple[Source, str]]] = [[] for _ in range(count)]
     sizes = [0] * count
@@ -122,38 +178,41 @@ def _batches(todo: list[tuple[Source, str]], count: int) -> list[_Parse]:
         k = sizes.index(min(sizes))
         loads[k].append(item)
         sizes[k] += len(item[0].body)
-    return [_Parse(tuple(load)) for load in loads if load]
+    return [_Parse(tuple(load), context) for load in loads if load]
 
 
-def _parse_all(sources, cache, progress, jobs: int | None, meanwhile) -> list[Chapter]:
+def _parse_all(sources, cache, progress, jobs: int | None, meanwhile, context) -> list[Chapter]:
     """Every source's Chapter: from ``cache``, else parsed, in several processes when
     there is much to parse (the real book: 700 KB) and ``meanwhile`` done here then."""
     keys: set[str] = set()
+    fingerprint = context.fingerprint() if context is not None else ""
     found: dict[str, Chapter] = {}
     order: list[str] = []
     todo: list[tuple[Source, str]] = []
     for src in sources:
         key = chapter_key(src.stem, keys)
         order.append(key)
-        ch = cache.get_chapter(src, key) if cache is not None else None
+        ch = cache.get_chapter(src, key, fingerprint) if cache is not None else None
         if ch is None:
             todo.append((src, key))
         else:
             found[key] = ch
     size = sum(len(src.body) for src, _ in todo)
     workers = (jobs or pool.default_jobs()) if len(todo) > 1 and size >= PARALLEL_PARSE_BYTES else 1
-    batches = _batches(todo, workers) if workers > 1 else [_Parse((item,)) for item in todo]
+    batches = _batches(todo, workers, context) if workers > 1 else [_Parse((item,), context) for item in todo]
+    done = [len(found)]
 
-    def one_more(_: int) -> None:
+    def one_more(i: int) -> None:
+        done[0] += len(batches[i].items)
         if progress:
-            progress("parse", len(found) + sum(len(b.items) for b in batches[: _ + 1]), len(sources))
+            progress("parse", done[0], len(sources))
 
     parsed = pool.run(batches, _parse, workers, done=one_more, meanwhile=meanwhile if workers > 1 else None)
     for batch, chapters in zip(batches, parsed, strict=True):
         for (src, key), ch in zip(batch.items, chapters, strict=True):
             found[key] = ch
             if cache is not None:
-                cache.put_chapter(src, ch)
+                cache.put_chapter(src, ch, fingerprint)
     if progress and not todo:
         progress("parse", len(sources), len(sources))
     return [found[key] for key in order]
@@ -206,14 +265,14 @@ def gather(
     ``meanwhile``: what the caller will need next (the PDF renderer's imports), done in
     this process while other processes parse, when there is enough to parse for that."""
     with timings.stage("read site"):
-        site = load_site(Path(site_dir))
-        config = load_config(config_path, site.root, site.project_root).with_overrides(**overrides)
+        site, config = site_and_config(site_dir, config_path, **overrides)
         default_title = site.title
         site = trusted_site(site, config).for_language(config.content_language)
         config, refused = checked_files(site, _fill_defaults(config, site, default_title))
         sources = load_sources(site, config, refused)
+    context = shortcode_context(site)
     with timings.stage("parse"):
-        chapters = _parse_all(sources, cache, progress, config.jobs, meanwhile)
+        chapters = _parse_all(sources, cache, progress, config.jobs, meanwhile, context)
     with timings.stage("link table"):
         table, table_diags = build_table(site, chapters, config.allow_remote)
         table_diags.extend(missing_translations(site, config.section))

@@ -205,9 +205,10 @@ def build_languages(
 
     overrides.pop("content_language", None)
     keys, empty = [], []
-    for key in site_languages(site_dir):
+    environment = overrides.get("environment")
+    for key in site_languages(site_dir, environment):
         try:
-            list_chapters(site_dir, config_path, key)
+            list_chapters(site_dir, config_path, key, environment)
         except NoPagesError as exc:
             empty.append((key, exc))
             continue

@@ -111,16 +111,17 @@ class ChapterCache:
         self.hits = 0
         self.misses = 0
 
-    def _key(self, source: Source, key: str) -> Path:
+    def _key(self, source: Source, key: str, context: str = "") -> Path:
         # Every field of the source (its repr) and the key: an entry is found only for
         # the very page it was made from.
         h = hashlib.sha256()
-        for part in (CACHE_VERSION, __version__, _code_hash(), key, repr(source)):
+        for part in (CACHE_VERSION, __version__, _code_hash(), key, repr(source), context):
             h.update(part.encode("utf-8", "surrogatepass") + b"\0")
         return self.folder / "chapters" / f"{h.hexdigest()}.json"
 
-    def get_chapter(self, source: Source, key: str) -> Chapter | None:
-        path = self._key(source, key)
+    def get_chapter(self, source: Source, key: str, context: str = "") -> Chapter | None:
+        """The chapter parsed from ``source`` with ``context`` (what its shortcodes read of the site)."""
+        path = self._key(source, key, context)
         if not path.exists():
             self.misses += 1
             return None
@@ -134,6 +135,6 @@ class ChapterCache:
         self.hits += 1
         return chapter
 
-    def put_chapter(self, source: Source, chapter: Chapter) -> None:
+    def put_chapter(self, source: Source, chapter: Chapter, context: str = "") -> None:
         with contextlib.suppress(OSError):
-            write_bytes(self._key(source, chapter.key), seal(KIND, CACHE_VERSION, chapter_data(chapter)))
+            write_bytes(self._key(source, chapter.key, context), seal(KIND, CACHE_VERSION, chapter_data(chapter)))

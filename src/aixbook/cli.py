@@ -66,6 +66,10 @@ CHANGES_SINCE_HELP = (
     "Show what changed since OLD (a git revision of the repository holding SITE, or a site folder): "
     "an annex listing the changes, a bar beside each changed block."
 )
+ENVIRONMENT_HELP = (
+    "The Hugo environment: its config/ENVIRONMENT folder is merged over config/_default "
+    "(default: production, as hugo builds; or book.toml's environment)."
+)
 ALL_LANGUAGES_HELP = "Build one book per site language (name.pdf, name.fa.pdf, …)."
 SPLIT_HELP = (
     "chapters: with the PDF, also one PDF per chapter (NAME-STEM.pdf), from the release PDF's parts, "
@@ -100,6 +104,7 @@ strict_option = click.option("--strict", is_flag=True, default=False, help=STRIC
 port_option = click.option("--port", type=int, default=8000, show_default=True, help=PORT_HELP)
 open_option = click.option("--open", "open_", is_flag=True, help=OPEN_HELP)
 lang_option = click.option("--lang", "content_language", default=None, help=LANG_HELP)
+environment_option = click.option("-e", "--environment", default=None, metavar="ENV", help=ENVIRONMENT_HELP)
 report_option = click.option(
     "--report", "report_format", type=click.Choice(["text", "github", "json"]), default=None, help=REPORT_HELP
 )
@@ -206,6 +211,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--edition", default=None, metavar="TEXT", help=EDITION_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @lang_option
+@environment_option
 @click.option("--all-languages", is_flag=True, default=False, help=ALL_LANGUAGES_HELP)
 @click.option("--timings", "show_timings", is_flag=True, default=False, help=TIMINGS_HELP)
 @click.option("--split", type=click.Choice(["chapters"]), default=None, help=SPLIT_HELP)
@@ -228,6 +234,7 @@ def build(
     edition,
     jobs,
     content_language,
+    environment,
     all_languages,
     show_timings,
     split,
@@ -256,6 +263,7 @@ def build(
             content_language=content_language,
             changes_since=changes_since,
             split=split,
+            environment=environment,
         )
     for result in made if isinstance(made, list) else [made]:
         _print_build(v, result, report_format)
@@ -271,16 +279,21 @@ def build(
 @strict_option
 @output_option
 @lang_option
+@environment_option
 @report_option
 @click.pass_obj
-def check(v: Verbosity, site, config_path, strict, output_dir, content_language, report_format):
+def check(v: Verbosity, site, config_path, strict, output_dir, content_language, environment, report_format):
     from .book import load_book
     from .cache import ChapterCache
 
     _log_for(report_format)
     start = time.perf_counter()
     book = load_book(
-        site, config_path, cache=ChapterCache(Path(output_dir) / ".cache"), content_language=content_language
+        site,
+        config_path,
+        cache=ChapterCache(Path(output_dir) / ".cache"),
+        content_language=content_language,
+        environment=environment,
     )
     _print_check(v, book, time.perf_counter() - start, report_format)
     if book.errors or (strict and book.warnings):
@@ -340,11 +353,12 @@ def doctor():
 @site_argument
 @config_option
 @lang_option
-def chapters(site, config_path, content_language):
+@environment_option
+def chapters(site, config_path, content_language, environment):
     from .book import list_chapters
     from .report import one_line
 
-    for i, src in enumerate(list_chapters(site, config_path, content_language), 1):
+    for i, src in enumerate(list_chapters(site, config_path, content_language, environment), 1):
         label = "  " * (src.level - 1) + f"{src.number or i:>2}  {one_line(src.title)}"
         out.print(f"{label:<49} {_rel(src.path)}", markup=False)
 

@@ -29,6 +29,7 @@ class BookConfig:
     chapters: tuple[str, ...] = ()  # chapter stems/pageRefs; empty → menu.docs
     section: str | None = None  # the Hugo section that becomes the book (without a menu); default "docs"
     content_language: str | None = None  # the Hugo language to build (--lang); default: the site's default
+    environment: str | None = None  # Hugo's config/ENVIRONMENT folder (--environment); default: production
     direction: str | None = None  # "ltr" or "rtl"; default: the language's languageDirection
     front_page: str | None = None  # HTML fragment file; relative to book.toml's folder
     cover_image: str | None = None  # EPUB cover image; default: front page artwork

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import htmlfrag
-from .book import book_from, gather
+from .book import book_from, gather, shortcode_context
 from .diagnostics import Diagnostic
 from .errors import AixbookError, ConfigError
 from .links import LinkTable, resolve_chapters, resolve_href
@@ -291,6 +291,9 @@ class Reuse:
         self.root, self.cache, self.exported = root, cache, exported
         self.other_root = other.root if other is not None else root
         self.chapters = {}
+        # the other edition's pages were parsed with its site's params and theme: reused only
+        # where this edition's are the same
+        self.other_context = shortcode_context(other.book.site).fingerprint() if other is not None else None
         for rc in other.book.chapters if other is not None else ():
             src = rc.chapter.source
             self.chapters[self._key(src, rc.chapter.key, self.other_root)] = rc.chapter
@@ -302,25 +305,25 @@ class Reuse:
     def _filed(self, src: Source) -> Source:
         return replace(src, path=_moved(src.path, self.root, EXPORTED) or src.path)
 
-    def get_chapter(self, src: Source, key: str) -> Chapter | None:
-        ch = self.chapters.get(self._key(src, key, self.root))
+    def get_chapter(self, src: Source, key: str, context: str = "") -> Chapter | None:
+        ch = self.chapters.get(self._key(src, key, self.root)) if context == self.other_context else None
         if ch is not None:
             return _relocated(ch, src, self.other_root, self.root)
         if self.cache is None:
             return None
         if not self.exported:
-            return self.cache.get_chapter(src, key)
-        ch = self.cache.get_chapter(self._filed(src), key)
+            return self.cache.get_chapter(src, key, context)
+        ch = self.cache.get_chapter(self._filed(src), key, context)
         return _relocated(ch, src, EXPORTED, self.root) if ch is not None else None
 
-    def put_chapter(self, src: Source, chapter: Chapter) -> None:
+    def put_chapter(self, src: Source, chapter: Chapter, context: str = "") -> None:
         if self.cache is None:
             return
         if not self.exported:
-            self.cache.put_chapter(src, chapter)
+            self.cache.put_chapter(src, chapter, context)
             return
         filed = self._filed(src)
-        self.cache.put_chapter(filed, _relocated(chapter, filed, self.root, EXPORTED))
+        self.cache.put_chapter(filed, _relocated(chapter, filed, self.root, EXPORTED), context)
 
 
 #: A chapter's sections by what they are made of, for the other edition (same html, same sections).

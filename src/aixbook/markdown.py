@@ -20,12 +20,13 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
+from . import diagrams
 from .diagnostics import Diagnostic
 from .errors import SourceError
 from .htmlfrag import KNOWN
 from .limits import CODE, MAX_DEPTH, check_size, too_large
 from .model import Heading
-from .shortcodes import STEPS_OPEN, expand_shortcodes
+from .shortcodes import STEPS_OPEN, Context, expand_shortcodes
 
 __all__ = ["IdFactory", "Rendered", "expand_shortcodes", "hugo_id", "is_permalink_line", "render"]
 
@@ -44,10 +45,12 @@ class Rendered:
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+@lru_cache(maxsize=4)
+def _parser(passthrough: tuple[tuple[str, str, bool], ...] = ()) -> MarkdownIt:
     md = MarkdownIt("gfm-like", {"typographer": True, "linkify": True, "html": True})
     md.use(footnote_plugin, inline=False).use(deflist_plugin).use(tasklists_plugin)
+    if passthrough:
+        _passthrough(md, passthrough)
     _colon_only_deflists(md)
     _refuse_deep_blocks(md)
     _record_lines(md, "reference", whole=True)
@@ -56,6 +59,63 @@ def _parser() -> MarkdownIt:
     if md.linkify is not None:
         md.linkify.set({"fuzzy_email": False})
     return md
+
+
+def _passthrough(md: MarkdownIt, delimiters: tuple[tuple[str, str, bool], ...]) -> None:
+    """goldmark's passthrough extension: text between the site's math delimiters (``$$…$$``,
+    ``\\[…\\]`` as blocks, ``\\(…\\)`` inline) is not Markdown; it becomes math."""
+    blocks = [(o, c) for o, c, is_block in delimiters if is_block]
+
+    def block(state, start_line, end_line, silent):
+        if state.sCount[start_line] - state.blkIndent >= 4:
+            return False
+        first = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]]
+        for opener, closer in blocks:
+            if not first.startswith(opener):
+                continue
+            rest = first[len(opener) :]
+            nxt = start_line + 1
+            if closer in rest:
+                end = rest.index(closer)
+                if rest[end + len(closer) :].strip():
+                    return False  # text after it: inline math in a paragraph
+                content = rest[:end]
+            else:
+                lines = [rest]
+                while nxt < end_line:
+                    text = state.src[state.bMarks[nxt] : state.eMarks[nxt]]
+                    nxt += 1
+                    if text.rstrip().endswith(closer):
+                        lines.append(text.rstrip()[: -len(closer)])
+                        break
+                    lines.append(text)
+                else:
+                    return False
+                content = "\n".join(lines)
+            if not silent:
+                tok = state.push("math_block", "math", 0)
+                tok.content, tok.map, tok.block = content, [start_line, nxt], True
+            state.line = nxt
+            return True
+        return False
+
+    def inline(state, silent):
+        for opener, closer, is_block in delimiters:
+            if not state.src.startswith(opener, state.pos):
+                continue
+            end = state.src.find(closer, state.pos + len(opener))
+            if end < 0 or end == state.pos + len(opener):
+                continue
+            if not silent:
+                tok = state.push("math_inline", "math", 0)
+                tok.content = state.src[state.pos + len(opener) : end]
+                tok.meta = {"display": is_block}
+            state.pos = end + len(closer)
+            return True
+        return False
+
+    md.block.ruler.before("fence", "passthrough", block, {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before("escape", "passthrough", inline)
 
 
 def _colon_only_deflists(md: MarkdownIt) -> None:
@@ -190,8 +250,22 @@ _PERMALINK = re.compile(r"Permalink:\s*(\S+)", re.I)
 _META_LINE = re.compile(r"^\s*(Category|Permalink|Type|Aliases?)\s*:", re.I)
 
 
-def render(body: str, path: Path, first_line: int = 1) -> Rendered:
-    """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``."""
+#: A page that loads KaTeX (hugo-book's and Geekdoc's katex shortcode or fence): the theme's
+#: script then draws the math between KaTeX's default delimiters anywhere on the page.
+_KATEX_PAGE = re.compile(r"\{\{[<%]\s*katex\b|^[ \t]*(?:```|~~~)\s*katex\b", re.M)
+KATEX_DELIMITERS = (("$$", "$$", True), ("\\[", "\\]", True), ("\\(", "\\)", False))
+
+
+def render(
+    body: str, path: Path, first_line: int = 1, context: Context | None = None, *, markup: tuple[str, ...] = ()
+) -> Rendered:
+    """Render one page's Markdown ``body`` whose first line is line ``first_line`` of ``path``;
+    ``context``: the site's params, folder and theme the shortcodes read.
+
+    ``markup`` names the site's optional extras: "emoji" (``enableEmoji``: ``:smile:`` in
+    text becomes 😄, never in code or URLs) and "dt-ids" (Goldmark's
+    ``parser.autoDefinitionTermID``: each ``<dt>`` gets an id, made as heading ids are).
+    """
     control = _CONTROL.search(body)
     early: list[Diagnostic] = []
     if control:
@@ -207,9 +281,12 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
         )
         body = _CONTROL.sub("", body)
     check_size(body, path, first_line)
-    text, linemap, diags = expand_shortcodes(body, path, first_line)
+    text, linemap, diags = expand_shortcodes(body, path, first_line, context)
     diags = early + diags
-    md = _parser()
+    passthrough = context.passthrough if context is not None else ()
+    if not passthrough and _KATEX_PAGE.search(body):
+        passthrough = KATEX_DELIMITERS  # KaTeX's auto-render reads these on a page that loads it
+    md = _parser(passthrough)
     env: dict = {}
 
     def line_of(i: int) -> int:
@@ -225,6 +302,8 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             line_of(deep.args[0]),
         ) from None
     _check_nothing_lost(tokens, text, env, path, line_of)
+    if "emoji" in markup:
+        _emojify(tokens)
     ids = IdFactory()
     headings: list[Heading] = []
     permalinks: list[tuple[str, str, int]] = []
@@ -269,6 +348,8 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             level = int(tok.tag[1])
             headings.append(Heading(level=level, text=text_plain, id=hid, line=src_line(tok)))
             last_heading_id = hid
+        elif tok.type == "dt_open" and "dt-ids" in markup and i + 1 < len(tokens):
+            tok.attrSet("id", ids.generate(_id_text(tokens[i + 1])))
         elif tok.type == "blockquote_open":
             # A section's metadata quote: every line "Category: …" / "Permalink: …".
             j = i + 1
@@ -286,9 +367,100 @@ def render(body: str, path: Path, first_line: int = 1) -> Rendered:
             for child in tok.children:
                 if child.type == "html_inline" and not _is_known_tag(child.content):
                     child.type = "text"
+    tokens = _alerts(tokens, md, env)
+    _figures(tokens)
     _number_steps(tokens)
     html = md.renderer.render(tokens, md.options, env)
     return Rendered(html=html, headings=tuple(headings), permalinks=tuple(permalinks), diagnostics=tuple(diags))
+
+
+_EMOJI_CODE = re.compile(r":[\w+-]+:")
+
+
+def _emojify(tokens: list[Token]) -> None:
+    """Hugo's ``enableEmoji``: emoji codes in text become the emoji (GitHub's names)."""
+    import emoji  # only sites that enable emoji need it
+
+    for tok in tokens:
+        for child in tok.children or ():
+            if child.type == "text" and ":" in child.content and _EMOJI_CODE.search(child.content):
+                child.content = emoji.emojize(child.content, language="alias")
+
+
+#: Hugo's alert marker on a block quote's first line (GitHub's syntax, Obsidian's fold sign and title).
+_ALERT = re.compile(r"\[!([A-Za-z]+)\]([+-]?)[ \t]*")
+
+
+def _alerts(tokens: list[Token], md: MarkdownIt, env: dict) -> list[Token]:
+    """Block quotes that start with ``[!NOTE]``, ``[!TIP]``, ``[!IMPORTANT]``, ``[!WARNING]``,
+    ``[!CAUTION]`` (any letters: Hugo passes any type to the render hook) become the note box
+    the callout shortcodes make, titled with the rest of the first line, its inline markup
+    rendered (Hugo's AlertTitle), else with the type ("Note") as GitHub and the themes show it."""
+    out: list[Token] = []
+    closers: set[int] = set()  # ids of the blockquote_close tokens of converted quotes
+    for i, tok in enumerate(tokens):
+        if id(tok) in closers:
+            close = Token("html_block", "", 0)
+            close.content = "</div>\n"
+            close.map, close.level, close.block = tok.map, tok.level, True
+            out.append(close)
+            continue
+        if tok.type != "blockquote_open" or i + 2 >= len(tokens) or tokens[i + 1].type != "paragraph_open":
+            out.append(tok)
+            continue
+        inline = tokens[i + 2]
+        m = _ALERT.match(inline.content)
+        children = inline.children or []
+        if m is None or not children or children[0].type != "text" or not _ALERT.match(children[0].content):
+            out.append(tok)
+            continue
+        kind = m.group(1).lower()
+        head, rest = [], []
+        for k, child in enumerate(children):
+            if child.type in ("softbreak", "hardbreak"):
+                rest = children[k + 1 :]
+                break
+            head.append(child)
+        first = head[0]
+        first.content = first.content[m.end() :]  # the marker is at the start of the first text
+        title = md.renderer.renderInline(head, md.options, env).strip()  # type: ignore[attr-defined]
+        inline.children = rest
+        inline.content = inline.content.split("\n", 1)[1] if "\n" in inline.content else ""
+        closer = next(
+            (t for t in tokens[i + 1 :] if t.type == "blockquote_close" and t.level == tok.level),
+            None,
+        )
+        if closer is not None:
+            closers.add(id(closer))
+        label = title or kind.capitalize()
+        box = Token("html_block", "", 0)
+        box.content = f'<div class="callout callout-{kind}" role="note">\n<p><strong>{label}</strong></p>\n'
+        box.map, box.level, box.block = tok.map, tok.level, True
+        out.append(box)
+        if not rest:  # the marker line was all the paragraph held
+            tokens[i + 1].hidden = tokens[i + 3].hidden = True
+            inline.children = []
+    return out
+
+
+#: Fenced code the site's render hooks draw: math (GitHub's, Docsy's, hugo-book's) and Mermaid.
+_MATH_FENCES = frozenset({"math", "katex"})
+
+
+def _figures(tokens: list[Token]) -> None:
+    """Math and Mermaid, from fences and passthrough delimiters, as placeholders that
+    ``diagrams.draw`` turns into SVG after sanitizing."""
+    for tok in tokens:
+        lang = tok.info.strip().split()[0].lower() if tok.type == "fence" and tok.info.strip() else ""
+        if tok.type == "math_block" or lang in _MATH_FENCES:
+            tok.type, tok.content = "html_block", diagrams.math_placeholder(tok.content, True) + "\n"
+        elif lang == "mermaid":
+            tok.type, tok.content = "html_block", diagrams.mermaid_placeholder(tok.content) + "\n"
+        elif tok.type == "inline" and tok.children:
+            for child in tok.children:
+                if child.type == "math_inline":
+                    # in a paragraph even when written with a block's delimiters
+                    child.type, child.content = "html_inline", diagrams.math_placeholder(child.content, False)
 
 
 def _number_steps(tokens: list[Token]) -> None:

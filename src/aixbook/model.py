@@ -34,6 +34,7 @@ class Source:
     number: str = ""  # place in the book's tree: "3.7.1" ("" in a book from a list or menu)
     is_section: bool = False  # a section's own page (_index.md): its pages follow, one level below
     lang: str = ""  # the Hugo language the page is in ("" = the site has one language)
+    markup: tuple[str, ...] = ()  # the site's Markdown extras: "emoji", "dt-ids" (markdown.render)
 
 
 @dataclass(frozen=True)

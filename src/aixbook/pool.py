@@ -48,18 +48,18 @@ def run(
     jobs: Sequence,
     work: Callable,
     workers: int,
-    warm: Callable[[], None] | None = None,
+    warm: bool = False,
     done: Callable[[int], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
 ) -> list:
     """``[work(job) for job in jobs]``, in ``workers`` processes (this one when 1).
 
     ``warm``: with several workers forked from this process, what the layouts would each
-    load lazily for themselves (hyphenation patterns, fonts, C type declarations, about a
-    sixth of a second per worker): once the longest job has started in a worker, ``warm()``
-    runs here and the shortest job is laid out here, and the workers forked after that
-    inherit all of it. Costs nothing on the critical path: this process does it while
-    the first worker has a core to itself. ``done(i)``: called as each job ends.
+    load lazily for themselves (fonts, C type declarations, WeasyPrint's caches: a tenth
+    of a second or more per worker) is loaded once: when the longest job has started in a
+    worker, the shortest job is done here, and the workers forked after that inherit what
+    it loaded. Costs nothing on the critical path: this process does it while the first
+    worker has a core to itself. ``done(i)``: called as each job ends.
     ``meanwhile``: run here once the first workers have started (what this process needs
     next, and the workers do not: the PDF renderer's imports while chapters are parsed);
     before the jobs when they run here.
@@ -78,7 +78,7 @@ def run(
             if done:
                 done(i)
         return results
-    warm = warm if _context().get_start_method() == "fork" else None
+    warm = warm and _context().get_start_method() == "fork"
     return _in_workers(jobs, work, workers, warm, done, meanwhile)
 
 
@@ -123,11 +123,10 @@ def _in_workers(jobs: Sequence, work: Callable, workers: int, warm, done, meanwh
                     proc = ctx.Process(target=_worker, args=(work, jobs[i], str(path), os.getpid()), daemon=True)
                     proc.start()
                     running[proc.sentinel] = (proc, i, path, free.pop())
-                    if warm is not None and pending:
-                        warm()
+                    if warm and pending:
                         last = pending.pop()
                         results[last] = _in_process(work, jobs[last])
-                        warm = None
+                        warm = False
                         if done:
                             done(last)
                 if meanwhile is not None:

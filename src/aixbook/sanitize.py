@@ -215,7 +215,49 @@ def sanitize(root, report: Report) -> etree._Element:
             remove_keep_tail(box)  # a task list's checkbox is the one input a book shows
     _report_drops(before, list(htmlfrag.elements(kept))[1:], report)
     _clean_css(kept, report)
+    wrap_stray_items(kept, report)
     return kept
+
+
+def wrap_stray_items(root, report: Report) -> None:
+    """A ``<li>`` outside a list (a raw one in a table cell, a card shortcode without its
+    cards) is invalid XHTML (epubcheck RSC-005): each run of such siblings is put in a list
+    of its own, as a browser shows it. A ``<dt>``/``<dd>`` outside a ``<dl>`` becomes a
+    ``<div>`` (a list of only terms or only definitions is invalid too)."""
+    for el in list(root.iter("li", "dt", "dd")):
+        parent = el.getparent()
+        if el.tag != "li":
+            grand = parent.getparent() if parent is not None else None
+            if (
+                parent is not None
+                and parent.tag != "dl"
+                and not (parent.tag == "div" and grand is not None and grand.tag == "dl")
+            ):
+                words = " ".join("".join(el.itertext()).split())[:40]
+                report(
+                    f"<{el.tag}> outside a <dl>: kept as a block (invalid nesting)",
+                    words or f"<{el.tag}",
+                    "malformed-html",
+                )
+                el.set("class", " ".join(filter(None, [el.get("class"), el.tag])))
+                el.tag = "div"
+            continue
+        if parent is None or parent.tag in ("ul", "ol", "menu"):
+            continue
+        wrapper = etree.Element("ul")
+        parent.insert(parent.index(el), wrapper)
+        run = el
+        while run is not None and run.tag == "li":
+            nxt = run.getnext()
+            wrapper.append(run)
+            if run.tail and run.tail.strip():
+                break  # text between items: the run ends here
+            run = nxt
+        last = wrapper[-1]
+        wrapper.tail, last.tail = last.tail, None
+        # Found by its text: a shortcode's item has no "<li" in the source.
+        words = " ".join("".join(el.itertext()).split())[:40]
+        report("<li> outside a list: put in one (invalid nesting)", words or "<li", "malformed-html")
 
 
 # ------------------------------------------------------------ what was dropped

@@ -48,7 +48,7 @@ def watched_files(g: Gathered, chapter_keys: Iterable[str] | None = None) -> set
     is not watched (the book does not read it either)."""
     whole = chapter_keys is None
     keys = set(chapter_keys) if chapter_keys is not None else {c.key for c in g.chapters}
-    files = {g.site.config_path}
+    files = {g.site.config_path, *g.site.config_files}
     if g.site.firebase_path:
         files.add(g.site.firebase_path)
     if g.config.base_dir and (Path(g.config.base_dir) / "book.toml").is_file():

@@ -117,7 +117,7 @@ def _site_path(table: LinkTable, path: str, fragment: str, original: str, hops: 
         return _anchor(table, key, unquote(fragment), original, table.chapter_urls[key])
     site = table.site
     rel = unquote(path).lstrip("/")
-    if rel and _inside(site.static_dir, rel) and (site.static_dir / rel).is_file():
+    if rel and _inside(site.static_dir, rel) and site.static_file(rel) is not None:
         return LinkTarget("site", url=web, path=rel)
     if site.page_file(unquote(path)) is not None or norm == "/":
         return LinkTarget("site", url=web)
@@ -170,20 +170,39 @@ def resolve_src(table: LinkTable, src: str, key: str) -> LinkTarget:
     path = parts.path if parts.path.startswith("/") else urljoin(table.chapter_urls[key], parts.path)
     rel = posixpath.normpath(unquote(path)).lstrip("/")
     prefix = table.site.url_prefix().lstrip("/")
+    static = table.site.static_file(rel)
     for folder, name in ((table.site.static_dir, rel), (table.site.content_dir, rel)):
         if prefix and folder == table.site.content_dir and rel.startswith(prefix + "/"):
             name = rel[len(prefix) + 1 :]  # a translated page's bundle: /fa/docs/x/a.png is docs/x/a.png
-        cand = folder / name
-        if cand.is_file():
+        cand = static if folder == table.site.static_dir else table.site.content_file(name)
+        if cand is not None and cand.is_file():
             if not table.site.may_read(cand):
                 return LinkTarget(
                     "refused-path", url=src, reason=f"image {src} is a symbolic link that points outside the site"
                 )
             where = "" if folder == table.site.static_dir else "_content/"
             return LinkTarget("image", path=where + name, url=table.web(rel), reason=image_problem(cand))
+    found = _bundle_resource(table, key, unquote(parts.path)) if not parts.path.startswith("/") else None
+    if found is not None:
+        if not table.site.may_read(found):
+            return LinkTarget(
+                "refused-path", url=src, reason=f"image {src} is a symbolic link that points outside the site"
+            )
+        name = table.site.logical_path(found) or ""
+        return LinkTarget("image", path="_content/" + name, url=table.web(rel), reason=image_problem(found))
     return LinkTarget(
         "missing-image", path=rel, url=table.web(rel), reason=f"image {src} not found in {table.site.static_dir}"
     )
+
+
+def _bundle_resource(table: LinkTable, key: str, path: str) -> Path | None:
+    """A page bundle's resource named relative to it: the file beside its index.md, found by
+    the file's own folder name (the URL is lower-cased: docs/Diff/ is served as /docs/diff/)."""
+    file = table.files.get(key)
+    if file is None or file.name.split(".", 1)[0] not in ("index", "_index"):
+        return None
+    cand = Path(posixpath.normpath((file.parent / path).as_posix()))
+    return cand if cand.is_file() and table.site.logical_path(cand) is not None else None
 
 
 def _climbs_out(page_url: str, path: str) -> bool:
@@ -242,5 +261,6 @@ def _svg_problem(file: str) -> str:
 def image_file(site: Site, path: str) -> Path:
     """The file on disk of a static-relative image path from ``resolve_src``."""
     if path.startswith("_content/"):
-        return site.content_dir / path[len("_content/") :]
-    return site.static_dir / path
+        rel = path[len("_content/") :]
+        return site.content_file(rel) or site.content_dir / rel
+    return site.static_file(path) or site.static_dir / path

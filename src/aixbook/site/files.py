@@ -12,16 +12,19 @@ import yaml
 from ..errors import ConfigError, SourceError
 from . import yamlread
 
+#: The root configuration file, in the order Hugo looks for it (the first found is read).
 CONFIG_NAMES = (
+    "hugo.toml",
     "hugo.yaml",
     "hugo.yml",
-    "hugo.toml",
     "hugo.json",
+    "config.toml",
     "config.yaml",
     "config.yml",
-    "config.toml",
     "config.json",
 )
+#: A configuration folder's file suffixes.
+CONFIG_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 _SKIP_DIRS = {".git", "node_modules", "themes", "public", "resources", "output", ".venv"}
 
 
@@ -42,7 +45,10 @@ def find_site(start: Path) -> Path:
         if found:
             break
     if not found:
-        raise ConfigError(f"no Hugo configuration ({', '.join(CONFIG_NAMES[:4])}) found in {start} or its sub-folders")
+        raise ConfigError(
+            f"no Hugo configuration ({', '.join(CONFIG_NAMES[:4])} or config/_default/) found in {start} "
+            "or its sub-folders"
+        )
     if len(found) > 1:
         with_docs = [d for d in found if (d / "content" / "docs").is_dir()]
         if len(with_docs) == 1:
@@ -72,11 +78,26 @@ def _walk_dirs(start: Path, max_depth: int):
         level = nxt
 
 
-def config_file(folder: Path) -> Path | None:
+def root_config_file(folder: Path) -> Path | None:
+    """The site's root configuration file (``hugo.toml`` before ``hugo.yaml``, as Hugo reads them)."""
     for name in CONFIG_NAMES:
         if (folder / name).is_file():
             return folder / name
     return None
+
+
+def config_file(folder: Path) -> Path | None:
+    """The file that stands for the site's configuration (where its problems are reported):
+    the root file, else ``config/_default/hugo.*`` (or ``config.*``), else that folder's first file."""
+    root = root_config_file(folder)
+    if root is not None:
+        return root
+    default = folder / "config" / "_default"
+    if not default.is_dir():
+        return None
+    files = sorted(p for p in default.iterdir() if p.is_file() and p.suffix in CONFIG_SUFFIXES)
+    named = [p for p in files if p.stem in ("hugo", "config")]
+    return (named or files)[0] if files else None
 
 
 def read_text(path: Path) -> str:

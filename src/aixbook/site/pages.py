@@ -3,16 +3,18 @@ as Hugo's sidebar shows it (nested sections become parts with their pages beneat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from .. import trust
 from ..diagnostics import Diagnostic
 from ..errors import ConfigError, NoPagesError
 from ..model import Source
-from .core import Site
+from .core import Site, line_of
 from .files import read_text, split_front_matter
 from .languages import split_language
-from .tree import Page, content_files, flatten, page_of, refused_files, section_tree
+from .titles import humanized, leading_h1
+from .tree import Page, content_files, flatten, join_rel, page_of, refused_files, section_tree
 
 DEFAULT_SECTION = "docs"
 #: A page the book leaves out because it is outside the site: (file, the menu or
@@ -42,8 +44,8 @@ def book_sources(
         files = chapter_files(site, stems)
         refused.extend((path, ref) for path, _, ref in files if not site.may_read(path))
         return [read_source(site, path, title=name) for path, name, _ in files if site.may_read(path)]
-    refused.extend((path, "") for path in refused_files(site, site.lang or site.default_lang))
-    sec = (section or DEFAULT_SECTION).strip("/")
+    sec = book_section(site, section)
+    refused.extend((path, "") for path in refused_files(site, site.lang or site.default_lang, sec))
     root = section_tree(site, sec)
     if root is None:
         where = site.content_dir / sec
@@ -56,7 +58,7 @@ def book_sources(
                 site,
                 page.path,
                 url=page.url,
-                stem=page.name if page.rel != f"{sec}/_index" else sec,
+                stem=page.name if page.rel != join_rel(sec, "_index") else (sec or "home"),
                 level=level,
                 number=number,
                 is_section=page.is_section,
@@ -66,6 +68,20 @@ def book_sources(
     if not out:
         raise NoPagesError(f"section {sec} of {site.content_dir} has no pages", site.config_path)
     return out
+
+
+def book_section(site: Site, section: str | None = None) -> str:
+    """The section that is the book, "" for the whole site: ``section`` (book.toml) when given,
+    else the theme's (hugo-book's ``params.BookSection``; its "*" and "/" are the root), else
+    "docs" when the site has it (in its default language: every language's book is the same
+    section), else the whole site."""
+    if section is None:
+        params = site.config.get("params")
+        theirs = params.get("BookSection") if isinstance(params, dict) else None
+        section = str(theirs) if isinstance(theirs, str) and theirs.strip() else None
+    if section is not None:
+        return "" if section.strip() in ("*", "/") else section.strip().strip("/")
+    return DEFAULT_SECTION if section_tree(replace(site, lang=""), DEFAULT_SECTION) is not None else ""
 
 
 def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None = None) -> str | None:
@@ -80,11 +96,9 @@ def ref_url(site: Site, ref: str, from_file: Path, files: dict[str, Path] | None
     ref = ref[:-3] if ref.endswith(".md") else ref
     tried = [ref.strip("/")]
     if not ref.startswith("/"):
-        try:
-            here = from_file.relative_to(site.content_dir_of(key)).parent.as_posix()
-        except ValueError:
-            here = ""
-        if here and here != ".":
+        logical = site.logical_path(from_file, key)
+        here = logical.rpartition("/")[0] if logical else ""
+        if here:
             tried.insert(0, f"{here}/{ref}".strip("/"))
     for base in tried:
         for rel in (base, f"{base}/_index", f"{base}/index"):
@@ -100,7 +114,7 @@ def missing_translations(site: Site, section: str | None = None) -> list[Diagnos
     key = site.lang or site.default_lang
     if not site.languages or key == site.default_lang:
         return []
-    sec = (section or DEFAULT_SECTION).strip("/")
+    sec = book_section(site, section)
     ours = {page.rel for page, _, _ in flatten(section_tree(site, sec) or _empty(sec))}
     theirs = section_tree(site.for_language(site.default_lang), sec)
     out = []
@@ -120,7 +134,7 @@ def missing_translations(site: Site, section: str | None = None) -> list[Diagnos
 
 
 def _empty(sec: str) -> Page:
-    return Page(None, f"{sec}/_index", "/", True, "", "", 0, 0, {})
+    return Page(None, join_rel(sec, "_index"), "/", True, "", "", 0, 0, {})
 
 
 def read_source(
@@ -146,11 +160,15 @@ def read_source(
     if url is None:
         url = _url_of(site, path)
     own_title = fm.get("title")
+    if not own_title and (h1 := leading_h1(body)) is not None:
+        own_title, body = h1  # the page's first heading is its title, not a heading under it
+    if not own_title:
+        own_title = title or fm.get("linkTitle") or humanized(_title_name(path))
     return Source(
         path=path,
         stem=stem or path.stem,
         url=url.lower(),
-        title=str(own_title or title or path.stem),
+        title=str(own_title),
         weight=fm.get("weight", weight) if isinstance(fm.get("weight", weight), int) else None,
         front_matter=fm,
         body=body,
@@ -159,14 +177,20 @@ def read_source(
         number=number,
         is_section=is_section,
         lang=lang,
+        markup=site.markup,
     )
 
 
+def _title_name(path: Path) -> str:
+    """The name a page without a title is called by: its folder for a section or bundle,
+    else its file's base name (without a language suffix)."""
+    name = path.stem.split(".", 1)[0]
+    return path.parent.name if name in ("_index", "index") else name
+
+
 def _url_of(site: Site, path: Path) -> str:
-    try:
-        rel = path.relative_to(site.content_dir).with_suffix("")
-    except ValueError:  # another language's content folder
-        rel = Path(path.name).with_suffix("")
+    logical = site.logical_path(path)
+    rel = Path(logical).with_suffix("") if logical else Path(path.name).with_suffix("")  # another language's
     parts = list(rel.parts)
     prefix = ""
     if parts and site.languages:
@@ -178,8 +202,13 @@ def _url_of(site: Site, path: Path) -> str:
 
 
 def menu_entries(site: Site) -> list[tuple[str, str, int]]:
-    """``menu.docs`` as (name, pageRef, line-less weight), ordered by weight."""
-    menu = (site.config.get("menu") or {}).get("docs") or []
+    """``menu.docs`` as (name, pageRef, line-less weight), ordered by weight: the language's own
+    (``languages.LANG.menus``, e.g. from ``config/_default/menus.en.toml``), else the site's
+    (``menus`` or ``menu``, Hugo's older spelling)."""
+    lang = (site.config.get("languages") or {}).get(site.lang or site.default_lang)
+    tables = [lang.get("menus"), lang.get("menu")] if isinstance(lang, dict) else []
+    tables += [site.config.get("menus"), site.config.get("menu")]
+    menu = next((t["docs"] for t in tables if isinstance(t, dict) and t.get("docs")), None) or []
     if not isinstance(menu, list):
         raise ConfigError("menu.docs must be a list", site.config_path)
     out = []
@@ -218,8 +247,7 @@ def chapter_files(site: Site, stems: list[str] | None = None) -> list[tuple[Path
             if p is None:
                 raise ConfigError(
                     f"menu.docs entry '{name}' names page {ref}, which does not exist in {site.content_dir}",
-                    site.config_path,
-                    line_of(site.config_path, ref),
+                    *site.config_line(ref),
                 )
             out.append((p, name, ref))
         return out
@@ -237,14 +265,3 @@ def _resolve_ref(site: Site, ref: str) -> Path | None:
     if p is None and not ref.startswith("/"):
         p = site.page_file("/" + ref)
     return p
-
-
-def line_of(path: Path, needle: str) -> int | None:
-    """The first line of ``path`` holding ``needle`` (None if none, or unreadable)."""
-    try:
-        for no, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-            if needle in line:
-                return no
-    except OSError:
-        return None
-    return None

@@ -56,12 +56,16 @@ def content_files(site: Site, key: str) -> dict[str, Path]:
     return out
 
 
-def refused_files(site: Site, key: str) -> list[Path]:
-    """The Markdown files ``content_files`` leaves out: links to files outside the site."""
-    return [path for _, path in _markdown_files(site, key) if not site.may_read(path)]
+def refused_files(site: Site, key: str, section: str | None = None) -> list[Path]:
+    """The Markdown files ``content_files`` leaves out: links to files outside the site (only
+    those of ``section`` when given; "" is the whole site)."""
+    prefix = section.strip("/") + "/" if section and section.strip("/") else ""
+    return [path for base, path in _markdown_files(site, key) if base.startswith(prefix) and not site.may_read(path)]
 
 
 def _markdown_files(site: Site, key: str) -> list[tuple[str, Path]]:
+    if site.mounts:
+        return _mounted_files(site, key)
     folder = site.content_dir_of(key)
     keys = site.language_keys
     owners = [lang.key for lang in site.languages if lang.content_dir and site.content_dir_of(lang.key) == folder]
@@ -79,43 +83,79 @@ def _markdown_files(site: Site, key: str) -> list[tuple[str, Path]]:
     return out
 
 
+def _mounted_files(site: Site, key: str) -> list[tuple[str, Path]]:
+    """Language ``key``'s Markdown files from the site's content mounts, in mount order (a file
+    without a language in its name is in the mount's languages, else the default one)."""
+    keys = site.language_keys
+    out: list[tuple[str, Path]] = []
+    for m in site.content_mounts(key):
+        if m.source.is_file():
+            found = [(m.source, m.target)] if m.source.suffix == ".md" else []
+        elif m.source.is_dir() and site.may_read(m.source):
+            found = []
+            for path in sorted(m.source.rglob("*.md")):
+                parts = path.relative_to(m.source).parts
+                if not any(part in _SKIP or part.startswith(".") for part in parts):
+                    found.append((path, "/".join((m.target, *parts)).strip("/")))
+        else:
+            continue
+        for path, logical in found:
+            base, lang = split_language(logical.removesuffix(".md"), keys)
+            if (lang == key) if lang else (bool(m.langs) or key == site.default_lang):
+                out.append((base, path))
+    return out
+
+
 def section_tree(site: Site, section: str = "docs") -> Page | None:
-    """The section ``section`` of the site in its current language, as a tree; None if absent."""
+    """The section ``section`` of the site in its current language, as a tree; None if absent.
+    ``section`` "" (or "/") is the whole site: the home page and every section below it."""
     key = site.lang or site.default_lang
     files = content_files(site, key)
     root = section.strip("/")
-    if f"{root}/_index" not in files and not any(rel.startswith(root + "/") for rel in files):
+    inside = (lambda rel: True) if not root else (lambda rel: rel.startswith(root + "/"))
+    if join_rel(root, "_index") not in files and not any(inside(rel) for rel in files):
         return None
-    sections = {rel.rsplit("/", 1)[0] for rel in files if rel.endswith("/_index")} | {root}
-    bundles = {rel.rsplit("/", 1)[0] for rel in files if rel.endswith("/index")}
+    sections = {rel.rpartition("/")[0] for rel in files if rel.rpartition("/")[2] == "_index"} | {root}
+    if not root:  # Hugo makes every top-level folder a section, with or without _index.md
+        sections |= {rel.split("/", 1)[0] for rel in files if "/" in rel}
+    bundles = {rel.rpartition("/")[0] for rel in files if rel.rpartition("/")[2] == "index"}
     children: dict[str, list[Page]] = {}
     for rel, path in files.items():
-        if not rel.startswith(root + "/"):
+        if not inside(rel):
             continue
         folder, _, name = rel.rpartition("/")
         if name == "_index":
             if folder == root:
                 continue
-            owner = _owner(folder, sections)
+            owner = _owner(folder, sections, root)
         elif name == "index":
-            owner = _owner(folder, sections)
+            owner = _owner(folder, sections, root)
         else:
             if _in_bundle(folder, bundles, root):
                 continue  # a bundle's resource, not a page
-            owner = folder if folder in sections else _owner(folder, sections)
+            owner = folder if folder in sections else _owner(folder, sections, root)
         page = _page(site, rel, path, key, is_section=name == "_index")
         if page is not None:
             children.setdefault(owner, []).append(page)
-    return _build(site, root, files.get(f"{root}/_index"), key, children)
+    titled = {p.rel.rpartition("/")[0] for ps in children.values() for p in ps if p.is_section}
+    for folder in sorted(sections - {root} - titled):
+        if folder in children:  # a top-level folder without _index.md: a section all the same
+            children.setdefault(_owner(folder, sections, root), []).append(_untitled_section(site, folder, key))
+    return _build(site, root, files.get(join_rel(root, "_index")), key, children)
 
 
-def _owner(folder: str, sections: set[str]) -> str:
-    """The nearest section strictly above ``folder``."""
-    while "/" in folder:
-        folder = folder.rsplit("/", 1)[0]
+def join_rel(folder: str, name: str) -> str:
+    """``folder/name``; ``name`` alone under the content root ("")."""
+    return f"{folder}/{name}" if folder else name
+
+
+def _owner(folder: str, sections: set[str], root: str) -> str:
+    """The nearest section strictly above ``folder`` (``root`` when none is)."""
+    while folder:
+        folder = folder.rpartition("/")[0]
         if folder in sections:
             return folder
-    return folder
+    return root
 
 
 def _in_bundle(folder: str, bundles: set[str], root: str) -> bool:
@@ -126,11 +166,15 @@ def _in_bundle(folder: str, bundles: set[str], root: str) -> bool:
     return False
 
 
+def _untitled_section(site: Site, folder: str, key: str) -> Page:
+    name = folder.rsplit("/", 1)[-1]
+    return Page(None, f"{folder}/_index", _url(site, folder, {}, key), True, name.title(), name.title(), 0, 0, {})
+
+
 def _build(site: Site, rel_dir: str, index: Path | None, key: str, children: dict[str, list[Page]]) -> Page:
-    own = _page(site, f"{rel_dir}/_index", index, key, is_section=True) if index is not None else None
+    own = _page(site, join_rel(rel_dir, "_index"), index, key, is_section=True) if index is not None else None
     if own is None:
-        name = rel_dir.rsplit("/", 1)[-1]
-        own = Page(None, f"{rel_dir}/_index", _url(site, rel_dir, {}, key), True, name.title(), name.title(), 0, 0, {})
+        own = _untitled_section(site, rel_dir, key)
     kids = []
     for child in children.get(rel_dir, []):
         if child.is_section:
@@ -150,7 +194,8 @@ def _page(site: Site, rel: str, path: Path | None, key: str, *, is_section: bool
         return None  # Hugo publishes neither
     folder, _, name = rel.rpartition("/")
     url_rel = folder if name in ("_index", "index") else rel
-    title = str(fm.get("title") or fm.get("linkTitle") or fm.get("linktitle") or url_rel.rsplit("/", 1)[-1])
+    # Hugo's .Title and .LinkTitle of a page without either are "": it sorts first among equals.
+    title = str(fm.get("title") or fm.get("linkTitle") or fm.get("linktitle") or "")
     link_title = str(fm.get("linkTitle") or fm.get("linktitle") or title)
     weight = fm.get("weight")
     return Page(
@@ -238,6 +283,10 @@ def flatten(root: Page) -> list[tuple[Page, int, str]]:
 
 
 def _walk(pages, level: int, prefix: str, out: list) -> None:
+    # A section without a page of its own (a top-level folder without _index.md) gives its
+    # pages to the level it is on: the book has no text to put under its title.
+    while any(page.path is None for page in pages):
+        pages = [kid for page in pages for kid in (page.children if page.path is None else (page,))]
     for i, page in enumerate(pages, 1):
         number = f"{prefix}{i}"
         out.append((page, level, number))

@@ -26,6 +26,7 @@ from ...model import Book
 from ...resources import STYLES_DIR
 from .. import RenderOptions, RenderResult, capture_warnings, direction_css
 from . import package as pkg
+from .fonts import FALLBACKS, FOLDER, embedded
 from .split import SPLIT_BYTES, Part, item_id, split, unique_name
 from .xhtml import STYLESHEET, XHTML_NS, chapter_section, cover_page, fragment, index_ids, page, rewrite, sanitize, wrap
 
@@ -113,7 +114,14 @@ def render_epub(book: Book, path: Path | str) -> Path:
     pkg.accessibility(
         eb, has_images=bool(images.files) or cover_name is not None, authored_alt=generated_alt == 0, facts=facts
     )
-    eb.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=_stylesheet(book)))
+    roots = [front, toc_root, *(p.section for p in parts)]
+    font_rules, font_files = embedded("".join(t for root in roots for t in root.itertext()))
+    css = _stylesheet(book, font_rules, [f.name for f in font_files])
+    eb.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css))
+    for f in font_files:
+        eb.add_item(
+            epub.EpubItem(uid=item_id("font", f.name), file_name=f.name, media_type=f.media_type, content=f.data)
+        )
     for name, file in images.files.items():
         data = pkg.image_bytes(file, name in images.convert)
         if name == cover_name:
@@ -206,10 +214,17 @@ def short_name_ids(book: Book, parts: list[Part], file_of: dict[str, str]) -> No
         file_of[name] = part.name
 
 
-def _stylesheet(book: Book) -> bytes:
-    css = (STYLES_DIR / "epub.css").read_bytes()
+def _stylesheet(book: Book, font_rules: str = "", font_files: list[str] | None = None) -> bytes:
+    css = (STYLES_DIR / "epub.css").read_text(encoding="utf-8")
+    if font_rules:
+        # The embedded fallbacks first in every stack; each covers only its unicode-range.
+        names = set(font_files or ())
+        stack = ", ".join(fam for fam, faces in FALLBACKS if f"{FOLDER}/{faces[0][0]}" in names)
+        for generic in ("sans-serif", "monospace"):
+            css = css.replace(f"font-family: {generic};", f"font-family: {stack}, {generic};")
+        css = f"{font_rules}\n{css}\nbody {{ font-family: {stack}; }}\n"
     extra = direction_css(book, "rtl.css")
-    return css + b"\n" + extra.encode("utf-8") if extra else css
+    return (css + "\n" + extra if extra else css).encode("utf-8")
 
 
 def _chapter_parts(book: Book, resources: dict[str, Path]) -> tuple[list[Part], dict[str, str], int]:

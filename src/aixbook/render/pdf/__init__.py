@@ -113,7 +113,7 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     warn_if_subsetting_is_slow()
     warn_if_internals_differ()
     if options.preview:
-        doc = assemble(book, front=False, toc=False, body_class="book preview")
+        doc = assemble(book, front=False, toc=False, body_class="book preview", hyphenate=True)
         return render_document(doc, target, paper=book.config.paper, pdf_variant=None, extra_css=book_css(book))
     from . import internals
 
@@ -148,7 +148,11 @@ def render_single(book: Book, target: Path) -> RenderResult:
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
     extra = book_css(book) + edition_css(book.edition.name)
     result = render_document(
-        assemble(book, colophon=True), target, paper=book.config.paper, pdf_variant=variant, extra_css=extra
+        assemble(book, hyphenate=True, colophon=True),
+        target,
+        paper=book.config.paper,
+        pdf_variant=variant,
+        extra_css=extra,
     )
     with pikepdf.open(target, allow_overwriting_input=True) as pdf:
         stamp(pdf, pdf_meta(book))

@@ -7,7 +7,8 @@ With workers free, the footers are laid out in chunks, side by side: a chunk sta
 page counter where it starts in the book, and ``counter(pages)``, which would count the
 chunk's pages, is written as the book's page count. Only when the stylesheets cannot
 tell a chunk from the book otherwise: no ``:first``, ``:left``, ``:right``, ``:blank``
-or ``:nth()`` page, no ``counter(pages)`` in another style than decimal.
+or ``:nth()`` page (but one that styles only the other margin boxes, drawn empty here),
+no ``counter(pages)`` in another style than decimal.
 """
 
 from __future__ import annotations
@@ -182,11 +183,20 @@ def print_css_with_total(total: int) -> str | None:
     for rule in rules:
         if rule.type == "at-rule" and rule.lower_at_keyword == "page":
             prelude = tinycss2.serialize(rule.prelude).lower()
-            if any(f":{pseudo}" in prelude for pseudo in _PSEUDO_PAGES):
+            if any(f":{pseudo}" in prelude for pseudo in _PSEUDO_PAGES) and not _other_boxes_only(rule):
                 return None
             if rule.content is not None and not _replace_pages(rule.content, str(total)):
                 return None
     return tinycss2.serialize(rules)
+
+
+def _other_boxes_only(rule) -> bool:
+    """A @page rule that only styles margin boxes the footer document draws empty (the
+    contents' first page without its running head): a chunk looks like the book anyway."""
+    import tinycss2
+
+    items = tinycss2.parse_blocks_contents(rule.content or [], skip_comments=True, skip_whitespace=True)
+    return all(item.type == "at-rule" and item.lower_at_keyword in OTHER_BOXES for item in items)
 
 
 def _replace_pages(tokens: list, total: str) -> bool:

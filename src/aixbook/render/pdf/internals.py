@@ -32,13 +32,14 @@ from typing import Any
 #: The release series the code is written for: the version must start with these numbers.
 SUPPORTED = {"weasyprint": "70", "pydyf": "0.13"}
 
-#: Feature → what is lost without it. The first five are patches (patches.py).
+#: Feature → what is lost without it. The first six are patches (patches.py).
 FEATURES = {
     "page-references": "speed: pydyf rebuilds every page reference for each structure element",
     "exif-images": "speed and size: images with EXIF data are copied and encoded again",
     "png-images": "speed: PNGs are decoded and encoded again at every write",
     "leader-replay": "speed: every leader dot is shaped and drawn anew",
     "zlib-levels": "speed: intermediate streams are compressed at level 9",
+    "hyphen-lines": "typesetting: three hyphenated lines in a row, and words split across a page turn",
     "table-tags": "PDF/UA: header cells get no /Scope and no /IDTree, tables split over pages keep wrong /RowSpans",
     "parts": "speed: the PDF is laid out as one document (no parallel parts, no part cache)",
     "font-merge": "size: each part keeps its own copy of each font",
@@ -60,6 +61,9 @@ INTERNALS = (
     Internal("weasyprint.images:RasterImage.get_x_object", "1f590111444639aa", ("png-images",)),
     Internal("weasyprint.draw:draw_text", "ebaf96239c6ca363", ("leader-replay",)),
     Internal("pydyf:Stream.data", "bdc2bc513f286de7", ("zlib-levels",)),
+    # The hyphenation limits (hyphens.py): the line loop and the one call that splits text.
+    Internal("weasyprint.layout.inline:iter_line_boxes", "04aec48abfcad809", ("hyphen-lines",)),
+    Internal("weasyprint.layout.inline:split_text_box", "8c564329599ef23f", ("hyphen-lines",), "box.text, skip"),
     Internal("pydyf:_to_bytes", "1cefd02c285d3aee", ("leader-replay", "zlib-levels"), "how numbers are written"),
     # The leader replay: draw_first_line writes one Tm for the box's x; the stream's state
     # is the four attributes stream_state() reads, kept by these methods.

@@ -104,6 +104,10 @@ class PartCache:
     def _path(self, key: str) -> Path:
         return self.parts / f"{key}.part"
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is kept under ``key`` (``get`` still checks it)."""
+        return self._path(key).exists()
+
     def get(self, key: str, kind: type[PartLayout] | type[FooterLayout] = PartLayout):
         """The ``kind`` (PartLayout or FooterLayout) kept under ``key``, or None."""
         path = self._path(key)

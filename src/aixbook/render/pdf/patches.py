@@ -25,6 +25,8 @@ what is lost when one does not match, and is the only module touching private na
   Pango layout, text, style, line; what a leader is made of) is written as the same
   operators with the new x, when the stream is in the state it was in for that one.
   The bytes written are the same (tests/test_pdf_patches.py compares them).
+- WeasyPrint ``iter_line_boxes`` (with ``split_text_box``): no third hyphenated line in
+  a row, no hyphen at a page's last line (hyphens.py says how).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 
-from . import internals
+from . import hyphens, internals
 from .internals import set_stream_state, stream_state, to_bytes
 
 #: Each patch: the feature of ``internals.FEATURES`` it gives, and what it replaces.
@@ -46,6 +48,7 @@ PATCHES = {
     "png-images": "weasyprint.images:RasterImage.get_x_object",
     "leader-replay": "weasyprint.draw:draw_text",
     "zlib-levels": "pydyf:Stream.data",
+    "hyphen-lines": "weasyprint.layout.inline:iter_line_boxes",
 }
 
 _applied: list[str] | None = None
@@ -126,6 +129,7 @@ _INSTALL = {
     "png-images": _replace_x_object,
     "leader-replay": _replace_draw_text,
     "zlib-levels": _replace_stream_data,
+    "hyphen-lines": hyphens.install,
 }
 
 

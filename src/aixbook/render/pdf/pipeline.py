@@ -113,14 +113,32 @@ class _Layouts:
                 log.debug("PDF part cache: %s.part was made for another part, ignored", key)
         return self.done.get(key)
 
-    def run(self, batch: list, stage: str, warm=None) -> None:
-        """Lay out each (job, key) of ``batch`` not known yet, in parallel."""
+    def run(self, batch: list, stage: str, warm: bool = False) -> None:
+        """Lay out each (job, key) of ``batch`` not known yet, in parallel. The cache's
+        entries are read and checked while the parts it lacks are laid out (after an edit:
+        while the edited chapter is); an entry found wrong is laid out after."""
         todo: list[tuple[Any, str]] = []
+        kept: list[tuple[Any, str]] = []
         for job, key in batch:
-            if self.get(job, key) is None and all(key != k for _, k in todo):
-                todo.append((job, key))
+            if key in self.done or any(key == k for _, k in todo + kept):
+                continue
+            (kept if self.cache is not None and self.cache.has(key) else todo).append((job, key))
+
+        def read_kept() -> None:
+            for job, key in kept:
+                self.get(job, key)
+
+        self._lay_out(todo, stage, warm, read_kept)
+        self._lay_out([(job, key) for job, key in kept if key not in self.done], stage, False, None)
+
+    def _lay_out(self, todo: list, stage: str, warm: bool, meanwhile) -> None:
+        if not todo:
+            if meanwhile:
+                meanwhile()
+            return
         started = time.perf_counter()
-        for (job, key), layout in zip(todo, pool.run([j for j, _ in todo], _work, self.workers, warm), strict=True):
+        laid = pool.run([j for j, _ in todo], _work, self.workers, warm, meanwhile=meanwhile)
+        for (job, key), layout in zip(todo, laid, strict=True):
             self.done[key] = layout
             self.laid_out.append(job.key)
             log.info("laid out %s: %d pages in %.2f s", job.label, layout.pages, layout.seconds)
@@ -170,7 +188,7 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     cfg = book.config
     with timings.stage("assemble"):
         css = book_css(book)
-        parts = assemble_parts(book, colophon=True)
+        parts = assemble_parts(book, hyphenate=True, colophon=True)
         sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
@@ -223,7 +241,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
         store.run(
             [(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting],
             f"layouts, round {round_no}",
-            warm=(lambda: weasy.preload(cfg.language or "en")) if round_no == 1 else None,
+            warm=round_no == 1,
         )
         found = [store.done.get(key) for key in keys]
         settled = settle(sources, found, guessed)

@@ -115,18 +115,6 @@ def stylesheets(paper: str = "A4", extra_css: str = "") -> list:
     return sheets
 
 
-def preload(lang: str) -> None:
-    """Load the hyphenation patterns WeasyPrint will use for ``lang`` (pyphen keeps them for
-    the process: workers forked after this do not read them again)."""
-    try:
-        import pyphen
-    except ImportError:
-        return
-    fallback = pyphen.language_fallback(lang.replace("-", "_"))
-    if fallback:
-        pyphen.Pyphen(lang=fallback)
-
-
 @lru_cache(maxsize=4)
 def _print_css(_digest: str) -> tuple:
     from weasyprint import CSS
