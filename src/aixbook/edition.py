@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .model import UNVERSIONED, Edition, file_name_part
+from .revisions import git
 
 __all__ = ["UNVERSIONED", "Edition", "file_name_part", "find_edition", "github_page", "with_edition"]
 
@@ -33,8 +34,6 @@ def with_edition(name: str, edition: Edition) -> str:
 
 def _run(args: list[str], folder: Path) -> str | None:
     """git's output, stripped; None when git says no."""
-    from .revisions import git
-
     proc = git(args, folder)
     if proc.returncode != 0:
         return None
@@ -75,8 +74,6 @@ def _from_git(folder: Path) -> Edition | str:
     """The edition git gives, or why there is none."""
     if not folder.is_dir():
         return f"{folder} is not a folder"
-    from .revisions import git
-
     top = git(["rev-parse", "--show-toplevel"], folder)
     if top.returncode != 0:
         why = top.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -84,7 +81,7 @@ def _from_git(folder: Path) -> Edition | str:
         # "not a git repository" says it all; another reason (dubious ownership …) is git's own
         detail = f" ({reason})" if reason and "not a git repository" not in reason else ""
         return f"{folder} is not in a git repository{detail}"
-    head = _run(["log", "-1", "--format=%H %ct"], folder)
+    head = _run(["log", "-1", "--no-show-signature", "--format=%H %ct"], folder)
     if not head:
         return "the git repository has no commit yet"
     commit, _, stamp = head.partition(" ")
