@@ -7,6 +7,7 @@ import logging
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...assemble import assemble, contents_label
 from ...diagnostics import Diagnostic
@@ -27,6 +28,9 @@ __all__ = [
     "render_document",
     "stylesheets",
 ]
+
+if TYPE_CHECKING:
+    from .metadata import PdfMeta
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +164,7 @@ def render_single(book: Book, target: Path) -> RenderResult:
     return result
 
 
-def pdf_meta(book: Book):
+def pdf_meta(book: Book) -> PdfMeta:
     """What the release PDF's metadata says beyond WeasyPrint's: edition, identifier, variant."""
     from .metadata import PdfMeta
 
