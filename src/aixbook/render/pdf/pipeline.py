@@ -202,6 +202,10 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     guessed = guess_strings(sources)
     with timings.stage("stylesheets"):
         weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
+    # The fonts' configuration is part of every key (salt): set it before the keys are
+    # made, as every layout does, or the chapter PDFs made after the release PDF in the
+    # same process miss every part it just laid out.
+    weasy.isolate_fontconfig()
     return Plan(
         parts=parts,
         sources=sources,
