@@ -57,11 +57,16 @@ def test_build_maps_arguments(tmp_path):
             "--toc-depth",
             "2",
             "--allow-remote",
+            "--edition",
+            "2026.1",
+            "--name",
+            "guide-{edition}",
         )
     args, kwargs = fake.call_args
     assert args[:5] == (Path("site"), ("pdf", "html"), tmp_path, None, True)
     assert kwargs["paper"] == "Letter" and kwargs["xref_pages"] is True and kwargs["toc_depth"] == 2
     assert kwargs["allow_remote"] is True
+    assert kwargs["edition"] == "2026.1" and kwargs["output_name"] == "guide-{edition}"
 
 
 def test_build_defaults_leave_config_in_charge(tmp_path, monkeypatch):
@@ -72,6 +77,7 @@ def test_build_defaults_leave_config_in_charge(tmp_path, monkeypatch):
     args, kwargs = fake.call_args
     assert args[:3] == (Path("book"), ("pdf", "epub", "html"), Path("output"))
     assert kwargs["paper"] is None and kwargs["xref_pages"] is None and kwargs["toc_depth"] is None
+    assert kwargs["edition"] is None
 
 
 def test_check_sample_book_is_clean_under_strict():

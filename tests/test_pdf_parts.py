@@ -138,7 +138,7 @@ def test_cache_lays_out_only_what_changed(tmp_path, epoch):
     cache = out / ".cache"
     book = load_book(site)
     first = render(book, out / "a.pdf", jobs=2, cache=cache)
-    assert set(first.laid_out) == {"front", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
+    assert set(first.laid_out) == {"front", "colophon", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
     assert render(load_book(site), out / "b.pdf", jobs=2, cache=cache).laid_out == []
     assert (out / "a.pdf").read_bytes() == (out / "b.pdf").read_bytes()
     page = site / "content/docs/b.md"
@@ -177,7 +177,7 @@ def test_damaged_cache_entries_are_laid_out_again(tmp_path, epoch):
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2])
     again = render(book, tmp_path / "b.pdf", jobs=1, cache=cache)
-    assert set(again.laid_out) == {"front", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
+    assert set(again.laid_out) == {"front", "colophon", "toc", *(rc.chapter.key for rc in book.chapters), "footers"}
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
 
 

@@ -79,3 +79,14 @@ def test_real_book_chapter_pdfs_pass_verapdf(real_build):
     results = validate(list(real_build.chapter_pdfs.values()))
     failing = {path.name: summary(r) for path, r in results.items() if not r["compliant"]}
     assert failing == {}
+
+
+def test_chapter_pdfs_lay_out_no_chapter_again(tmp_path):
+    """The chapter PDFs take the parts the release PDF just laid out (the fonts'
+    configuration is in every key before the first layout sets it): only their footers
+    are laid out."""
+    result = build(SAMPLE, ("pdf",), tmp_path, split="chapters", jobs=2)
+    stages = result.timings.stages
+    render = next(s for s in stages if s.name == "render pdf")
+    later = [s.name for s in stages if s.name.startswith("layout ") and s.start >= render.end]
+    assert later and all(name.startswith("layout footers") for name in later), later

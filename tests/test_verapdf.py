@@ -72,16 +72,27 @@ def tagged_build(tmp_path_factory):
     return build(root, ("pdf",), tmp_path_factory.mktemp("tagged-out"), jobs=1)
 
 
-@pytest.fixture(scope="session")
-def verdicts(request, sample_build, tagged_build) -> dict[str, dict]:
+def _verdicts(request, sample_build, tagged_build, flavour: str) -> dict[str, dict]:
     if reason := verapdf_available():
         pytest.skip(reason)
     pdfs = {"sample": sample_build.outputs["pdf"], "tagged": tagged_build.outputs["pdf"]}
     if corpus_present():
         pdfs["real"] = request.getfixturevalue("real_build").outputs["pdf"]
         pdfs["single"] = request.getfixturevalue("real_single_pdf")
-    results = validate(pdfs.values())
+    results = validate(pdfs.values(), flavour=flavour)
     return {name: results[path] for name, path in pdfs.items()}
+
+
+@pytest.fixture(scope="session")
+def verdicts(request, sample_build, tagged_build) -> dict[str, dict]:
+    return _verdicts(request, sample_build, tagged_build, "ua1")
+
+
+@pytest.fixture(scope="session")
+def archival_verdicts(request, sample_build, tagged_build) -> dict[str, dict]:
+    """The same PDFs judged by veraPDF's PDF/A-2u profile (issue 21: the default
+    pdf_variant is PDF/A-2u and PDF/UA-1 in one file)."""
+    return _verdicts(request, sample_build, tagged_build, "2u")
 
 
 def assert_compliant(result: dict) -> None:
@@ -107,6 +118,26 @@ def test_real_book_as_one_document_conforms(verdicts):
     if "single" not in verdicts:
         pytest.skip("the AI Exchange corpus is not in ../shared")
     assert_compliant(verdicts["single"])
+
+
+@pytest.mark.parametrize("name", ["sample", "tagged", "real", "single"])
+def test_conforms_to_pdfa_2u_as_well(archival_verdicts, name):
+    if name not in archival_verdicts:
+        pytest.skip("the AI Exchange corpus is not in ../shared")
+    assert_compliant(archival_verdicts[name])
+
+
+def test_xmp_declares_both_standards(sample_build):
+    with pikepdf.open(sample_build.outputs["pdf"]) as pdf:
+        xmp = pdf.Root.Metadata.read_bytes().decode()
+        assert 'pdfaid:part="2"' in xmp and 'pdfaid:conformance="U"' in xmp
+        assert 'pdfuaid:part="1"' in xmp
+        assert "<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>" in xmp
+        intents = pdf.Root.OutputIntents
+        assert len(intents) == 1 and intents[0].S == "/GTS_PDFA1"
+        icc = intents[0].DestOutputProfile.read_raw_bytes()
+        copies = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.read_raw_bytes() == icc]
+        assert len(copies) == 1, "one ICC profile, however many parts"
 
 
 # ---------------------------------------------------------------- what the tree holds

@@ -18,6 +18,7 @@ from lxml import etree
 
 from . import __version__, htmlfrag
 from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_headings, pad_short_rows
+from .colophon import add_edition_line, colophon_html
 from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder, text_of
 from .hyphenate import book_language, hyphenate_tree
@@ -235,9 +236,11 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
         authors = ", ".join(cfg.authors)
         return (
             f'<h1 class="book-title">{htmllib.escape(cfg.title or "")}</h1>{sub}'
+            f'<p class="edition">Edition: {htmllib.escape(book.edition.name)}</p>'
             f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
         )
     root = cleaned.tree
+    add_edition_line(root, book)
     art, _ = front_page_art(book.site, cfg, root)  # what is refused was reported when the book was read
     resources.update(art)
     for img in root.iter("img"):
@@ -386,6 +389,7 @@ def assemble_parts(
     inline_css: str = "",
     body_class: str = "book",
     hyphenate: bool = False,
+    colophon: bool = False,
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
     chapter.
@@ -395,6 +399,7 @@ def assemble_parts(
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
         hyphenate: soft hyphens where words may break (print: see hyphenate.py).
+        colophon: the colophon after the front page (the PDF's: it tells how to cite it).
     """
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
@@ -423,6 +428,9 @@ def assemble_parts(
         resources: dict[str, Path] = {}
         cover = f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>'
         chunks.append(Chunk("front", "front page", cover, resources))
+        if colophon:
+            pdf = f"{cfg.output_name or 'book'}.pdf"
+            chunks.append(Chunk("colophon", "colophon", colophon_html(book, human_date(build_date()), pdf)))
     if toc:
         chunks.append(Chunk("toc", "contents", toc_html(book, chapters, cfg.toc_depth)))
     for rc in chapters:

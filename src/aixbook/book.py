@@ -10,6 +10,7 @@ from pathlib import Path
 from . import a11y, diagrams, htmlfrag, markdown, pool, sanitize, shortcodes, timings, trust
 from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
+from .edition import find_edition, with_edition
 from .errors import SourceError
 from .frontpage import checked_files, front_page_diagnostics
 from .links import LinkTable, build_table, chapter_key, make_uid, resolve_chapters, resolve_href
@@ -313,13 +314,18 @@ def book_from(g: Gathered, resolved, stats: LinkStats, link_diags, all_diagnosti
     for rc in resolved:
         diags.extend(rc.chapter.diagnostics)
     diags.extend(link_diags)
+    edition = find_edition(g.site.root, g.config.edition)
+    config = g.config
+    if config.output_name and "{edition}" in config.output_name:
+        config = replace(config, output_name=with_edition(config.output_name, edition))
     book = Book(
-        config=g.config,
+        config=config,
         site=g.site,
         chapters=tuple(resolved),
         anchors=anchors,
         stats=stats,
         short_names=short_names(g, anchors),
+        edition=edition,
     )
     if all_diagnostics:
         diags.extend(front_page_diagnostics(g.site, g.config))

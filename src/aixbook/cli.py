@@ -53,7 +53,14 @@ WATCH_HELP = "Rebuild whenever the chapter, its images, the config or styles cha
 SERVE_FLAG_HELP = "Serve it as HTML on 127.0.0.1 and reload the browser on change."
 PORT_HELP = "Port on 127.0.0.1."
 JOBS_HELP = "Processes laying out the PDF's parts (default: every usable CPU, or book.toml's jobs)."
-NAME_HELP = "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug)."
+NAME_HELP = (
+    "File name of the outputs, without suffix (default: book.toml's output_name, else the title's slug); "
+    "{edition} stands for the edition (OWASP-AI-Exchange-{edition})."
+)
+EDITION_HELP = (
+    "The edition the outputs name (default: book.toml's edition, else `git describe --tags` of the "
+    'content, else its commit\'s date and id, else "unversioned").'
+)
 LANG_HELP = "The site language to build (a key of hugo.yaml's languages, e.g. fa); default: the default language."
 CHANGES_SINCE_HELP = (
     "Show what changed since OLD (a git revision of the repository holding SITE, or a site folder): "
@@ -201,6 +208,7 @@ def main(ctx: click.Context, verbose: int, quiet: bool) -> None:
 @click.option("--allow-remote", is_flag=True, default=None, help=REMOTE_HELP)
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST", help=ALLOW_HOST_HELP)
 @click.option("--name", "output_name", default=None, help=NAME_HELP)
+@click.option("--edition", default=None, metavar="TEXT", help=EDITION_HELP)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 @lang_option
 @environment_option
@@ -223,6 +231,7 @@ def build(
     allow_remote,
     allow_hosts,
     output_name,
+    edition,
     jobs,
     content_language,
     environment,
@@ -249,6 +258,7 @@ def build(
             allow_remote=allow_remote,
             remote_hosts=allow_hosts or None,
             output_name=output_name,
+            edition=edition,
             jobs=jobs,
             content_language=content_language,
             changes_since=changes_since,

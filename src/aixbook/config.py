@@ -33,13 +33,14 @@ class BookConfig:
     direction: str | None = None  # "ltr" or "rtl"; default: the language's languageDirection
     front_page: str | None = None  # HTML fragment file; relative to book.toml's folder
     cover_image: str | None = None  # EPUB cover image; default: front page artwork
-    output_name: str | None = None
+    output_name: str | None = None  # may hold {edition}
+    edition: str | None = None  # what the book is cited as; default: from git (edition.py)
     toc_depth: int = 3  # 2 → chapters + h2, 3 → + h3
     paper: str = "A4"
     xref_pages: bool = False
     allow_remote: bool = False  # fetch http(s) images (with a timeout and size cap)
     remote_hosts: tuple[str, ...] = ()  # hosts fetched even on a loopback or private address
-    pdf_variant: str = "pdf/ua-1"  # tagged, accessible PDF; "none" for a plain PDF
+    pdf_variant: str = "pdf/a-2u+ua-1"  # tagged, accessible and archivable; "pdf/ua-1"; "none": plain
     keywords: tuple[str, ...] = ()
     jobs: int | None = None  # processes laying out the PDF's parts; None: every usable CPU
     # [diagnostics]: code → "error" | "warning" | "ignore" (a linter's rule table)
@@ -178,7 +179,7 @@ def _coerce(name: str, value):
             raise ValueError("must be true or false")
         return value
     if name == "pdf_variant":
-        allowed = ("none", "pdf/ua-1", "pdf/ua-2", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u")
+        allowed = ("none", "pdf/ua-1", "pdf/ua-2", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-2u+ua-1")
         if str(value).lower() not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}")
         return str(value).lower()

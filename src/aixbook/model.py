@@ -6,6 +6,7 @@ mutates what it was given.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -123,6 +124,50 @@ class ResolvedChapter:
     remote_images: tuple[str, ...] = ()  # http(s) image URLs kept (only with allow_remote)
 
 
+UNVERSIONED = "unversioned"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The edition a book is built as.
+
+    name: what the outputs print ("v1.2", "2026-08-22 · 5413fde", "unversioned", or
+        ``--edition``'s text).
+    commit: the full commit id of the content ("" when unknown).
+    date: the commit's date, YYYY-MM-DD ("" when unknown).
+    tag: the tag ``git describe`` named the edition after ("" when none).
+    repository: the repository's web address, when its remote is on github.com ("").
+    dirty: tracked files differ from the commit.
+    """
+
+    name: str = UNVERSIONED
+    commit: str = ""
+    date: str = ""
+    tag: str = ""
+    repository: str = ""
+    dirty: bool = False
+
+    @property
+    def short(self) -> str:
+        return self.commit[:7]
+
+    @property
+    def commit_url(self) -> str:
+        """The commit's page on GitHub ("" when the remote is not known to be there)."""
+        return f"{self.repository}/commit/{self.commit}" if self.repository and self.commit else ""
+
+    @property
+    def file_name(self) -> str:
+        """The edition as a part of a file name: "2026-08-22-5413fde", "v1.2"."""
+        return file_name_part(self.name)
+
+
+def file_name_part(text: str) -> str:
+    """``text`` with every character a file name should not hold made "-" (runs as one)."""
+    part = re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-.")
+    return part or UNVERSIONED
+
+
 @dataclass(frozen=True)
 class Book:
     """Everything a renderer needs: metadata, chapters in order, diagnostics."""
@@ -135,6 +180,7 @@ class Book:
     diagnostics: tuple[Diagnostic, ...] = ()
     remote_images: dict = field(default_factory=dict)  # URL → fetched file (--allow-remote)
     short_names: dict = field(default_factory=dict)  # short link name (/go/NAME/) → the uid it lands on
+    edition: Edition = field(default_factory=Edition)  # what the book is cited as (edition.py)
 
     @property
     def errors(self) -> list[Diagnostic]:

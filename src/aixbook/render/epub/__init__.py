@@ -12,10 +12,12 @@ Here they run in order: every chapter is made and split first, so that each
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
 from ebooklib import epub
+from lxml import etree
 
 from ...a11y import measure
 from ...assemble import build_date, contents_label, front_page, is_index_chapter, toc_html
@@ -26,7 +28,7 @@ from .. import RenderOptions, RenderResult, capture_warnings, direction_css
 from . import package as pkg
 from .fonts import FALLBACKS, FOLDER, embedded
 from .split import SPLIT_BYTES, Part, item_id, split, unique_name
-from .xhtml import STYLESHEET, chapter_section, cover_page, fragment, index_ids, page, rewrite, sanitize, wrap
+from .xhtml import STYLESHEET, XHTML_NS, chapter_section, cover_page, fragment, index_ids, page, rewrite, sanitize, wrap
 
 __all__ = ["SPLIT_BYTES", "SUFFIX", "check", "render", "render_epub"]
 
@@ -77,6 +79,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
     for part in parts:
         index_ids(part.section, part.name, file_of)
     file_of.update(first_file)  # a chapter's own id: its first file
+    short_name_ids(book, parts, file_of)
 
     front_resources: dict[str, Path] = {}
     front = fragment(front_page(book, front_resources))
@@ -187,6 +190,28 @@ def render_epub(book: Book, path: Path | str) -> Path:
         time.perf_counter() - start,
     )
     return path
+
+
+_XML_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def short_name_ids(book: Book, parts: list[Part], file_of: dict[str, str]) -> None:
+    """Each short link name (``/go/NAME/``) an id of its own in the file of the heading it
+    names, as the PDF has it as a destination (``chapter.xhtml#NAME``): an empty element
+    at the start of the heading, where no element of the book has that id already."""
+    by_file = {part.name: part for part in parts}
+    for name, uid in sorted(book.short_names.items()):
+        part = by_file.get(file_of.get(uid, ""))
+        if name in file_of or part is None or not _XML_ID.fullmatch(name):
+            continue
+        target = next((el for el in part.section.iter() if el.get("id") == uid), None)
+        if target is None:
+            continue
+        marker = etree.Element(f"{{{XHTML_NS}}}span" if target.tag.startswith("{") else "span")
+        marker.set("id", name)
+        marker.tail, target.text = target.text, None
+        target.insert(0, marker)
+        file_of[name] = part.name
 
 
 def _stylesheet(book: Book, font_rules: str = "", font_files: list[str] | None = None) -> bytes:

@@ -184,6 +184,17 @@ def metadata(eb: epub.EpubBook, book: Book, title: str, lang: str, stamp: dateti
     for word in cfg.keywords:
         eb.add_metadata("DC", "subject", word)
     eb.add_metadata(None, "meta", "", {"name": "generator", "content": f"aixbook {__version__}"})
+    edition(eb, book)
+
+
+def edition(eb: epub.EpubBook, book: Book) -> None:
+    """The edition, as the PDF states it (schema.org's bookEdition and version), and the
+    commit it was built from as its source."""
+    ed = book.edition
+    eb.add_metadata(None, "meta", ed.name, {"property": "schema:bookEdition"})
+    eb.add_metadata(None, "meta", ed.name, {"property": "schema:version"})
+    if ed.commit_url:
+        eb.add_metadata("DC", "source", ed.commit_url)
 
 
 #: What a book that passes every check states it conforms to (EPUB Accessibility 1.1, 2.1).

@@ -7,6 +7,7 @@ import logging
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...assemble import assemble, contents_label
 from ...diagnostics import Diagnostic
@@ -27,6 +28,9 @@ __all__ = [
     "render_document",
     "stylesheets",
 ]
+
+if TYPE_CHECKING:
+    from .metadata import PdfMeta
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +144,32 @@ def parts_usable() -> bool:
 def render_single(book: Book, target: Path) -> RenderResult:
     """The release PDF as one WeasyPrint document: what the parts must reproduce (tests
     compare the two)."""
+    import pikepdf
+
+    from .footers import edition_css
+    from .metadata import stamp
+
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
-    return render_document(
-        assemble(book, hyphenate=True), target, paper=book.config.paper, pdf_variant=variant, extra_css=book_css(book)
+    extra = book_css(book) + edition_css(book.edition.name)
+    result = render_document(
+        assemble(book, hyphenate=True, colophon=True),
+        target,
+        paper=book.config.paper,
+        pdf_variant=variant,
+        extra_css=extra,
     )
+    with pikepdf.open(target, allow_overwriting_input=True) as pdf:
+        stamp(pdf, pdf_meta(book))
+        pdf.save(target, deterministic_id=True)
+    return result
+
+
+def pdf_meta(book: Book) -> PdfMeta:
+    """What the release PDF's metadata says beyond WeasyPrint's: edition, identifier, variant."""
+    from .metadata import PdfMeta
+
+    variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
+    return PdfMeta(edition=book.edition.name, identifier=book.config.identifier or "", variant=variant)
 
 
 def book_css(book: Book) -> str:

@@ -32,6 +32,7 @@ from .fontmerge import merge_fonts
 from .footers import FooterLayout
 from .internals import bookmark_tree
 from .layout import PartLayout
+from .metadata import PdfMeta, stamp
 from .parts import SENTINEL
 
 
@@ -41,11 +42,13 @@ def combine(
     target: Path,
     elsewhere: Mapping[str, str] | None = None,
     aliases: Mapping[str, str] | None = None,
+    meta: PdfMeta | None = None,
 ) -> list[str]:
     """Write the parts, in order, as one PDF to ``target``; returns warnings (links whose
     target is in no part). ``elsewhere``: the web address of ids in no part (a preview of
     one chapter links to the others on the website). ``aliases``: more names for
-    destinations (a short link's name → the id it lands on: ``book.pdf#NAME`` opens there)."""
+    destinations (a short link's name → the id it lands on: ``book.pdf#NAME`` opens there).
+    ``meta``: the edition and identifier the metadata states (metadata.py)."""
     out = pikepdf.new()
     sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in parts]
     total = sum(p.pages for p in parts)
@@ -69,6 +72,8 @@ def combine(
             font_dicts.append((fonts, part.fonts))
     first = sources[0]
     _catalog(out, first)
+    if meta is not None:
+        stamp(out, meta)
     if roots:
         _structure(out, parts, roots, starts, total)
     known = _dests(out, dests, aliases or {})

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from .. import capture_warnings
 from . import patches, weasy
 from .layout import FontFiles
+from .parts import css_string
 from .weasy import BASE_URL, make_fetcher, weasyprint_html
 
 #: Every page-margin box but the footer's.
@@ -47,6 +48,11 @@ class FooterJob:
     first: int = 1  # the book's number of the first page (a chunk)
     total: int = 0  # the book's page count, when a chunk
     extra_css: str = ""  # the book's own additions to print.css (right to left)
+    edition: str = ""  # printed small in the corner of every page
+
+    @property
+    def css(self) -> str:
+        return self.extra_css + FOOTERS_ONLY + edition_css(self.edition)
 
     @property
     def key(self) -> str:
@@ -62,7 +68,7 @@ class FooterJob:
 
     def digest(self, salt: str) -> str:
         h = hashlib.sha256(salt.encode())
-        fields = (self.paper, self.lang, str(self.first), str(self.total), self.extra_css, *self.names)
+        fields = (self.paper, self.lang, str(self.first), str(self.total), self.css, *self.names)
         h.update("\0".join(fields).encode())
         return h.hexdigest()
 
@@ -96,7 +102,7 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
     start = time.perf_counter()
     HTML = weasyprint_html()
     with capture_warnings("weasyprint", "pdf") as warnings:
-        sheets = chunk_stylesheets(job) if job.total else weasy.stylesheets(job.paper, job.extra_css + FOOTERS_ONLY)
+        sheets = chunk_stylesheets(job) if job.total else weasy.stylesheets(job.paper, job.css)
         document = HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher({})).render(stylesheets=sheets)
         out = io.BytesIO()
         fonts = FontFiles()
@@ -112,16 +118,39 @@ def lay_out_footers(job: FooterJob) -> FooterLayout:
     )
 
 
-def footer_jobs(names: tuple[str, ...], paper: str, lang: str, workers: int, extra_css: str = "") -> list[FooterJob]:
+def footer_jobs(
+    names: tuple[str, ...], paper: str, lang: str, workers: int, extra_css: str = "", edition: str = ""
+) -> list[FooterJob]:
     """The footers as one job, or as ``workers`` chunks when the stylesheets allow it."""
     chunks = min(workers, max(1, len(names) // 40))
     if chunks < 2 or print_css_with_total(len(names)) is None:
-        return [FooterJob(names, paper, lang, extra_css=extra_css)]
+        return [FooterJob(names, paper, lang, extra_css=extra_css, edition=edition)]
     size = -(-len(names) // chunks)
     return [
-        FooterJob(names[start : start + size], paper, lang, first=start + 1, total=len(names), extra_css=extra_css)
+        FooterJob(
+            names[start : start + size],
+            paper,
+            lang,
+            first=start + 1,
+            total=len(names),
+            extra_css=extra_css,
+            edition=edition,
+        )
         for start in range(0, len(names), size)
     ]
+
+
+def edition_css(edition: str) -> str:
+    """The edition in the bottom right corner of every page but the front page, small (after FOOTERS_ONLY, which it
+    overrides); "" for none. Only the footers draw it: no chapter's layout depends on it."""
+    if not edition:
+        return ""
+    return (
+        f"@page {{ @bottom-right {{ content: {css_string(edition)} !important; font-family: aix-heading, sans-serif; "
+        "font-size: 6.5pt; color: #5b6570; vertical-align: top; padding-top: 5.6mm; text-align: right; } }"
+        # the front page shows it under the title, and has no footer
+        "@page front { @bottom-right { content: none !important; } }"
+    )
 
 
 def chunk_stylesheets(job: FooterJob) -> list:
@@ -134,7 +163,7 @@ def chunk_stylesheets(job: FooterJob) -> list:
     return [
         CSS(string=text, base_url=weasy.STYLES_URL, url_fetcher=make_fetcher({})),
         CSS(
-            string=tail + job.extra_css + FOOTERS_ONLY + start,
+            string=tail + job.css + start,
             base_url=weasy.STYLES_URL,
             url_fetcher=make_fetcher({}),
         ),

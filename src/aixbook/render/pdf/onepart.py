@@ -18,6 +18,7 @@ from ... import timings
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
+from . import pdf_meta
 from .combine import combine
 from .footers import FooterJob, print_css_with_total
 from .pipeline import _Layouts, plan
@@ -55,16 +56,18 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
             first = 1 + sum(pages[s.key] for s in p.sources[: by_key[k].index])
             total = sum(pages[s.key] for s in p.sources) - pages[k] + layout.pages
         if print_css_with_total(total) is not None:
-            footer_jobs[k] = FooterJob(names, p.paper, lang, first=first, total=total, extra_css=p.css)
+            footer_jobs[k] = FooterJob(
+                names, p.paper, lang, first=first, total=total, extra_css=p.css, edition=book.edition.name
+            )
         else:  # the stylesheet's footers cannot start at another page: numbered from 1
-            footer_jobs[k] = FooterJob(names, p.paper, lang, extra_css=p.css)
+            footer_jobs[k] = FooterJob(names, p.paper, lang, extra_css=p.css, edition=book.edition.name)
     footer_keys = {k: job.digest(p.salt) for k, job in footer_jobs.items()}
     store.run([(footer_jobs[k], footer_keys[k]) for k in targets], "footers")
     results: dict[str, RenderResult] = {}
     for k, target in targets.items():
         layout, footer = layouts[k], store.done[footer_keys[k]]
         with timings.stage(f"combine {k}"):
-            found = combine([layout], [footer], target, options.elsewhere, book.short_names)
+            found = combine([layout], [footer], target, options.elsewhere, book.short_names, pdf_meta(book))
         warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
         results[k] = RenderResult(pages=layout.pages, warnings=warnings, laid_out=list(store.laid_out))
     return results

@@ -49,7 +49,7 @@ class PartSource:
 
     @property
     def label(self) -> str:
-        return self.title if self.key in ("front", "toc") else f"chapter '{self.title}'"
+        return self.title if self.key in ("front", "colophon", "toc") else f"chapter '{self.title}'"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ...assemble import Parts, assemble_parts
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
-from . import book_css, weasy
+from . import book_css, pdf_meta, weasy
 from .combine import combine
 from .footers import FooterJob, FooterLayout, footer_jobs, lay_out_footers
 from .layout import PartLayout, lay_out
@@ -188,7 +188,7 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     cfg = book.config
     with timings.stage("assemble"):
         css = book_css(book)
-        parts = assemble_parts(book, hyphenate=True)
+        parts = assemble_parts(book, hyphenate=True, colophon=True)
         sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
@@ -202,6 +202,10 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     guessed = guess_strings(sources)
     with timings.stage("stylesheets"):
         weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
+    # The fonts' configuration is part of every key (salt): set it before the keys are
+    # made, as every layout does, or the chapter PDFs made after the release PDF in the
+    # same process miss every part it just laid out.
+    weasy.isolate_fontconfig()
     return Plan(
         parts=parts,
         sources=sources,
@@ -256,7 +260,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     else:
         raise BuildError(f"the PDF's page numbers did not settle after {MAX_ROUNDS} layouts")
     names = tuple(name for layout in layouts for name in layout.names)
-    footer_list = footer_jobs(names, cfg.paper, cfg.language or "en", workers, css)
+    footer_list = footer_jobs(names, cfg.paper, cfg.language or "en", workers, css, book.edition.name)
     footer_batch = [(job, job.digest(key_salt)) for job in footer_list]
     store.run(footer_batch, "footers")
     footers = [store.done[key] for _, key in footer_batch]
@@ -264,7 +268,10 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     warnings += [RenderWarning("pdf", w) for footer in footers for w in footer.warnings]
     started = time.perf_counter()
     with timings.stage("combine"):
-        warnings += [RenderWarning("pdf", w) for w in combine(layouts, footers, target, aliases=book.short_names)]
+        warnings += [
+            RenderWarning("pdf", w)
+            for w in combine(layouts, footers, target, aliases=book.short_names, meta=pdf_meta(book))
+        ]
     if cache:
         cache.save_timings(
             {

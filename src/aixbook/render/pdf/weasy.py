@@ -135,7 +135,9 @@ def _print_css(_digest: str) -> tuple:
 
 
 def write_options(pdf_variant: str | None) -> dict:
-    return {"pdf_variant": pdf_variant, "pdf_tags": pdf_variant is not None}
+    from .metadata import weasy_variant
+
+    return {"pdf_variant": weasy_variant(pdf_variant), "pdf_tags": pdf_variant is not None}
 
 
 def render_document(
