@@ -124,23 +124,13 @@ def _skips(el) -> bool:
 def _segments(block, skip: bool) -> Iterator[tuple[object, str, bool]]:
     """(element, "text" or "tail", skip) for the text of ``block``'s own paragraph;
     nested blocks are yielded as ("block", element, skip) to be handled on their own."""
-    yield block, "text", skip
-    for child in block:
-        if not isinstance(child.tag, str):  # a comment or processing instruction
-            yield child, "tail", skip
-            continue
-        child_skip = skip or _skips(child)
-        if child.tag in INLINE:
-            yield from _inline(child, child_skip)
-        else:
-            yield child, "block", child_skip
-        yield child, "tail", skip
+    yield from _inline(block, skip)
 
 
 def _inline(el, skip: bool) -> Iterator[tuple[object, str, bool]]:
     yield el, "text", skip
     for child in el:
-        if not isinstance(child.tag, str):
+        if not isinstance(child.tag, str):  # a comment or processing instruction
             yield child, "tail", skip
             continue
         child_skip = skip or _skips(child)

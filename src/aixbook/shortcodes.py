@@ -331,29 +331,7 @@ def _entry(name: str, parent: _Tag | None, ctx: Context) -> dict | None:
 
 
 # The shortcodes shortcode_html renders (Hextra's, and ref/relref).
-_PYTHON = frozenset(
-    {
-        "callout",
-        "alert",
-        "pageinfo",
-        "cards",
-        "small-card",
-        "card",
-        "spacer",
-        "details",
-        "steps",
-        "tabs",
-        "tab",
-        "filetree/container",
-        "filetree/folder",
-        "filetree/file",
-        "badge",
-        "icon",
-        "relref",
-        "ref",
-        "relRef",
-    }
-)
+_PYTHON = frozenset(BLOCK_SHORTCODES | {"badge", "icon", "relref", "ref", "relRef"})
 
 
 def _value(tag: _Tag, sources, default: str = "") -> str:
