@@ -181,7 +181,7 @@ def render_preview(
     sel = select(g, query)
     book = preview_book(g, sel)
     final = output_path(Path(output_dir) / "preview", sel.slug, fmt)
-    if fmt == "pdf" and sel.heading is None and _parts_usable():
+    if fmt == "pdf" and sel.heading is None and _pdf_parts_usable():
         # A chapter: its pages as the release PDF has them, from the build's part cache.
         resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
         whole = book_from(g, resolved, stats, link_diags, all_diagnostics=False)
@@ -198,7 +198,7 @@ def render_preview(
     return final, book
 
 
-def _parts_usable() -> bool:
-    from .render.pdf import parts_usable
+def _pdf_parts_usable() -> bool:
+    from .render.pdf import parts_usable  # only a PDF preview loads the PDF renderer
 
     return parts_usable()

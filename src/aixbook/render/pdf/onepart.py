@@ -21,7 +21,7 @@ from .. import RenderOptions, RenderResult, RenderWarning
 from . import pdf_meta
 from .combine import combine
 from .footers import FooterJob, print_css_with_total
-from .pipeline import _Layouts, plan
+from .pipeline import Layouts, plan
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
     by_key = {s.key: s for s in p.sources}
     if missing := [k for k in targets if k not in by_key]:
         raise BuildError(f"the book has no chapter {missing[0]!r}")
-    store = _Layouts(p.cache, p.workers)
+    store = Layouts(p.cache, p.workers)
     jobs = {k: p.job(by_key[k], p.numbers, p.strings[by_key[k].index]) for k in targets}
     keys = {k: job.digest(p.salt) for k, job in jobs.items()}
     store.run([(jobs[k], keys[k]) for k in targets], "layouts, round 1")

@@ -92,7 +92,7 @@ def _work(job):
         return lay_out_footers(job) if isinstance(job, FooterJob) else lay_out(job)
 
 
-class _Layouts:
+class Layouts:
     """Layouts by key: from this build, else from the cache, else laid out (and kept)."""
 
     def __init__(self, cache: PartCache | None, workers: int):
@@ -168,6 +168,7 @@ class Plan:
     strings: list[dict[str, str]]
     workers: int
     salt: str
+    paper: str = "A4"
 
     def job(self, src: PartSource, numbers: dict[str, str | None], strings: dict[str, str]):
         return job_for(
@@ -180,8 +181,6 @@ class Plan:
             pdf_variant=self.variant,
             book_css=self.css,
         )
-
-    paper: str = "A4"
 
 
 def plan(book: Book, options: RenderOptions) -> Plan:
@@ -231,7 +230,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     p = plan(book, options)
     sources, owner, guessed, cache, workers, css = p.sources, p.owner, p.guessed, p.cache, p.workers, p.css
     numbers, strings, key_salt = p.numbers, p.strings, p.salt
-    store = _Layouts(cache, workers)
+    store = Layouts(cache, workers)
     prepared = time.perf_counter() - begin
 
     # A part whose numbers are unknown and whose page count no one needs (the Index)
