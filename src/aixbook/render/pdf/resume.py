@@ -1,0 +1,423 @@
+"""Laying out a part again from one of its pages: the pages before an edit are kept.
+
+WeasyPrint makes each page from an entry of ``context.page_maker``: ``(resume_at,
+next_page, right_page, page_state, remake_state)``, where ``resume_at`` is the skip stack
+(child indices into the box tree, ``{index: deeper stack or None}``) at which the page
+starts and ``page_state`` the page counters, quote depth and page groups it starts with.
+Its own repagination re-makes single pages from these entries (``remake_page``).
+
+After an edit that changes nothing before page ``k`` of a part, the new box tree is the
+old one up to the edit: the old entry ``k`` is a valid start for the new document, and
+pages ``k..`` can be laid out from it instead of from page 0 (the pages before are the
+old ones). This module
+
+- records, for a full layout, every entry in plain data (``Record``: JSON-able), plus
+  what the pages after ``k`` read from the pages before (the named strings of the running
+  heads, the anchors already counted) and the states that make page ``k`` not a clean
+  start (a footnote or float carried over, a fixed box or running element);
+- lays a new HTML of the same part out from page ``k`` of a record (``resume``), and
+  writes a PDF of just those pages.
+
+Everything here is WeasyPrint 70's own code, called in its own order; ``RESUME_INTERNALS``
+fingerprints the functions copied or relied on, and ``usable()`` is False (callers lay
+the part out whole) when any differs.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import internals, weasy
+from .internals import Internal
+
+#: The private code the resumed layout copies or relies on (a mismatch: lay out whole).
+RESUME_INTERNALS = (
+    Internal("weasyprint.document:Document._render", "ebaceeb0fa8e79aa", ("resume",), "copied in _context_and_root"),
+    Internal("weasyprint.layout:layout_document", "a5cbf437e99caf72", ("resume",), "copied in _finish"),
+    Internal("weasyprint.layout:initialize_page_maker", "5bb3c878d722af53", ("resume",), "entry layout"),
+    Internal("weasyprint.layout.page:make_all_pages", "b5e4034894841caa", ("resume",), "copied in resume"),
+    Internal("weasyprint.layout.page:remake_page", "1ff09b2dffa17839", ("resume",), "reads page_maker[index]"),
+    Internal("weasyprint.layout.page:make_page", "656f183328e8b1b5", ("resume",), "reads page_maker[:index]"),
+    Internal("weasyprint.layout.page:_update_page_groups", "baae519d41beefe1", ("resume",), "page_state[3]"),
+    Internal(
+        "weasyprint.layout:LayoutContext.get_string_or_element_for",
+        "f40ec28ae3470c6e",
+        ("resume",),
+        "string_set[name][page]",
+    ),
+)
+
+
+class CannotResume(Exception):
+    """Page ``k`` of this record is not a clean start: lay the part out whole."""
+
+
+def why_not() -> list[str]:
+    """Why resuming is not possible with the installed WeasyPrint (empty: it is)."""
+    if (wrong := internals._version_problem()) is not None:
+        return [wrong]
+    return [p for i in RESUME_INTERNALS if (p := internals._problem(i)) is not None]
+
+
+def usable() -> bool:
+    return not why_not()
+
+
+# ------------------------------------------------------------------ plain data
+
+
+def freeze_stack(stack) -> Any:
+    """A skip stack as JSON: ``{"3": {"0": null}}`` (object keys are strings)."""
+    if stack is None:
+        return None
+    if not isinstance(stack, dict):
+        raise CannotResume(f"skip stack of a kind not known: {stack!r}")
+    return {str(int(k)): freeze_stack(v) for k, v in stack.items()}
+
+
+def thaw_stack(data) -> Any:
+    if data is None:
+        return None
+    return {int(k): thaw_stack(v) for k, v in data.items()}
+
+
+def freeze_entry(entry) -> dict:
+    """One ``page_maker`` entry as plain data. ``remake_state['content_lookups']`` holds
+    ``id()``s of lookup objects (meaningless in another process) and is dropped: the
+    resumed pages are all re-made, which resets it."""
+    resume_at, next_page, right_page, page_state, remake_state = entry
+    quote_depth, counters, scopes, groups = page_state
+    return {
+        "resume_at": freeze_stack(resume_at),
+        "next_page": {"break": next_page["break"], "page": next_page["page"]},
+        "right_page": bool(right_page),
+        "quote_depth": list(quote_depth),
+        "counters": {name: list(values) for name, values in counters.items()},
+        "scopes": [sorted(scope) for scope in scopes],
+        "groups": [[name, count, freeze_stack(at)] for name, count, at in groups],
+        "anchors": list(remake_state.get("anchors", [])),
+    }
+
+
+def thaw_entry(data: dict) -> tuple:
+    page_state = (
+        list(data["quote_depth"]),
+        {name: list(values) for name, values in data["counters"].items()},
+        [set(scope) for scope in data["scopes"]],
+        [[name, count, thaw_stack(at)] for name, count, at in data["groups"]],
+    )
+    remake_state = {"content_changed": False, "pages_wanted": False, "anchors": list(data["anchors"]), "content_lookups": []}
+    next_page = {"break": data["next_page"]["break"], "page": data["next_page"]["page"]}
+    return (thaw_stack(data["resume_at"]), next_page, data["right_page"], page_state, remake_state)
+
+
+@dataclass
+class Record:
+    """A part's layout as plain data: ``entries[i]`` starts page ``i`` (one more entry than
+    pages: the last is the state after the last page); ``strings[i]`` the named strings
+    page ``i`` sets (``string-set``, in order); ``unclean[i]`` why page ``i`` cannot be a
+    start (carried footnotes, broken floats, fixed boxes, running elements), empty if it can."""
+
+    entries: list[dict]
+    strings: list[dict[str, list[str]]]
+    unclean: list[list[str]] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return len(self.entries) - 1
+
+    def to_json(self) -> str:
+        return json.dumps({"entries": self.entries, "strings": self.strings, "unclean": self.unclean})
+
+    @classmethod
+    def from_json(cls, text: str) -> Record:
+        data = json.loads(text)
+        return cls(data["entries"], data["strings"], data["unclean"])
+
+
+# ------------------------------------------------------------------ layout
+
+
+def _options(stylesheets: list, opts: dict) -> dict:
+    from weasyprint import DEFAULT_OPTIONS
+    from weasyprint.pdf import VARIANTS
+
+    options = DEFAULT_OPTIONS.copy()
+    options.update(opts, stylesheets=stylesheets)
+    # Document._render: the PDF variant's defaults
+    if variant := options["pdf_variant"]:
+        _, properties = VARIANTS[variant]
+        for key, value in tuple(options.items()):
+            if value is None and key in properties:
+                options[key] = properties[key]
+    return options
+
+
+def _context_and_root(html, options: dict):
+    """WeasyPrint's layout context and box tree, as Document._render makes them."""
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.document import Document
+    from weasyprint.formatting_structure.build import build_formatting_structure
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config, counter_style, color_profiles = FontConfiguration(), CounterStyle(), {}
+    context = Document._build_layout_context(html, font_config, counter_style, color_profiles, options)
+    root_box = build_formatting_structure(
+        html.etree_element,
+        context.style_for,
+        context.get_image_from_uri,
+        html.base_url,
+        context.target_collector,
+        counter_style,
+        context.footnotes,
+    )
+    return context, root_box, font_config, color_profiles
+
+
+def _document(html, page_boxes, font_config, color_profiles, options):
+    from weasyprint.document import Document, DocumentMetadata, Page
+    from weasyprint.html import get_html_metadata
+
+    document = Document(
+        [Page(box) for box in page_boxes],
+        DocumentMetadata(**get_html_metadata(html)),
+        html.url_fetcher,
+        font_config,
+        color_profiles,
+        options["output_intent"],
+    )
+    document._html = html
+    return document
+
+
+@contextmanager
+def _watching_pages(context, unclean: dict[int, list[str]]):
+    """While a full layout runs: note, after each page is made, what it leaves to the
+    next one besides its page_maker entry."""
+    import weasyprint.layout.page as page_module
+
+    make_page = page_module.make_page
+
+    def watched(ctx, root_box, page_type, resume_at, page_number, page_state):
+        page, resume_at, next_page = make_page(ctx, root_box, page_type, resume_at, page_number, page_state)
+        if ctx is context:
+            why = []
+            if ctx.reported_footnotes:
+                why.append("footnotes carried over")
+            if ctx.broken_out_of_flow:
+                why.append("a float or positioned box broken over the page turn")
+            if page.fixed_boxes:
+                why.append("fixed boxes (drawn on every page)")
+            if any(ctx.running_elements.values()):
+                why.append("running elements")
+            unclean[page_number] = why  # about the start of the next page
+        return page, resume_at, next_page
+
+    page_module.make_page = watched
+    try:
+        yield
+    finally:
+        page_module.make_page = make_page
+
+
+def render_recorded(html, stylesheets: list, opts: dict):
+    """``html.render(stylesheets=…, **opts)`` (the same pages), and the ``Record`` of it."""
+    from weasyprint.layout import layout_document
+
+    options = _options(stylesheets, opts)
+    context, root_box, font_config, color_profiles = _context_and_root(html, options)
+    unclean: dict[int, list[str]] = {}
+    with _watching_pages(context, unclean):
+        page_boxes = list(layout_document(html, root_box, context))
+    document = _document(html, page_boxes, font_config, color_profiles, options)
+    entries = [freeze_entry(entry) for entry in context.page_maker]
+    pages = len(page_boxes)
+    strings = [{name: list(by_page.get(i + 1, [])) for name, by_page in context.string_set.items()} for i in range(pages)]
+    strings = [{n: v for n, v in s.items() if v} for s in strings]
+    early = ["a running element"] if any(context.running_elements.values()) else []
+    return document, Record(entries, strings, [unclean.get(i, []) + early for i in range(pages + 1)])
+
+
+def resume(html, stylesheets: list, opts: dict, record: Record, k: int):
+    """The pages ``k..`` of ``html`` laid out from the old entry ``k`` of ``record`` (the
+    HTML must lay out pages ``0..k-1`` as the recorded one did: nothing before page ``k``
+    changed). Returns a Document of those pages only, and the Record of the whole new
+    layout (old entries and strings up to ``k``, new ones after)."""
+    from weasyprint.layout import initialize_page_maker
+    from weasyprint.layout.page import remake_page
+
+    if not 0 < k < record.pages:
+        raise CannotResume(f"page {k} is not a page after the first of a {record.pages}-page part")
+    if record.unclean[k]:
+        raise CannotResume(f"page {k + 1} does not start clean: {', '.join(record.unclean[k])}")
+    options = _options(stylesheets, opts)
+    context, root_box, font_config, color_profiles = _context_and_root(html, options)
+    initialize_page_maker(context, root_box)
+    # make_page reads the entries before its own only for their remake_state['anchors'].
+    context.page_maker = [thaw_entry(e) for e in record.entries[: k + 1]]
+    for number, named in enumerate(record.strings[:k], start=1):
+        for name, texts in named.items():
+            context.string_set[name][number].extend(texts)
+
+    # make_all_pages from page k, one pass.
+    context.rendered_notes = []
+    pages = []
+    i = k
+    while True:
+        remake_state = context.page_maker[i][-1]
+        remake_state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
+        page, resume_at = remake_page(i, context, root_box, html)
+        if remake_state["content_changed"] or remake_state["pages_wanted"]:
+            # a counter needs another pass (target-counter, counter(pages) in content)
+            raise CannotResume(f"page {i + 1} asks for repagination")
+        pages.append(page)
+        i += 1
+        if resume_at is None and not context.reported_footnotes:
+            context.page_maker = context.page_maker[: i + 1]
+            break
+    if context.running_elements and any(context.running_elements.values()):
+        raise CannotResume("running elements")
+    if any(p.fixed_boxes for p in pages):
+        raise CannotResume("fixed boxes")
+    page_boxes = list(_finish(context, root_box, pages, k))
+    document = _document(html, page_boxes, font_config, color_profiles, options)
+    entries = record.entries[:k] + [freeze_entry(e) for e in context.page_maker[k:]]
+    total = k + len(pages)
+    strings = record.strings[:k] + [
+        {n: list(v.get(j + 1, [])) for n, v in context.string_set.items() if v.get(j + 1)} for j in range(k, total)
+    ]
+    return document, Record(entries, strings, record.unclean[:k] + [[] for _ in range(total - k + 1)])
+
+
+def _continued_elements(root_box, stack) -> set:
+    """The elements a page starting at ``stack`` continues from the page before (those
+    on the skip stack's path with a deeper stack): their bookmarks were on that page."""
+    found = set()
+    box = root_box
+    while stack:
+        (index, deeper), *_ = stack.items()
+        children = getattr(box, "children", None)
+        if deeper is None or not children or index >= len(children):
+            break
+        box = children[index]
+        found.add(box.element)
+        stack = deeper
+    return found
+
+
+def _finish(context, root_box, pages: list, k: int):
+    """layout_document's last two loops (bookmarks, strings, margin boxes) for pages
+    numbered from ``k + 1``."""
+    from weasyprint.layout import layout_fixed_boxes
+    from weasyprint.layout.background import layout_backgrounds
+    from weasyprint.layout.page import make_margin_boxes
+
+    total = k + len(pages)
+    for entry in context.page_maker:
+        entry[3][1]["pages"] = [total]
+    continued = _continued_elements(root_box, context.page_maker[k][0])
+    watch_elements: list = list(continued)
+    watch_elements_before: list = list(continued)
+    watch_elements_after: list = list(continued)
+    for j, page in enumerate(pages):
+        i = k + j
+        _, _, _, page_state, _ = context.page_maker[i + 1]
+        page_counter_values = page_state[1]
+        for child in page.descendants():
+            if child.bookmark_label:
+                if child.element_tag.endswith("::before"):
+                    checklist = watch_elements_before
+                elif child.element_tag.endswith("::after"):
+                    checklist = watch_elements_after
+                else:
+                    checklist = watch_elements
+                if child.element in checklist:
+                    child.bookmark_label = ""
+                else:
+                    checklist.append(child.element)
+            if child.missing_link:
+                for (box, css_token), item in context.target_collector.counter_lookup_items.items():
+                    if child.missing_link == box and css_token != "content":
+                        if css_token == "bookmark-label" and not child.bookmark_label:
+                            continue
+                        item.parse_again(page_counter_values)
+                        if css_token == "bookmark-label":
+                            child.bookmark_label = box.bookmark_label
+            string_sets = child.string_set
+            if string_sets and string_sets != "none":
+                for string_name, text in string_sets:
+                    context.string_set[string_name][i + 1].append(text)
+    for j, page in enumerate(pages):
+        i = k + j
+        root_children = []
+        root, footnote_area, note_area = page.children
+        root_children.extend(layout_fixed_boxes(context, pages[:j], page))
+        root_children.extend(root.children)
+        root_children.extend(layout_fixed_boxes(context, pages[j + 1 :], page))
+        root.children = root_children
+        context.current_page = i + 1
+        state = context.page_maker[context.current_page][3]
+        children = [root]
+        if footnote_area.children:
+            children.append(footnote_area)
+        if note_area.children:
+            children.append(note_area)
+        children.extend(make_margin_boxes(context, page, state))
+        page.children = tuple(children)
+        layout_backgrounds(page, context.get_image_from_uri)
+        yield page
+
+
+# ------------------------------------------------------------------ a part
+
+
+def _html(job):
+    from .weasy import BASE_URL, make_fetcher
+
+    HTML = weasy.weasyprint_html()
+    return HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher(job.resources))
+
+
+def _write(document, job) -> bytes:
+    from . import patches
+    from .tagging import Tagging
+
+    opts = weasy.write_options(job.pdf_variant)
+    out = io.BytesIO()
+    with patches.zlib_level(1, drawing=6):
+        document.write_pdf(out, finisher=Tagging(prefix=f"{job.key}-") if job.pdf_variant else None, **opts)
+    return out.getvalue()
+
+
+def lay_out_recorded(job) -> tuple[bytes, Record, Any]:
+    """The part's PDF (as ``layout.lay_out`` lays it out, without its link rewriting and
+    font notes), its Record, and the Document."""
+    opts = weasy.write_options(job.pdf_variant)
+    document, record = render_recorded(_html(job), weasy.stylesheets(job.paper, job.extra_css), opts)
+    return _write(document, job), record, document
+
+
+def lay_out_from(job, record: Record, k: int) -> tuple[bytes, Record, Any]:
+    """The part's pages ``k..`` as a PDF of their own, from page ``k`` of ``record``."""
+    opts = weasy.write_options(job.pdf_variant)
+    document, new = resume(_html(job), weasy.stylesheets(job.paper, job.extra_css), opts, record, k)
+    return _write(document, job), new, document
+
+
+def first_change(old: Record, new: Record, k: int) -> int | None:
+    """The first page from ``k`` whose start differs between two records (None: none)."""
+    for i in range(k, min(len(old.entries), len(new.entries))):
+        if old.entries[i] != new.entries[i]:
+            return i
+    return None if len(old.entries) == len(new.entries) else min(len(old.entries), len(new.entries))
+
+
+def copy_record(record: Record) -> Record:
+    return copy.deepcopy(record)
+
+
