@@ -25,9 +25,9 @@ the part out whole) when any differs.
 
 from __future__ import annotations
 
-import copy
 import io
 import json
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,7 +111,12 @@ def thaw_entry(data: dict) -> tuple:
         [set(scope) for scope in data["scopes"]],
         [[name, count, thaw_stack(at)] for name, count, at in data["groups"]],
     )
-    remake_state = {"content_changed": False, "pages_wanted": False, "anchors": list(data["anchors"]), "content_lookups": []}
+    remake_state = {
+        "content_changed": False,
+        "pages_wanted": False,
+        "anchors": list(data["anchors"]),
+        "content_lookups": [],
+    }
     next_page = {"break": data["next_page"]["break"], "page": data["next_page"]["page"]}
     return (thaw_stack(data["resume_at"]), next_page, data["right_page"], page_state, remake_state)
 
@@ -126,18 +131,22 @@ class Record:
     entries: list[dict]
     strings: list[dict[str, list[str]]]
     unclean: list[list[str]] = field(default_factory=list)
+    #: per element of the HTML (``etree.iter()`` order): the first page it has a box on (-1: none)
+    first_pages: list[int] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
         return len(self.entries) - 1
 
     def to_json(self) -> str:
-        return json.dumps({"entries": self.entries, "strings": self.strings, "unclean": self.unclean})
+        return json.dumps(
+            {"entries": self.entries, "strings": self.strings, "unclean": self.unclean, "first_pages": self.first_pages}
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Record:
         data = json.loads(text)
-        return cls(data["entries"], data["strings"], data["unclean"])
+        return cls(data["entries"], data["strings"], data["unclean"], data["first_pages"])
 
 
 # ------------------------------------------------------------------ layout
@@ -225,6 +234,34 @@ def _watching_pages(context, unclean: dict[int, list[str]]):
         page_module.make_page = make_page
 
 
+def _order(root_element) -> tuple[dict[int, int], list[int]]:
+    """Each element's place in document order (``iter()``: id → index) and, per index,
+    the index of its last descendant."""
+    index: dict[int, int] = {}
+    ends: list[int] = []
+
+    def walk(el) -> int:
+        i = len(ends)
+        index[id(el)] = i
+        ends.append(i)
+        last = i
+        for child in el:
+            last = walk(child)
+        ends[i] = last
+        return last
+
+    walk(root_element)
+    return index, ends
+
+
+def _note_first_pages(first: list[int], order: dict[int, int], page_boxes, start: int) -> None:
+    for number, page in enumerate(page_boxes, start=start):
+        for box in page.descendants():
+            i = order.get(id(box.element))
+            if i is not None and first[i] < 0:
+                first[i] = number
+
+
 def render_recorded(html, stylesheets: list, opts: dict):
     """``html.render(stylesheets=…, **opts)`` (the same pages), and the ``Record`` of it."""
     from weasyprint.layout import layout_document
@@ -237,17 +274,146 @@ def render_recorded(html, stylesheets: list, opts: dict):
     document = _document(html, page_boxes, font_config, color_profiles, options)
     entries = [freeze_entry(entry) for entry in context.page_maker]
     pages = len(page_boxes)
-    strings = [{name: list(by_page.get(i + 1, [])) for name, by_page in context.string_set.items()} for i in range(pages)]
+    strings = [
+        {name: list(by_page.get(i + 1, [])) for name, by_page in context.string_set.items()} for i in range(pages)
+    ]
     strings = [{n: v for n, v in s.items() if v} for s in strings]
     early = ["a running element"] if any(context.running_elements.values()) else []
-    return document, Record(entries, strings, [unclean.get(i, []) + early for i in range(pages + 1)])
+    order, ends = _order(html.etree_element)
+    first = [-1] * len(ends)
+    _note_first_pages(first, order, page_boxes, 0)
+    return document, Record(entries, strings, [unclean.get(i, []) + early for i in range(pages + 1)], first)
 
 
-def resume(html, stylesheets: list, opts: dict, record: Record, k: int):
+# ------------------------------------------------------------------ what an edit changed
+
+#: Selectors that make an element's style depend on the siblings after it: an element
+#: added or removed changes the style of the siblings before it (as far back as ``reach``).
+_LOOKS_AHEAD = re.compile(
+    r":(nth-last-child|nth-last-of-type)\(\s*([^)]*)\)|:(last-child|only-child|last-of-type|only-of-type)"
+)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Where a new HTML of a part differs from the old one, in the old document order.
+
+    ``first``: the first element (index) whose content or style may have changed; ``text``:
+    the changed texts' positions (``i + 0.5``: element ``i``'s own text, before its first
+    child; ``ends[i] + 0.5``: element ``i``'s tail) when only texts changed, None when the
+    elements themselves did (then nothing after the edit can be taken from the old layout).
+    """
+
+    first: int
+    text: tuple[float, ...] | None
+
+
+def _reach(css: str) -> int | None:
+    """How many siblings back an added or removed element can change a style (None: all)."""
+    reach = 0
+    for m in _LOOKS_AHEAD.finditer(css):
+        if m.group(3):
+            reach = max(reach, 1)
+        elif m.group(2).strip().isdigit():
+            reach = max(reach, int(m.group(2)))
+        else:
+            return None
+    return reach
+
+
+def find_edit(old_root, new_root, css: str) -> Edit | None:
+    """How ``new_root`` (an ElementTree element) differs from ``old_root`` (None: not at all).
+    ``css``: the text of every stylesheet the part uses (for selectors that look ahead)."""
+    if ":has(" in css or ":empty" in css:
+        return Edit(0, None)  # any text change can restyle an ancestor: no earlier page is known
+    olds, news = list(old_root.iter()), list(new_root.iter())
+    _, ends = _order(old_root)
+    texts: list[float] = []
+    parents: dict[int, Any] = {}
+    for el in olds:
+        for child in el:
+            parents[id(child)] = el
+    for i, (a, b) in enumerate(zip(olds, news, strict=False)):
+        if a.tag != b.tag or a.attrib != b.attrib or len(a) != len(b):
+            # An element added, removed or changed: its siblings before it may restyle.
+            reach = _reach(css)
+            parent = parents.get(id(a))
+            if parent is None:
+                return Edit(0, None)
+            siblings = list(parent)
+            at = next((j for j, c in enumerate(siblings) if c is a), 0)
+            start = siblings[0] if reach is None else siblings[max(0, at - reach)]
+            first = min(i, next(j for j, el in enumerate(olds) if el is start))
+            if texts:
+                first = min(first, int(min(texts)))
+            return Edit(first, None)
+        if (a.text or "") != (b.text or ""):
+            texts.append(i + 0.5)
+        if (a.tail or "") != (b.tail or ""):
+            texts.append(ends[i] + 0.5)
+    if len(olds) != len(news):
+        return Edit(min([len(olds) - 1, *(int(t) for t in texts)]), None)
+    if not texts:
+        return None
+    return Edit(int(min(texts)), tuple(texts))
+
+
+def choose_k(record: Record, edit: Edit) -> int:
+    """The page to lay out from after ``edit``: one page before the first page the first
+    changed element has a box on (a change there may pull that page's break back: a
+    heading kept with the block after it, orphans). 0: lay the part out whole."""
+    first = record.first_pages
+    # The first changed element, or the next element with a box, or the one before.
+    later = [p for p in first[edit.first :] if p >= 0]
+    page = min(later[:1] or [0])
+    earlier = [p for p in first[: edit.first + 1] if p >= 0]
+    if earlier:
+        page = min(page, max(earlier))
+    return max(0, page - 1)
+
+
+def _resume_point(root_box, stack, order: dict[int, int]) -> int | None:
+    """The document order index of the element a page starting at ``stack`` starts in
+    or at: every text before this element's start is laid out on the pages before."""
+    box = root_box
+    while stack:
+        (index, deeper), *_ = stack.items()
+        children = getattr(box, "children", None)
+        if not children or index >= len(children):
+            break
+        box = children[index]
+        if deeper is None:
+            break
+        stack = deeper
+    return order.get(id(box.element))
+
+
+def _accumulated(strings: list[dict[str, list[str]]], upto: int) -> dict[str, str]:
+    last: dict[str, str] = {}
+    for named in strings[:upto]:
+        for name, texts in named.items():
+            last[name] = texts[-1]
+    return last
+
+
+@dataclass
+class Resumed:
+    """Pages ``k..sync-1`` laid out anew (the pages before ``k`` and from ``sync`` on are
+    the old ones: ``sync`` None when the new layout ran to the part's end)."""
+
+    document: Any
+    record: Record
+    k: int
+    sync: int | None
+
+
+def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Edit | None = None) -> Resumed:
     """The pages ``k..`` of ``html`` laid out from the old entry ``k`` of ``record`` (the
     HTML must lay out pages ``0..k-1`` as the recorded one did: nothing before page ``k``
-    changed). Returns a Document of those pages only, and the Record of the whole new
-    layout (old entries and strings up to ``k``, new ones after)."""
+    changed). With ``edit`` a texts-only edit, it stops at the first page after the
+    changed texts that starts where and as the old one did (same page_maker entry, same
+    named strings so far, a clean start in both): the old pages from there on are the
+    new ones too. Returns the new pages (a Document of those only) and the new Record."""
     from weasyprint.layout import initialize_page_maker
     from weasyprint.layout.page import remake_page
 
@@ -257,41 +423,89 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int):
         raise CannotResume(f"page {k + 1} does not start clean: {', '.join(record.unclean[k])}")
     options = _options(stylesheets, opts)
     context, root_box, font_config, color_profiles = _context_and_root(html, options)
+    order, ends = _order(html.etree_element)
+    if len(ends) != len(record.first_pages) and edit is not None and edit.text is not None:
+        raise CannotResume("the edit said texts only, but the elements differ")
     initialize_page_maker(context, root_box)
     # make_page reads the entries before its own only for their remake_state['anchors'].
     context.page_maker = [thaw_entry(e) for e in record.entries[: k + 1]]
     for number, named in enumerate(record.strings[:k], start=1):
         for name, texts in named.items():
             context.string_set[name][number].extend(texts)
+    unclean: dict[int, list[str]] = {}
+    last_text = max(edit.text) if edit is not None and edit.text else None
 
     # make_all_pages from page k, one pass.
     context.rendered_notes = []
     pages = []
     i = k
-    while True:
-        remake_state = context.page_maker[i][-1]
-        remake_state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
-        page, resume_at = remake_page(i, context, root_box, html)
-        if remake_state["content_changed"] or remake_state["pages_wanted"]:
-            # a counter needs another pass (target-counter, counter(pages) in content)
-            raise CannotResume(f"page {i + 1} asks for repagination")
-        pages.append(page)
-        i += 1
-        if resume_at is None and not context.reported_footnotes:
-            context.page_maker = context.page_maker[: i + 1]
-            break
+    sync = None
+    with _watching_pages(context, unclean):
+        while True:
+            remake_state = context.page_maker[i][-1]
+            remake_state.update(content_changed=False, pages_wanted=False, anchors=[], content_lookups=[])
+            page, resume_at = remake_page(i, context, root_box, html)
+            if remake_state["content_changed"] or remake_state["pages_wanted"]:
+                # a counter needs another pass (target-counter, counter(pages) in content)
+                raise CannotResume(f"page {i + 1} asks for repagination")
+            pages.append(page)
+            i += 1
+            if resume_at is None and not context.reported_footnotes:
+                context.page_maker = context.page_maker[: i + 1]
+                break
+            if last_text is not None and i < record.pages and _same_start(record, context, root_box, order, i, unclean):
+                point = _resume_point(root_box, context.page_maker[i][0], order)
+                if point is not None and last_text < point:
+                    sync = i
+                    break
     if context.running_elements and any(context.running_elements.values()):
         raise CannotResume("running elements")
     if any(p.fixed_boxes for p in pages):
         raise CannotResume("fixed boxes")
-    page_boxes = list(_finish(context, root_box, pages, k))
+    end = k + len(pages)
+    # The named strings the new pages set: needed before the margin boxes are made.
+    page_boxes = list(_finish(context, root_box, pages, k, record.pages if sync else end))
     document = _document(html, page_boxes, font_config, color_profiles, options)
-    entries = record.entries[:k] + [freeze_entry(e) for e in context.page_maker[k:]]
-    total = k + len(pages)
-    strings = record.strings[:k] + [
-        {n: list(v.get(j + 1, [])) for n, v in context.string_set.items() if v.get(j + 1)} for j in range(k, total)
+    new_strings = [
+        {n: list(v.get(j + 1, [])) for n, v in context.string_set.items() if v.get(j + 1)} for j in range(k, end)
     ]
-    return document, Record(entries, strings, record.unclean[:k] + [[] for _ in range(total - k + 1)])
+    # Elements on the pages before k come before the edit: their indices did not move.
+    first = [-1] * len(ends)
+    for el_index, p in enumerate(record.first_pages[: len(ends)]):
+        if 0 <= p < k:
+            first[el_index] = p
+    _note_first_pages(first, order, page_boxes, k)
+    if sync is None:
+        entries = record.entries[:k] + [freeze_entry(e) for e in context.page_maker[k:]]
+        strings = record.strings[:k] + new_strings
+        flags = record.unclean[:k] + [unclean.get(j, []) for j in range(k, end + 1)]
+    else:
+        entries = record.entries[:k] + [freeze_entry(e) for e in context.page_maker[k:sync]] + record.entries[sync:]
+        strings = record.strings[:k] + new_strings + record.strings[sync:]
+        flags = record.unclean[:k] + [unclean.get(j, []) for j in range(k, sync)] + record.unclean[sync:]
+        for el_index, p in enumerate(record.first_pages):
+            if p >= sync and el_index < len(first) and first[el_index] < 0:
+                first[el_index] = p
+    return Resumed(document, Record(entries, strings, flags, first), k, sync)
+
+
+def _same_start(record: Record, context, root_box, order, i: int, unclean: dict[int, list[str]]) -> bool:
+    """Whether the new page ``i`` starts as the old one did: the same page_maker entry, the
+    same named strings so far, and nothing carried over into it in either layout."""
+    if record.unclean[i] or unclean.get(i):
+        return False
+    new = freeze_entry(context.page_maker[i])
+    old = dict(record.entries[i])
+    new.pop("anchors"), old.pop("anchors")
+    if new != old:
+        return False
+    so_far = {name: by_page for name, by_page in context.string_set.items()}
+    last: dict[str, str] = {}
+    for number in range(1, i + 1):
+        for name, by_page in so_far.items():
+            if by_page.get(number):
+                last[name] = by_page[number][-1]
+    return last == _accumulated(record.strings, i)
 
 
 def _continued_elements(root_box, stack) -> set:
@@ -310,14 +524,13 @@ def _continued_elements(root_box, stack) -> set:
     return found
 
 
-def _finish(context, root_box, pages: list, k: int):
+def _finish(context, root_box, pages: list, k: int, total: int):
     """layout_document's last two loops (bookmarks, strings, margin boxes) for pages
-    numbered from ``k + 1``."""
+    numbered from ``k + 1`` of a part of ``total`` pages."""
     from weasyprint.layout import layout_fixed_boxes
     from weasyprint.layout.background import layout_backgrounds
     from weasyprint.layout.page import make_margin_boxes
 
-    total = k + len(pages)
     for entry in context.page_maker:
         entry[3][1]["pages"] = [total]
     continued = _continued_elements(root_box, context.page_maker[k][0])
@@ -402,11 +615,24 @@ def lay_out_recorded(job) -> tuple[bytes, Record, Any]:
     return _write(document, job), record, document
 
 
-def lay_out_from(job, record: Record, k: int) -> tuple[bytes, Record, Any]:
-    """The part's pages ``k..`` as a PDF of their own, from page ``k`` of ``record``."""
+def lay_out_from(job, record: Record, k: int, edit: Edit | None = None) -> tuple[bytes, Resumed]:
+    """The part's pages ``k..`` (to the end, or to where they are the old ones again) as
+    a PDF of their own, from page ``k`` of ``record``."""
     opts = weasy.write_options(job.pdf_variant)
-    document, new = resume(_html(job), weasy.stylesheets(job.paper, job.extra_css), opts, record, k)
-    return _write(document, job), new, document
+    done = resume(_html(job), weasy.stylesheets(job.paper, job.extra_css), opts, record, k, edit)
+    return _write(done.document, job), done
+
+
+def part_css(job) -> str:
+    """The text of every stylesheet a part's layout uses (for ``find_edit``)."""
+    from ...resources import STYLES_DIR
+
+    sheets = [file.read_text(encoding="utf-8") for file in sorted(STYLES_DIR.glob("*.css"))]
+    return "\n".join([*sheets, job.extra_css, *_style_elements(job.html)])
+
+
+def _style_elements(html: str) -> list[str]:
+    return re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S | re.I)
 
 
 def first_change(old: Record, new: Record, k: int) -> int | None:
@@ -415,9 +641,3 @@ def first_change(old: Record, new: Record, k: int) -> int | None:
         if old.entries[i] != new.entries[i]:
             return i
     return None if len(old.entries) == len(new.entries) else min(len(old.entries), len(new.entries))
-
-
-def copy_record(record: Record) -> Record:
-    return copy.deepcopy(record)
-
-
