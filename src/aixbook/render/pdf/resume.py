@@ -57,6 +57,11 @@ class CannotResume(Exception):
     """Page ``k`` of this record is not a clean start: lay the part out whole."""
 
 
+class PulledBack(CannotResume):
+    """The page before the edit came out differently: the edit reached back over a page
+    break, and may reach further (lay out from a page earlier)."""
+
+
 def why_not() -> list[str]:
     """Why resuming is not possible with the installed WeasyPrint (empty: it is)."""
     if (wrong := internals._version_problem()) is not None:
@@ -321,41 +326,63 @@ def _reach(css: str) -> int | None:
     return reach
 
 
+def _pre_order(root) -> tuple[list, list[int], list[int]]:
+    """The elements in document order, each one's parent (index, -1 for the root) and the
+    index of its last descendant."""
+    els: list = []
+    parents: list[int] = []
+    ends: list[int] = []
+
+    def walk(el, parent: int) -> int:
+        i = len(els)
+        els.append(el)
+        parents.append(parent)
+        ends.append(i)
+        last = i
+        for child in el:
+            last = walk(child, i)
+        ends[i] = last
+        return last
+
+    walk(root, -1)
+    return els, parents, ends
+
+
 def find_edit(old_root, new_root, css: str) -> Edit | None:
     """How ``new_root`` (an ElementTree element) differs from ``old_root`` (None: not at all).
     ``css``: the text of every stylesheet the part uses (for selectors that look ahead)."""
     if ":has(" in css or ":empty" in css:
         return Edit(0, None)  # any text change can restyle an ancestor: no earlier page is known
-    olds, news = list(old_root.iter()), list(new_root.iter())
-    _, ends = _order(old_root)
+    olds, old_parents, ends = _pre_order(old_root)
+    news, new_parents, _ = _pre_order(new_root)
     texts: list[float] = []
-    parents: dict[int, Any] = {}
-    for el in olds:
-        for child in el:
-            parents[id(child)] = el
+    differs: int | None = None  # the first element whose place, tag or attributes differ
     for i, (a, b) in enumerate(zip(olds, news, strict=False)):
-        if a.tag != b.tag or a.attrib != b.attrib or len(a) != len(b):
-            # An element added, removed or changed: its siblings before it may restyle.
-            reach = _reach(css)
-            parent = parents.get(id(a))
-            if parent is None:
-                return Edit(0, None)
-            siblings = list(parent)
-            at = next((j for j, c in enumerate(siblings) if c is a), 0)
-            start = siblings[0] if reach is None else siblings[max(0, at - reach)]
-            first = min(i, next(j for j, el in enumerate(olds) if el is start))
-            if texts:
-                first = min(first, int(min(texts)))
-            return Edit(first, None)
+        if a.tag != b.tag or a.attrib != b.attrib or old_parents[i] != new_parents[i]:
+            differs = i
+            break
         if (a.text or "") != (b.text or ""):
             texts.append(i + 0.5)
         if (a.tail or "") != (b.tail or ""):
             texts.append(ends[i] + 0.5)
-    if len(olds) != len(news):
-        return Edit(min([len(olds) - 1, *(int(t) for t in texts)]), None)
-    if not texts:
-        return None
-    return Edit(int(min(texts)), tuple(texts))
+    else:
+        if len(olds) != len(news):
+            differs = min(len(olds), len(news))
+    if differs is None:
+        return Edit(int(min(texts)), tuple(texts)) if texts else None
+    # Elements added or removed: from the first place anything differs (a text, or the
+    # element), and as many siblings before it as a selector looking ahead reaches.
+    first = min([differs, *(int(t) for t in texts)])
+    if first >= len(olds):
+        first = len(olds) - 1
+    parent = old_parents[first]
+    if parent < 0:
+        return Edit(0, None)
+    siblings = [j for j in range(parent + 1, ends[parent] + 1) if old_parents[j] == parent]
+    at = max(j for j, el in enumerate(siblings) if el <= first)
+    reach = _reach(css)
+    start = siblings[0] if reach is None else siblings[max(0, at - reach)]
+    return Edit(min(first, start), None)
 
 
 def choose_k(record: Record, edit: Edit) -> int:
@@ -450,6 +477,8 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
                 raise CannotResume(f"page {i + 1} asks for repagination")
             pages.append(page)
             i += 1
+            if i == k + 1 and edit is not None and i < record.pages:
+                _check_first_page(record, context, root_box, order, k, edit)
             if resume_at is None and not context.reported_footnotes:
                 context.page_maker = context.page_maker[: i + 1]
                 break
@@ -487,6 +516,20 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
             if p >= sync and el_index < len(first) and first[el_index] < 0:
                 first[el_index] = p
     return Resumed(document, Record(entries, strings, flags, first), k, sync)
+
+
+def _check_first_page(record: Record, context, root_box, order, k: int, edit: Edit) -> None:
+    """Page ``k`` holds nothing the edit changed (it is the page before): it must end where
+    it did. If not, the edit pulled a page break back (a heading kept with what follows,
+    orphans, a float) and pages before ``k`` may have moved too."""
+    first = min(edit.text) if edit.text else edit.first
+    old_end = _resume_point(root_box, thaw_stack(record.entries[k + 1]["resume_at"]), order)
+    if old_end is None or old_end > first:
+        return  # the edit is on page k: it may end elsewhere
+    new, old = freeze_entry(context.page_maker[k + 1]), dict(record.entries[k + 1])
+    new.pop("anchors"), old.pop("anchors")
+    if new != old:
+        raise PulledBack(f"page {k + 1}, before the edit, came out differently: lay out from earlier")
 
 
 def _same_start(record: Record, context, root_box, order, i: int, unclean: dict[int, list[str]]) -> bool:
@@ -617,10 +660,18 @@ def lay_out_recorded(job) -> tuple[bytes, Record, Any]:
 
 def lay_out_from(job, record: Record, k: int, edit: Edit | None = None) -> tuple[bytes, Resumed]:
     """The part's pages ``k..`` (to the end, or to where they are the old ones again) as
-    a PDF of their own, from page ``k`` of ``record``."""
+    a PDF of their own, from page ``k`` of ``record``; from a page earlier each time the
+    page before the edit comes out differently (raises CannotResume when page 0 is reached
+    or page ``k`` is no clean start: lay the part out whole)."""
     opts = weasy.write_options(job.pdf_variant)
-    done = resume(_html(job), weasy.stylesheets(job.paper, job.extra_css), opts, record, k, edit)
-    return _write(done.document, job), done
+    sheets = weasy.stylesheets(job.paper, job.extra_css)
+    while True:
+        try:
+            done = resume(_html(job), sheets, opts, record, k, edit)
+        except PulledBack:
+            k -= 1
+            continue
+        return _write(done.document, job), done
 
 
 def part_css(job) -> str:

@@ -1,0 +1,312 @@
+"""A part laid out again from page k of its last layout (render/pdf/resume.py): the pages it
+makes are the pages a full layout makes, drawn the same and reading the same, unedited and
+after an edit; after an edit of texts only, the new pages meet the old ones again and the
+old pages from there on are the full layout's too."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+
+import pikepdf
+import pymupdf
+import pytest
+
+from aixbook.render.pdf import internals, resume
+from aixbook.render.pdf.fontmerge import parse_to_unicode, to_unicode_cmap
+from aixbook.render.pdf.parts import NO_FOOTER, PartJob
+
+ADDED = " This sentence was added to change one line of the paragraph."
+
+
+def _drawings(pdf: bytes) -> list[str]:
+    """Each page's content stream (decompressed), as a digest."""
+    out = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            contents = page.obj.get("/Contents")
+            parts = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+            out.append(hashlib.sha256(b"".join(p.read_bytes() for p in parts)).hexdigest())
+    return out
+
+
+def _texts(pdf: bytes, maps_from: bytes | None = None) -> list[str]:
+    """Each page's text. ``maps_from``: a PDF whose fonts' Unicode maps come first (as the
+    combined PDF merges them, fontmerge.py): WeasyPrint maps each glyph to the text of its
+    first use in a document, and the first use of a ligature across a soft hyphen maps to
+    nothing, so which pages a document starts with changes its maps, not its glyphs."""
+    if maps_from is not None:
+        first: dict[str, dict[int, str]] = {}
+        with pikepdf.open(io.BytesIO(maps_from)) as ref:
+            for page in ref.pages:
+                for font in page.obj.Resources.get("/Font", {}).values():
+                    if "/ToUnicode" in font:
+                        first.setdefault(str(font.BaseFont), parse_to_unicode(font.ToUnicode.read_bytes()))
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            for page in doc.pages:
+                for font in page.obj.Resources.get("/Font", {}).values():
+                    if "/ToUnicode" in font and str(font.BaseFont) in first:
+                        own = parse_to_unicode(font.ToUnicode.read_bytes())
+                        merged = {g: t for g, t in own.items() if t}
+                        merged.update({g: t for g, t in first[str(font.BaseFont)].items() if t})
+                        font.ToUnicode = doc.make_stream(to_unicode_cmap(merged))
+            out = io.BytesIO()
+            doc.save(out)
+            pdf = out.getvalue()
+    with pymupdf.open(stream=pdf) as doc:
+        return [page.get_text() for page in doc]
+
+
+def _same_pages(got: bytes, want: bytes, first: int, count: int | None = None) -> None:
+    """Pages ``first..`` of ``want`` are the pages of ``got`` (all of them, or ``count``)."""
+    drawn, wanted = _drawings(got), _drawings(want)[first:]
+    count = len(drawn) if count is None else count
+    assert len(drawn) >= count and len(wanted) >= count
+    differ = [first + i for i in range(count) if drawn[i] != wanted[i]]
+    assert not differ, f"pages drawn differently: {differ}"
+    read, expected = _texts(got, maps_from=want), _texts(want)[first:]
+    differ = [first + i for i in range(count) if read[i] != expected[i]]
+    assert not differ, f"pages reading differently: {differ}"
+
+
+def _kept(old: bytes, want: bytes, start: int) -> None:
+    """The old pages from ``start`` on are the full layout's pages from there."""
+    assert _drawings(old)[start:] == _drawings(want)[start:]
+    assert _texts(old, maps_from=want)[start:] == _texts(want)[start:]
+
+
+def _edited(job: PartJob, html: str) -> PartJob:
+    return dataclasses.replace(job, html=html)
+
+
+def _resumed(job: PartJob, new: PartJob, record: resume.Record):
+    edit = resume.find_edit(resume._html(job).etree_element, resume._html(new).etree_element, resume.part_css(new))
+    assert edit is not None
+    k = resume.choose_k(record, edit)
+    pdf, done = resume.lay_out_from(new, record, k, edit)
+    return edit, pdf, done
+
+
+# ---------------------------------------------------------------- a small part
+
+
+def _small_html(extra: str = "", at: int = -1) -> str:
+    sections = []
+    for s in range(9):
+        paras = []
+        for n in range(6):
+            words = " ".join(
+                f"sen\u00adtence{s}{n}{w} spec\u00adif\u00adi\u00adcally con\u00adtin\u00adues" for w in range(14)
+            )
+            paras.append(f"<p>Paragraph {s}.{n}: {words}.{extra if (s, n) == divmod(at, 6) else ''}</p>")
+        items = "".join(f"<li>Item {i} of section {s}, a line of its own</li>" for i in range(4))
+        sections.append(
+            f'<h2 id="s{s}">Section {s}</h2>\n' + "\n".join(paras[:3]) + f"\n<ol>{items}</ol>\n" + "\n".join(paras[3:])
+        )
+    body = "\n".join(sections)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>Small book</title></head>'
+        '<body class="book"><section class="chapter" id="ch"><h1 class="chapter-title">1. A chapter</h1>\n'
+        f"{body}\n</section></body></html>"
+    )
+
+
+def _small_job(html: str) -> PartJob:
+    return PartJob(
+        key="ch",
+        label="chapter 1",
+        html=html,
+        resources={},
+        extra_css=NO_FOOTER + 'html { string-set: booktitle "Small book"; }',
+        paper="A4",
+        pdf_variant="pdf/ua-1",
+        foreign=frozenset(),
+        numbers=(),
+        strings=(),
+    )
+
+
+@pytest.fixture(scope="module")
+def small():
+    job = _small_job(_small_html())
+    pdf, record, document = resume.lay_out_recorded(job)
+    assert record.pages >= 8, record.pages
+    return job, pdf, record, document
+
+
+def test_resuming_needs_the_weasyprint_code_it_was_written_for():
+    assert resume.why_not() == []
+    assert resume.usable()
+
+
+def test_the_recorded_layout_is_weasyprints_own(small):
+    job, pdf, record, _ = small
+    from aixbook.render.pdf import weasy
+
+    html = resume._html(job)
+    document = html.render(
+        stylesheets=weasy.stylesheets(job.paper, job.extra_css), **weasy.write_options(job.pdf_variant)
+    )
+    assert _drawings(resume._write(document, job)) == _drawings(pdf)
+
+
+def test_a_record_is_plain_data(small):
+    _, _, record, _ = small
+    again = resume.Record.from_json(record.to_json())
+    assert again == record
+    assert json.loads(record.to_json())["entries"][0]["resume_at"] is None
+    # every page after the first starts somewhere inside the chapter's section
+    assert all(entry["resume_at"] for entry in record.entries[1:-1])
+    assert record.entries[-1]["resume_at"] is None
+    # the running head's string is set on the first page only: later pages read it from there
+    assert record.strings[0]["chapter"] == ["1. A chapter"]
+    assert not any("chapter" in named for named in record.strings[1:])
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_resumed_pages_are_the_full_layouts_pages(small, k):
+    job, pdf, record, _ = small
+    part, done = resume.lay_out_from(job, resume.Record.from_json(record.to_json()), k)
+    assert done.sync is None and done.k == k
+    assert len(_drawings(part)) == record.pages - k
+    _same_pages(part, pdf, k)
+    assert done.record == record
+
+
+def test_a_running_head_read_from_the_pages_before(small):
+    job, pdf, record, _ = small
+    part, _ = resume.lay_out_from(job, record, 4)
+    head = _texts(part)[0].splitlines()
+    assert "1. A chapter" in head and "Small book" in head
+
+
+def test_a_text_edit_lays_out_only_the_pages_it_moves(small):
+    job, pdf, record, document = small
+    page = record.first_pages[_element_index(document, "p", 20)]
+    new = _edited(job, _small_html(ADDED * 3, at=20))
+    full, full_record, _ = resume.lay_out_recorded(new)
+    edit, part, done = _resumed(job, new, record)
+    assert edit.text is not None and done.k == page - 1
+    assert done.sync is not None and done.sync < record.pages, "never met the old pages again"
+    _same_pages(part, full, done.k)
+    assert len(_drawings(part)) == done.sync - done.k
+    _kept(pdf, full, done.sync)
+    assert done.record == full_record
+
+
+def test_an_edit_at_the_end(small):
+    job, pdf, record, document = small
+    new = _edited(job, _small_html(ADDED, at=53))
+    full, full_record, _ = resume.lay_out_recorded(new)
+    edit, part, done = _resumed(job, new, record)
+    assert done.k == record.first_pages[_element_index(document, "p", 53)] - 1 >= record.pages - 3
+    _same_pages(part, full, done.k)
+    assert done.record.entries == full_record.entries
+
+
+def test_a_paragraph_added_lays_out_to_the_end(small):
+    job, pdf, record, document = small
+    html = job.html.replace('<h2 id="s5">', '<p>A paragraph added before section five.</p><h2 id="s5">')
+    new = _edited(job, html)
+    full, full_record, _ = resume.lay_out_recorded(new)
+    edit, part, done = _resumed(job, new, record)
+    assert edit.text is None and done.sync is None
+    assert 0 < done.k < record.pages - 1
+    _same_pages(part, full, done.k)
+    assert done.record.entries == full_record.entries
+
+
+def test_what_an_edit_changed():
+    old = resume._html(_small_job(_small_html())).etree_element
+    same = resume._html(_small_job(_small_html())).etree_element
+    assert resume.find_edit(old, same, "") is None
+    text = resume.find_edit(old, resume._html(_small_job(_small_html(ADDED, at=7))).etree_element, "")
+    assert text is not None and text.text and len(text.text) == 1
+    added = _small_html().replace('<h2 id="s5">', '<p>new</p><h2 id="s5">')
+    edit = resume.find_edit(old, resume._html(_small_job(added)).etree_element, "")
+    assert edit is not None and edit.text is None
+    # a selector that looks at the siblings after an element moves the edit back
+    back = resume.find_edit(old, resume._html(_small_job(added)).etree_element, "li:nth-last-child(3) {}")
+    assert back is not None and back.first < edit.first
+    assert (
+        resume.find_edit(old, resume._html(_small_job(added)).etree_element, "p:nth-last-child(2n) {}").first
+        < back.first
+    )
+    assert resume.find_edit(old, same, ":empty {}") == resume.Edit(0, None)
+
+
+def test_a_page_that_is_no_clean_start_is_refused(small):
+    job, _, record, _ = small
+    spoilt = resume.Record.from_json(record.to_json())
+    spoilt.unclean[3] = ["footnotes carried over"]
+    with pytest.raises(resume.CannotResume):
+        resume.lay_out_from(job, spoilt, 3)
+    with pytest.raises(resume.CannotResume):
+        resume.lay_out_from(job, record, 0)
+
+
+def _element_index(document, tag: str, nth: int) -> int:
+    """The document-order index of the ``nth`` element ``tag`` of the laid-out document."""
+    root = internals.root_element(document)
+    elements = list(root.iter())
+    return elements.index([el for el in elements if el.tag == tag][nth])
+
+
+# ---------------------------------------------------------------- the real book
+
+
+@pytest.fixture(scope="module")
+def chapter2(real_book):
+    from aixbook.render import RenderOptions
+    from aixbook.render.pdf.pipeline import plan
+
+    p = plan(real_book, RenderOptions(jobs=1))
+    src = next(s for s in p.sources if s.key == "ch-2_threats_through_use")
+    job = p.job(src, p.numbers, p.strings[src.index])
+    pdf, record, document = resume.lay_out_recorded(job)
+    return job, pdf, record, document
+
+
+@pytest.mark.parametrize("k", [5, 20, 40])
+def test_chapter_2_resumed_unedited(chapter2, k):
+    job, pdf, record, _ = chapter2
+    part, done = resume.lay_out_from(job, record, k)
+    _same_pages(part, pdf, k)
+    assert done.record == record
+
+
+def _append_to_paragraph_on(document, page: int, html: str) -> str:
+    """``html`` with a sentence added to the end of a paragraph that starts on ``page``."""
+    before = {box.element for i in range(page) for box in internals.page_box(document.pages[i]).descendants()}
+    for box in internals.page_box(document.pages[page]).descendants():
+        if box.element_tag != "p" or box.element in before:
+            continue
+        pieces = [t for t in box.element.itertext() if t.strip()]
+        tail = pieces[-1][-25:] if pieces else ""
+        if tail and not any(c in tail for c in "&<>\"'") and html.count(tail + "</p>") == 1:
+            at = html.index(tail + "</p>") + len(tail)
+            return html[:at] + ADDED + html[at:]
+    raise LookupError(f"no paragraph to edit starts on page {page}")
+
+
+@pytest.mark.parametrize("k", [5, 20, 40, "end"])
+def test_chapter_2_after_a_one_line_edit(chapter2, k):
+    job, pdf, record, document = chapter2
+    if k == "end":
+        at = job.html.rindex("</p>")
+        html = job.html[:at] + ADDED + job.html[at:]
+    else:
+        html = _append_to_paragraph_on(document, int(k) + 2, job.html)
+    new = _edited(job, html)
+    full, full_record, _ = resume.lay_out_recorded(new)
+    edit, part, done = _resumed(job, new, record)
+    assert edit.text is not None
+    if k != "end":
+        assert done.k == int(k) + 1 and done.sync is not None
+    _same_pages(part, full, done.k)
+    if done.sync is not None:
+        _kept(pdf, full, done.sync)
+    assert _drawings(pdf)[: done.k] == _drawings(full)[: done.k]
+    assert done.record == full_record
