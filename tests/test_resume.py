@@ -142,7 +142,7 @@ def test_resuming_needs_the_weasyprint_code_it_was_written_for():
 
 
 def test_the_recorded_layout_is_weasyprints_own(small):
-    job, pdf, record, _ = small
+    job, pdf, _, _ = small
     from aixbook.render.pdf import weasy
 
     html = resume._html(job)
@@ -176,7 +176,7 @@ def test_resumed_pages_are_the_full_layouts_pages(small, k):
 
 
 def test_a_running_head_read_from_the_pages_before(small):
-    job, pdf, record, _ = small
+    job, _, record, _ = small
     part, _ = resume.lay_out_from(job, record, 4)
     head = _texts(part)[0].splitlines()
     assert "1. A chapter" in head and "Small book" in head
@@ -197,17 +197,17 @@ def test_a_text_edit_lays_out_only_the_pages_it_moves(small):
 
 
 def test_an_edit_at_the_end(small):
-    job, pdf, record, document = small
+    job, _, record, document = small
     new = _edited(job, _small_html(ADDED, at=53))
     full, full_record, _ = resume.lay_out_recorded(new)
-    edit, part, done = _resumed(job, new, record)
+    _, part, done = _resumed(job, new, record)
     assert done.k == record.first_pages[_element_index(document, "p", 53)] - 1 >= record.pages - 3
     _same_pages(part, full, done.k)
     assert done.record.entries == full_record.entries
 
 
 def test_a_paragraph_added_lays_out_to_the_end(small):
-    job, pdf, record, document = small
+    job, _, record, _ = small
     html = job.html.replace('<h2 id="s5">', '<p>A paragraph added before section five.</p><h2 id="s5">')
     new = _edited(job, html)
     full, full_record, _ = resume.lay_out_recorded(new)

@@ -179,7 +179,8 @@ def _context_and_root(html, options: dict):
     from weasyprint.formatting_structure.build import build_formatting_structure
     from weasyprint.text.fonts import FontConfiguration
 
-    font_config, counter_style, color_profiles = FontConfiguration(), CounterStyle(), {}
+    font_config, counter_style = FontConfiguration(), CounterStyle()
+    color_profiles: dict = {}
     context = Document._build_layout_context(html, font_config, counter_style, color_profiles, options)
     root_box = build_formatting_structure(
         html.etree_element,
