@@ -16,7 +16,8 @@ import pytest
 
 from aixbook.render.pdf import internals, resume
 from aixbook.render.pdf.fontmerge import parse_to_unicode, to_unicode_cmap
-from aixbook.render.pdf.parts import NO_FOOTER, PartJob
+from aixbook.render.pdf.layout import lay_out
+from aixbook.render.pdf.parts import NO_FOOTER, SENTINEL, PartJob
 
 ADDED = " This sentence was added to change one line of the paragraph."
 
@@ -71,6 +72,26 @@ def _same_pages(got: bytes, want: bytes, first: int, count: int | None = None) -
     assert not differ, f"pages reading differently: {differ}"
 
 
+def _links(pdf: bytes) -> list[list[tuple]]:
+    """Each page's links: (rectangle, target), a destination in the part and a link to
+    the sentinel (which the combining step resolves) both given as the id they land on."""
+    out = []
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            row = []
+            for annot in page.obj.get("/Annots", []):
+                action = annot.get("/A")
+                if "/Dest" in annot:
+                    target = str(annot.Dest)
+                elif action is not None and action.get("/S") == "/URI":
+                    target = str(action.URI).removeprefix(SENTINEL)
+                else:
+                    target = repr(action)
+                row.append((tuple(round(float(x), 2) for x in annot.Rect), target))
+            out.append(sorted(row))
+    return out
+
+
 def _kept(old: bytes, want: bytes, start: int) -> None:
     """The old pages from ``start`` on are the full layout's pages from there."""
     assert _drawings(old)[start:] == _drawings(want)[start:]
@@ -100,7 +121,8 @@ def _small_html(extra: str = "", at: int = -1) -> str:
             words = " ".join(
                 f"sen\u00adtence{s}{n}{w} spec\u00adif\u00adi\u00adcally con\u00adtin\u00adues" for w in range(14)
             )
-            paras.append(f"<p>Paragraph {s}.{n}: {words}.{extra if (s, n) == divmod(at, 6) else ''}</p>")
+            links = '<a href="#s0">back to the first section</a>, <a href="#s8">on to the last</a>' if n == 1 else ""
+            paras.append(f"<p>Paragraph {s}.{n}: {words}.{links}{extra if (s, n) == divmod(at, 6) else ''}</p>")
         items = "".join(f"<li>Item {i} of section {s}, a line of its own</li>" for i in range(4))
         sections.append(
             f'<h2 id="s{s}">Section {s}</h2>\n' + "\n".join(paras[:3]) + f"\n<ol>{items}</ol>\n" + "\n".join(paras[3:])
@@ -173,6 +195,9 @@ def test_resumed_pages_are_the_full_layouts_pages(small, k):
     assert len(_drawings(part)) == record.pages - k
     _same_pages(part, pdf, k)
     assert done.record == record
+    # links to the pages before k go to the sentinel, to be resolved when combined
+    want = _links(lay_out(job).pdf)[k:]
+    assert _links(part) == want and any(want)
 
 
 def test_a_running_head_read_from_the_pages_before(small):
@@ -275,6 +300,7 @@ def test_chapter_2_resumed_unedited(chapter2, k):
     part, done = resume.lay_out_from(job, record, k)
     _same_pages(part, pdf, k)
     assert done.record == record
+    assert _links(part) == _links(lay_out(job).pdf)[k:]
 
 
 def _append_to_paragraph_on(document, page: int, html: str) -> str:

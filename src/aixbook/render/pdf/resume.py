@@ -38,6 +38,7 @@ from .internals import Internal
 #: The private code the resumed layout copies or relies on (a mismatch: lay out whole).
 RESUME_INTERNALS = (
     Internal("weasyprint.document:Document._render", "ebaceeb0fa8e79aa", ("resume",), "copied in _context_and_root"),
+    Internal("weasyprint.document:Document._build_layout_context", "2b072254ab89701b", ("resume",), "called"),
     Internal("weasyprint.layout:layout_document", "a5cbf437e99caf72", ("resume",), "copied in _finish"),
     Internal("weasyprint.layout:initialize_page_maker", "5bb3c878d722af53", ("resume",), "entry layout"),
     Internal("weasyprint.layout.page:make_all_pages", "b5e4034894841caa", ("resume",), "copied in resume"),
@@ -138,6 +139,8 @@ class Record:
     unclean: list[list[str]] = field(default_factory=list)
     #: per element of the HTML (``etree.iter()`` order): the first page it has a box on (-1: none)
     first_pages: list[int] = field(default_factory=list)
+    #: id → the first page it is on (as PartLayout.anchors)
+    anchors: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -145,13 +148,19 @@ class Record:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"entries": self.entries, "strings": self.strings, "unclean": self.unclean, "first_pages": self.first_pages}
+            {
+                "entries": self.entries,
+                "strings": self.strings,
+                "unclean": self.unclean,
+                "first_pages": self.first_pages,
+                "anchors": self.anchors,
+            }
         )
 
     @classmethod
     def from_json(cls, text: str) -> Record:
         data = json.loads(text)
-        return cls(data["entries"], data["strings"], data["unclean"], data["first_pages"])
+        return cls(data["entries"], data["strings"], data["unclean"], data["first_pages"], data["anchors"])
 
 
 # ------------------------------------------------------------------ layout
@@ -288,7 +297,16 @@ def render_recorded(html, stylesheets: list, opts: dict):
     order, ends = _order(html.etree_element)
     first = [-1] * len(ends)
     _note_first_pages(first, order, page_boxes, 0)
-    return document, Record(entries, strings, [unclean.get(i, []) + early for i in range(pages + 1)], first)
+    flags = [unclean.get(i, []) + early for i in range(pages + 1)]
+    return document, Record(entries, strings, flags, first, _anchors(document.pages, 0))
+
+
+def _anchors(pages, start: int) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for number, page in enumerate(pages, start=start):
+        for name in page.anchors:
+            found.setdefault(name, number)
+    return found
 
 
 # ------------------------------------------------------------------ what an edit changed
@@ -505,6 +523,13 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
         if 0 <= p < k:
             first[el_index] = p
     _note_first_pages(first, order, page_boxes, k)
+    anchors = {name: p for name, p in record.anchors.items() if p < k}
+    for name, p in _anchors(document.pages, k).items():
+        anchors.setdefault(name, p)
+    if sync is not None:
+        for name, p in record.anchors.items():
+            if p >= sync:
+                anchors.setdefault(name, p)
     if sync is None:
         entries = record.entries[:k] + [freeze_entry(e) for e in context.page_maker[k:]]
         strings = record.strings[:k] + new_strings
@@ -516,7 +541,7 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
         for el_index, p in enumerate(record.first_pages):
             if p >= sync and el_index < len(first) and first[el_index] < 0:
                 first[el_index] = p
-    return Resumed(document, Record(entries, strings, flags, first), k, sync)
+    return Resumed(document, Record(entries, strings, flags, first, anchors), k, sync)
 
 
 def _check_first_page(record: Record, context, root_box, order, k: int, edit: Edit) -> None:
@@ -640,14 +665,23 @@ def _html(job):
     return HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher(job.resources))
 
 
-def _write(document, job) -> bytes:
+def _write(document, job, elsewhere: frozenset[str] = frozenset(), prefix: str = "") -> bytes:
+    """The PDF of ``document``'s pages, as layout.lay_out writes a part's. ``elsewhere``:
+    ids on pages of the part not in ``document`` (the old pages): links to them go to the
+    sentinel, as links to other parts do, for the combining step to resolve."""
     from . import patches
+    from .layout import _to_other_part
     from .tagging import Tagging
 
+    if elsewhere:
+        here = _anchors(document.pages, 0)
+        for page in document.pages:
+            page.links = [_to_other_part(link, here, elsewhere) for link in page.links]
     opts = weasy.write_options(job.pdf_variant)
     out = io.BytesIO()
     with patches.zlib_level(1, drawing=6):
-        document.write_pdf(out, finisher=Tagging(prefix=f"{job.key}-") if job.pdf_variant else None, **opts)
+        finish = Tagging(prefix=prefix or f"{job.key}-") if job.pdf_variant else None
+        document.write_pdf(out, finisher=finish, **opts)
     return out.getvalue()
 
 
@@ -672,7 +706,11 @@ def lay_out_from(job, record: Record, k: int, edit: Edit | None = None) -> tuple
         except PulledBack:
             k -= 1
             continue
-        return _write(done.document, job), done
+        # The old pages' ids are elsewhere; so are the other parts' (job.foreign).
+        elsewhere = frozenset(done.record.anchors) - set(_anchors(done.document.pages, 0)) | job.foreign
+        # Header cells' IDs are made of object numbers, which repeat between the old part
+        # and these pages: a prefix of their own keeps them apart in the combined /IDTree.
+        return _write(done.document, job, elsewhere, prefix=f"{job.key}-p{done.k}-"), done
 
 
 def part_css(job) -> str:
