@@ -158,9 +158,17 @@ def small():
     return job, pdf, record, document
 
 
-def test_resuming_needs_the_weasyprint_code_it_was_written_for():
+def test_resuming_needs_the_weasyprint_code_it_was_written_for(small, monkeypatch):
     assert resume.why_not() == []
     assert resume.usable()
+    job, _, record, _ = small
+    changed = dataclasses.replace(resume.RESUME_INTERNALS[3], fingerprint="0" * 16)
+    monkeypatch.setattr(resume, "RESUME_INTERNALS", (*resume.RESUME_INTERNALS, changed))
+    assert resume.why_not() == [
+        f"{changed.owner} changed (fingerprint {resume.RESUME_INTERNALS[3].fingerprint}, written for {'0' * 16})"
+    ]
+    with pytest.raises(resume.CannotResume, match="changed"):
+        resume.lay_out_from(job, record, 3)
 
 
 def test_the_recorded_layout_is_weasyprints_own(small):

@@ -463,6 +463,8 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
     from weasyprint.layout import initialize_page_maker
     from weasyprint.layout.page import remake_page
 
+    if why := why_not():
+        raise CannotResume("; ".join(why))
     if not 0 < k < record.pages:
         raise CannotResume(f"page {k} is not a page after the first of a {record.pages}-page part")
     if record.unclean[k]:
