@@ -733,3 +733,160 @@ def first_change(old: Record, new: Record, k: int) -> int | None:
         if old.entries[i] != new.entries[i]:
             return i
     return None if len(old.entries) == len(new.entries) else min(len(old.entries), len(new.entries))
+
+
+# ------------------------------------------------------------------ stitching
+
+
+def segment(job, done: Resumed, pdf: bytes, fonts: dict[str, tuple[str, int]]):
+    """The new pages as a PartLayout of their own (combine.py takes it as a part)."""
+    from .layout import PartLayout, _page_name
+
+    pages = done.document.pages
+    return PartLayout(
+        key=job.key,
+        pdf=pdf,
+        pages=len(pages),
+        heights=[page.height for page in pages],
+        names=[_page_name(page) for page in pages],
+        anchors=_anchors(pages, 0),
+        bookmarks=[list(page.bookmarks) for page in pages],
+        assigned={},
+        fonts=fonts,
+    )
+
+
+def lay_out_segment(job, record: Record, k: int, edit: Edit | None = None):
+    """``lay_out_from``, with the fonts noted as ``layout.lay_out`` notes them: the new
+    pages as a PartLayout, and what was done."""
+    from .layout import Finish, FontFiles, _to_other_part
+    from .tagging import Tagging
+
+    opts = weasy.write_options(job.pdf_variant)
+    sheets = weasy.stylesheets(job.paper, job.extra_css)
+    while True:
+        try:
+            done = resume(_html(job), sheets, opts, record, k, edit)
+            break
+        except PulledBack:
+            k -= 1
+    here = _anchors(done.document.pages, 0)
+    elsewhere = frozenset(done.record.anchors) - set(here) | job.foreign
+    for page in done.document.pages:
+        page.links = [_to_other_part(link, here, elsewhere) for link in page.links]
+    fonts = FontFiles()
+    finish = Finish(Tagging(prefix=f"{job.key}-p{done.k}-"), fonts) if job.pdf_variant else fonts
+    out = io.BytesIO()
+    from . import patches
+
+    with patches.zlib_level(1, drawing=6):
+        done.document.write_pdf(out, finisher=finish, **opts)
+    return segment(job, done, out.getvalue(), fonts.found), done
+
+
+def trim(layout, keep: range):
+    """The part ``layout`` (a PartLayout) cut to the pages ``keep``, as a PartLayout the
+    combining step takes like any other: the other pages, their structure elements,
+    destinations and ID entries removed; the kept pages' structure numbered from 0 again
+    (pages, then their link annotations, as WeasyPrint numbers them); a link to an id on a
+    page removed goes to the sentinel, for combine.py to resolve."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
+
+    from .layout import PartLayout
+    from .parts import SENTINEL
+
+    src = pikepdf.open(io.BytesIO(layout.pdf))
+    kept_objs = {src.pages[i].obj.objgen for i in keep}
+    page_of = {src.pages[i].obj.objgen: i for i in range(len(src.pages))}
+    # destinations on kept pages, and links to the others
+    names = src.Root.get("/Names")
+    dests: dict[str, Any] = {}
+    if names is not None and "/Dests" in names:
+        flat = names.Dests.Names
+        dests = {str(flat[i]): flat[i + 1] for i in range(0, len(flat), 2)}
+    here = {name: d for name, d in dests.items() if d[0].objgen in kept_objs}
+    for i in keep:
+        for annot in src.pages[i].obj.get("/Annots", Array()):
+            if "/Dest" in annot and str(annot.Dest) not in here:
+                name = str(annot.Dest)
+                del annot["/Dest"]
+                if "/Contents" in annot:
+                    del annot["/Contents"]
+                annot.A = Dictionary(Type=Name.Action, S=Name.URI, URI=String(SENTINEL + name))
+    if names is not None and "/Dests" in names:
+        flat = Array()
+        for name in sorted(here):
+            flat.append(String(name))
+            flat.append(here[name])
+        names.Dests.Names = flat
+    root = src.Root.get("/StructTreeRoot")
+    if root is not None:
+        document = root.K[0]
+        document.K = Array([kid for kid in document.K if _element_page(kid, page_of) in keep])
+        nums = root.ParentTree.Nums
+        entries = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        new_nums = Array()
+        for new, old in enumerate(keep):
+            new_nums.append(new)
+            new_nums.append(entries[old])
+        next_key = len(keep)
+        for new, old in enumerate(keep):
+            page = src.pages[old].obj
+            page.StructParents = new
+            for annot in page.get("/Annots", Array()):
+                if "/StructParent" in annot:
+                    value = entries[int(annot.StructParent)]
+                    annot.StructParent = next_key
+                    new_nums.append(next_key)
+                    new_nums.append(value)
+                    next_key += 1
+        root.ParentTree.Nums = new_nums
+        root.ParentTreeNextKey = next_key
+        if "/IDTree" in root:
+            kept_ids = [
+                (str(k), v) for k, v in pikepdf.NameTree(root.IDTree).items() if _element_page(v, page_of) in keep
+            ]
+            flat = Array()
+            for name, element in sorted(kept_ids, key=lambda kv: kv[0].encode("utf-8")):
+                flat.append(String(name))
+                flat.append(element)
+            root.IDTree = src.make_indirect(Dictionary(Names=flat))
+    for i in sorted(set(range(len(src.pages))) - set(keep), reverse=True):
+        del src.pages[i]
+    out = io.BytesIO()
+    src.save(out)
+    src.close()
+    start = keep.start
+    return PartLayout(
+        key=layout.key,
+        pdf=out.getvalue(),
+        pages=len(keep),
+        heights=layout.heights[keep.start : keep.stop],
+        names=layout.names[keep.start : keep.stop],
+        anchors={a: p - start for a, p in layout.anchors.items() if p in keep},
+        bookmarks=layout.bookmarks[keep.start : keep.stop],
+        assigned=layout.assigned,
+        fonts=layout.fonts,
+    )
+
+
+def _element_page(element, page_of: dict) -> int | None:
+    """The page of a structure element (WeasyPrint gives each a /Pg) or of the first
+    element below it that has one."""
+    stack = [element]
+    while stack:
+        el = stack.pop(0)
+        if not isinstance(el, dict) and not hasattr(el, "get"):
+            continue
+        try:
+            pg = el.get("/Pg")
+        except Exception:  # an integer MCID
+            continue
+        if pg is not None:
+            return page_of.get(pg.objgen)
+        kids = el.get("/K")
+        if kids is None:
+            continue
+        stack.extend(list(kids) if hasattr(kids, "__iter__") and not hasattr(kids, "keys") else [kids])
+    return None
