@@ -344,3 +344,85 @@ def test_chapter_2_after_a_one_line_edit(chapter2, k):
         _kept(pdf, full, done.sync)
     assert _drawings(pdf)[: done.k] == _drawings(full)[: done.k]
     assert done.record == full_record
+
+
+# ---------------------------------------------------------------- stitched into the book
+
+
+def _reader_facts(path) -> dict:
+    """What a reader of a combined PDF gets: each page drawn and read, its links (to the
+    page they land on), the structure elements by kind, the ParentTree's size, the outline."""
+    with pikepdf.open(path) as doc:
+        pages = {page.obj.objgen: i for i, page in enumerate(doc.pages)}
+        flat = doc.Root.Names.Dests.Names
+        dests = {str(flat[i]): pages[flat[i + 1][0].objgen] for i in range(0, len(flat), 2)}
+        links = []
+        for page in doc.pages:
+            row = []
+            for annot in page.obj.get("/Annots", []):
+                target = dests.get(str(annot.Dest)) if "/Dest" in annot else str(annot.A.get("/URI"))
+                row.append((tuple(round(float(x), 2) for x in annot.Rect), target, "/StructParent" in annot))
+            links.append(sorted(row, key=repr))
+        kinds: dict[str, int] = {}
+        stack = [doc.Root.StructTreeRoot]
+        while stack:
+            element = stack.pop()
+            if isinstance(element, pikepdf.Dictionary):
+                if "/S" in element:
+                    kinds[str(element.S)] = kinds.get(str(element.S), 0) + 1
+                kids = element.get("/K")
+                stack.extend(kids if isinstance(kids, pikepdf.Array) else [kids])
+        with doc.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+        parent_tree = len(doc.Root.StructTreeRoot.ParentTree.Nums)
+    return {
+        "drawn": _drawings(path.read_bytes()),
+        "read": _texts(path.read_bytes()),
+        "links": links,
+        "structure": kinds,
+        "parent tree": parent_tree,
+        "outline": titles,
+        "destinations": dests,
+    }
+
+
+def _stitched_is_the_full_part(tmp_path, job: PartJob, new: PartJob, record: resume.Record) -> resume.Resumed:
+    from aixbook.render.pdf.combine import combine
+
+    old = lay_out(job)
+    edit = resume.find_edit(resume._html(job).etree_element, resume._html(new).etree_element, resume.part_css(new))
+    assert edit is not None
+    piece, done = resume.lay_out_segment(new, record, resume.choose_k(record, edit), edit)
+    pieces = [resume.trim(old, range(0, done.k)), piece]
+    if done.sync is not None:
+        pieces.append(resume.trim(old, range(done.sync, old.pages)))
+    combine(pieces, [], tmp_path / "stitched.pdf")
+    combine([lay_out(new)], [], tmp_path / "full.pdf")
+    got, want = _reader_facts(tmp_path / "stitched.pdf"), _reader_facts(tmp_path / "full.pdf")
+    for fact in want:
+        assert got[fact] == want[fact], fact
+    return done
+
+
+def test_old_pages_and_new_combine_into_the_full_layouts_pdf(small, tmp_path):
+    job, _, record, _ = small
+    done = _stitched_is_the_full_part(tmp_path, job, _edited(job, _small_html(ADDED * 3, at=20)), record)
+    assert done.sync is not None  # three pieces: old head, new pages, old tail
+
+
+def test_after_an_added_paragraph_too(small, tmp_path):
+    job, _, record, _ = small
+    html = job.html.replace('<h2 id="s5">', '<p>A paragraph added before section five.</p><h2 id="s5">')
+    done = _stitched_is_the_full_part(tmp_path, job, _edited(job, html), record)
+    assert done.sync is None
+
+
+@pytest.mark.parametrize("page", [22, "end"])
+def test_chapter_2_stitched(chapter2, tmp_path, page):
+    job, _, record, document = chapter2
+    if page == "end":
+        at = job.html.rindex("</p>")
+        html = job.html[:at] + ADDED + job.html[at:]
+    else:
+        html = _append_to_paragraph_on(document, int(page), job.html)
+    _stitched_is_the_full_part(tmp_path, job, _edited(job, html), record)
