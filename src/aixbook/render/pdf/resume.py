@@ -15,8 +15,14 @@ old ones). This module
   what the pages after ``k`` read from the pages before (the named strings of the running
   heads, the anchors already counted) and the states that make page ``k`` not a clean
   start (a footnote or float carried over, a fixed box or running element);
-- lays a new HTML of the same part out from page ``k`` of a record (``resume``), and
-  writes a PDF of just those pages.
+- finds what an edit changed (``find_edit``: texts only, or elements) and the page to
+  start from (``choose_k``: one page before the first page of the first changed element);
+- lays a new HTML of the same part out from page ``k`` of a record (``resume``), up to
+  the page where, after an edit of texts only, the new pages start as the old ones did
+  again (then the old pages from there on are the new ones too), and writes a PDF of
+  just those pages (``lay_out_segment``: a PartLayout);
+- cuts an old part's PDF to a range of pages (``trim``), so that combine.py takes the old
+  pages before, the new pages and the old pages after as three parts.
 
 Everything here is WeasyPrint 70's own code, called in its own order; ``RESUME_INTERNALS``
 fingerprints the functions copied or relied on, and ``usable()`` is False (callers lay
@@ -235,13 +241,12 @@ def _watching_pages(context, unclean: dict[int, list[str]]):
                 why.append("footnotes carried over")
             if ctx.broken_out_of_flow:
                 why.append("a float or positioned box broken over the page turn")
-            if page.fixed_boxes:
-                why.append("fixed boxes (drawn on every page)")
             if any(ctx.running_elements.values()):
                 why.append("running elements")
             unclean[page_number] = why  # about the start of the next page
         return page, resume_at, next_page
 
+    watched.__aixbook_original__ = make_page  # type: ignore[attr-defined]
     page_module.make_page = watched
     try:
         yield
@@ -252,21 +257,8 @@ def _watching_pages(context, unclean: dict[int, list[str]]):
 def _order(root_element) -> tuple[dict[int, int], list[int]]:
     """Each element's place in document order (``iter()``: id → index) and, per index,
     the index of its last descendant."""
-    index: dict[int, int] = {}
-    ends: list[int] = []
-
-    def walk(el) -> int:
-        i = len(ends)
-        index[id(el)] = i
-        ends.append(i)
-        last = i
-        for child in el:
-            last = walk(child)
-        ends[i] = last
-        return last
-
-    walk(root_element)
-    return index, ends
+    elements, _, ends = _pre_order(root_element)
+    return {id(el): i for i, el in enumerate(elements)}, ends
 
 
 def _note_first_pages(first: list[int], order: dict[int, int], page_boxes, start: int) -> None:
@@ -293,7 +285,11 @@ def render_recorded(html, stylesheets: list, opts: dict):
         {name: list(by_page.get(i + 1, [])) for name, by_page in context.string_set.items()} for i in range(pages)
     ]
     strings = [{n: v for n, v in s.items() if v} for s in strings]
+    # Drawn on every page (fixed boxes) or carried from page to page (running elements):
+    # no page of this part is a clean start.
     early = ["a running element"] if any(context.running_elements.values()) else []
+    if any(box.fixed_boxes for box in page_boxes):
+        early.append("fixed boxes, drawn on every page")
     order, ends = _order(html.etree_element)
     first = [-1] * len(ends)
     _note_first_pages(first, order, page_boxes, 0)
@@ -872,21 +868,18 @@ def trim(layout, keep: range):
 
 
 def _element_page(element, page_of: dict) -> int | None:
-    """The page of a structure element (WeasyPrint gives each a /Pg) or of the first
-    element below it that has one."""
+    """The page of a structure element: its /Pg (WeasyPrint gives every element one, and
+    builds each page's elements apart), else the first one below it that has one."""
+    import pikepdf
+
     stack = [element]
     while stack:
         el = stack.pop(0)
-        if not isinstance(el, dict) and not hasattr(el, "get"):
-            continue
-        try:
-            pg = el.get("/Pg")
-        except Exception:  # an integer MCID
-            continue
-        if pg is not None:
-            return page_of.get(pg.objgen)
-        kids = el.get("/K")
-        if kids is None:
-            continue
-        stack.extend(list(kids) if hasattr(kids, "__iter__") and not hasattr(kids, "keys") else [kids])
+        if isinstance(el, pikepdf.Array):
+            stack[:0] = list(el)
+        elif isinstance(el, pikepdf.Dictionary):
+            if "/Pg" in el:
+                return page_of.get(el.Pg.objgen)
+            if "/K" in el:
+                stack.insert(0, el.K)
     return None
