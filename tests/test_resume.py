@@ -426,3 +426,30 @@ def test_chapter_2_stitched(chapter2, tmp_path, page):
     else:
         html = _append_to_paragraph_on(document, int(page), job.html)
     _stitched_is_the_full_part(tmp_path, job, _edited(job, html), record)
+
+
+def _table_html(wide_cell: str = "") -> str:
+    """A part with a table over three pages whose column widths come from all its rows:
+    a long word in a late row widens its column on every page of the table."""
+    rows = "".join(
+        f"<tr><td>row {r}</td><td>{wide_cell if r == 130 else 'short'}</td><td>the third cell of row {r}</td></tr>"
+        for r in range(160)
+    )
+    paragraphs = "".join(f"<p>Paragraph {n} beside the table, with a few words to fill a line.</p>" for n in range(110))
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>Small book</title></head>'
+        '<body class="book"><section class="chapter" id="ch"><h1 class="chapter-title">1. A chapter</h1>'
+        f"{paragraphs}<table><thead><tr><th>A</th><th>B</th><th>C</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"{paragraphs}</section></body></html>"
+    )
+
+
+def test_an_edit_in_a_table_lays_the_table_out_again_from_its_start(tmp_path):
+    job = _small_job(_table_html())
+    _, record, document = resume.lay_out_recorded(job)
+    table = _element_index(document, "table", 0)
+    row = _element_index(document, "tr", 131)  # the header row is the first
+    assert record.first_pages[row] > record.first_pages[table] + 1, "the row should be two pages into the table"
+    new = _edited(job, _table_html("Supercalifragilisticexpialidociously"))
+    done = _stitched_is_the_full_part(tmp_path, job, new, record)
+    assert done.k == record.first_pages[table] - 1 > 0

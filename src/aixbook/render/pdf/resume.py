@@ -147,6 +147,10 @@ class Record:
     first_pages: list[int] = field(default_factory=list)
     #: id → the first page it is on (as PartLayout.anchors)
     anchors: dict[str, int] = field(default_factory=dict)
+    #: (first, last element index) of each element whose layout depends on all of its
+    #: content (a table's column widths, flex, grid, columns, floats, inline blocks): a
+    #: change inside one can change its pages before the change
+    whole: list[list[int]] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -160,13 +164,16 @@ class Record:
                 "unclean": self.unclean,
                 "first_pages": self.first_pages,
                 "anchors": self.anchors,
+                "whole": self.whole,
             }
         )
 
     @classmethod
     def from_json(cls, text: str) -> Record:
         data = json.loads(text)
-        return cls(data["entries"], data["strings"], data["unclean"], data["first_pages"], data["anchors"])
+        return cls(
+            data["entries"], data["strings"], data["unclean"], data["first_pages"], data["anchors"], data["whole"]
+        )
 
 
 # ------------------------------------------------------------------ layout
@@ -294,7 +301,49 @@ def render_recorded(html, stylesheets: list, opts: dict):
     first = [-1] * len(ends)
     _note_first_pages(first, order, page_boxes, 0)
     flags = [unclean.get(i, []) + early for i in range(pages + 1)]
-    return document, Record(entries, strings, flags, first, _anchors(document.pages, 0))
+    whole = _whole(page_boxes, order, ends)
+    return document, Record(entries, strings, flags, first, _anchors(document.pages, 0), sorted(map(list, whole)))
+
+
+def _whole(page_boxes, order: dict[int, int], ends: list[int]) -> set[tuple[int, int]]:
+    """The elements of ``page_boxes`` laid out from all of their content at once."""
+    from weasyprint.formatting_structure import boxes
+
+    kinds = (boxes.TableBox, boxes.FlexContainerBox, boxes.GridContainerBox, boxes.InlineBlockBox)
+    found: set[tuple[int, int]] = set()
+    for page in page_boxes:
+        for box in page.descendants():
+            style = box.style
+            if (
+                isinstance(box, kinds)
+                or box.is_floated()
+                or box.is_absolutely_positioned()
+                or style["column_width"] != "auto"
+                or style["column_count"] != "auto"
+            ):
+                i = order.get(id(box.element))
+                if i is not None:
+                    found.add((i, ends[i]))
+    return found
+
+
+def widen(record: Record, edit: Edit) -> tuple[float, float | None]:
+    """Where the changes begin and (for texts only) end, widened to every element laid
+    out from all of its content that holds one: (first, last)."""
+    first: float = edit.first
+    last: float | None = max(edit.text) if edit.text else None
+    changed = True
+    while changed:
+        changed = False
+        for start, end in record.whole:
+            holds = start <= first <= end + 0.5 or any(start <= t <= end + 0.5 for t in edit.text or ())
+            if not holds:
+                continue
+            if start < first:
+                first, changed = start, True
+            if last is not None and end + 0.5 > last:
+                last, changed = end + 0.5, True
+    return first, last
 
 
 def _anchors(pages, start: int) -> dict[str, int]:
@@ -405,10 +454,11 @@ def choose_k(record: Record, edit: Edit) -> int:
     changed element has a box on (a change there may pull that page's break back: a
     heading kept with the block after it, orphans). 0: lay the part out whole."""
     first = record.first_pages
+    at = int(widen(record, edit)[0])
     # The first changed element, or the next element with a box, or the one before.
-    later = [p for p in first[edit.first :] if p >= 0]
+    later = [p for p in first[at:] if p >= 0]
     page = min(later[:1] or [0])
-    earlier = [p for p in first[: edit.first + 1] if p >= 0]
+    earlier = [p for p in first[: at + 1] if p >= 0]
     if earlier:
         page = min(page, max(earlier))
     return max(0, page - 1)
@@ -477,7 +527,7 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
         for name, texts in named.items():
             context.string_set[name][number].extend(texts)
     unclean: dict[int, list[str]] = {}
-    last_text = max(edit.text) if edit is not None and edit.text else None
+    last_text = widen(record, edit)[1] if edit is not None else None
 
     # make_all_pages from page k, one pass.
     context.rendered_notes = []
@@ -539,14 +589,20 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
         for el_index, p in enumerate(record.first_pages):
             if p >= sync and el_index < len(first) and first[el_index] < 0:
                 first[el_index] = p
-    return Resumed(document, Record(entries, strings, flags, first, anchors), k, sync)
+    whole = {
+        (start, ends[start]) for start, _ in record.whole if start < len(ends) and 0 <= record.first_pages[start] < k
+    }
+    whole |= _whole(page_boxes, order, ends)
+    if sync is not None:
+        whole |= {(start, end) for start, end in record.whole if record.first_pages[start] >= sync}
+    return Resumed(document, Record(entries, strings, flags, first, anchors, sorted(map(list, whole))), k, sync)
 
 
 def _check_first_page(record: Record, context, root_box, order, k: int, edit: Edit) -> None:
     """Page ``k`` holds nothing the edit changed (it is the page before): it must end where
     it did. If not, the edit pulled a page break back (a heading kept with what follows,
     orphans, a float) and pages before ``k`` may have moved too."""
-    first = min(edit.text) if edit.text else edit.first
+    first = widen(record, edit)[0]
     old_end = _resume_point(root_box, thaw_stack(record.entries[k + 1]["resume_at"]), order)
     if old_end is None or old_end > first:
         return  # the edit is on page k: it may end elsewhere
