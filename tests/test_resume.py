@@ -453,3 +453,14 @@ def test_an_edit_in_a_table_lays_the_table_out_again_from_its_start(tmp_path):
     new = _edited(job, _table_html("Supercalifragilisticexpialidociously"))
     done = _stitched_is_the_full_part(tmp_path, job, new, record)
     assert done.k == record.first_pages[table] - 1 > 0
+
+
+def test_a_page_number_shown_by_target_counter_is_refused():
+    """A target-counter() of an id of the part (a contents page): a page before the edit
+    shows a number from after it, so no page is a clean start."""
+    html = _small_html().replace('<h2 id="s0">', '<p><a class="xref" href="#s8">the last section</a></p><h2 id="s0">')
+    job = _small_job(html)
+    _, record, _ = resume.lay_out_recorded(job)
+    assert all(record.unclean[1:-1])
+    with pytest.raises(resume.CannotResume, match="target-counter"):
+        resume.lay_out_from(job, record, 3)

@@ -297,6 +297,8 @@ def render_recorded(html, stylesheets: list, opts: dict):
     early = ["a running element"] if any(context.running_elements.values()) else []
     if any(box.fixed_boxes for box in page_boxes):
         early.append("fixed boxes, drawn on every page")
+    if _counts_pages(context):
+        early.append("target-counter() of an id of this part (a page before may show a page after)")
     order, ends = _order(html.etree_element)
     first = [-1] * len(ends)
     _note_first_pages(first, order, page_boxes, 0)
@@ -325,6 +327,15 @@ def _whole(page_boxes, order: dict[int, int], ends: list[int]) -> set[tuple[int,
                 if i is not None:
                     found.add((i, ends[i]))
     return found
+
+
+def _counts_pages(context) -> bool:
+    """Whether a target-counter() of the part shows a page number: then a page before an
+    edit can show where something after it lands (a contents page), and the pages before
+    ``k`` are not the old ones. (WeasyPrint 70 files a lookup of ``attr(href url)`` under
+    the id None, so any lookup counts. The book's parts are given their numbers in the
+    HTML instead: parts.py, print.css's ``[data-page]`` rules.)"""
+    return any(item.missing_target_counters for item in context.target_collector.counter_lookup_items.values())
 
 
 def widen(record: Record, edit: Edit) -> tuple[float, float | None]:
@@ -562,6 +573,8 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
     # The named strings the new pages set: needed before the margin boxes are made.
     page_boxes = list(_finish(context, root_box, pages, k, record.pages if sync else end))
     document = _document(html, page_boxes, font_config, color_profiles, options)
+    if _counts_pages(context):
+        raise CannotResume("target-counter() of an id of this part")
     new_strings = [
         {n: list(v.get(j + 1, [])) for n, v in context.string_set.items() if v.get(j + 1)} for j in range(k, end)
     ]
