@@ -98,7 +98,8 @@ def main() -> None:
     print(f"{args.part}: {record.pages} pages; CPU seconds, median of {args.runs}")
     for name in steps:
         edit = name.rsplit(":", 1)[0]
-        where = f"  pages {found[edit][0]}..{found[edit][1] or 'end'} laid out" if name.endswith("resumed") else ""
+        k, sync = found.get(edit, (0, None))
+        where = f"  pages {k}..{sync - 1 if sync else 'the end'} laid out" if name.endswith("resumed") else ""
         print(f"{name:<34}{statistics.median(times[name]):>7.2f}{where}")
 
 
