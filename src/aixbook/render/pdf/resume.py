@@ -781,10 +781,16 @@ def lay_out_from(job, record: Record, k: int, edit: Edit | None = None) -> tuple
 
 
 def part_css(job) -> str:
-    """The text of every stylesheet a part's layout uses (for ``find_edit``)."""
+    """The text of every stylesheet a part's layout uses (for ``find_edit``): print.css
+    with what it imports, the part's own CSS (the book's, its direction's, its strings)
+    and the HTML's style elements."""
     from ...resources import STYLES_DIR
 
-    sheets = [file.read_text(encoding="utf-8") for file in sorted(STYLES_DIR.glob("*.css"))]
+    sheets, todo = [], ["print.css"]
+    while todo:
+        text = (STYLES_DIR / todo.pop(0)).read_text(encoding="utf-8")
+        sheets.append(text)
+        todo += re.findall(r"@import\s+url\(\s*['\"]?([\w.-]+\.css)", text)
     return "\n".join([*sheets, job.extra_css, *_style_elements(job.html)])
 
 
