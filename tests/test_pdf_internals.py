@@ -29,6 +29,32 @@ def test_every_fingerprint_fits_the_installed_libraries():
     assert patches.apply() == list(patches.PATCHES.values())
 
 
+def test_fingerprints_read_from_the_files_are_those_of_the_imported_code():
+    """What is usable is decided from the installed files (nothing imported); each must
+    read exactly what the imported function is, decorators and re-exports included."""
+    for item in internals.INTERNALS:
+        assert internals.installed_fingerprint(item.owner) == internals.imported_fingerprint(item.owner), item.owner
+
+
+def test_knowing_what_is_usable_imports_no_weasyprint():
+    """A build whose parts all come from the cache needs no WeasyPrint: deciding the cache
+    keys (which patches apply) must not import it (half a second)."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from aixbook.render.pdf import internals, patches
+        from aixbook.render.pdf.partcache import salt
+        assert internals.problems() == {}
+        salt()
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "weasyprint"))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == "[]"
+    assert patches.usable() == list(patches.PATCHES.values())
+
+
 def test_pyproject_declares_the_series_the_guards_accept():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = {d.split("#")[0].strip().replace(" ", "") for d in project["dependencies"]}

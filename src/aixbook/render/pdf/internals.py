@@ -22,7 +22,7 @@ import importlib
 import importlib.util
 import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -96,33 +96,59 @@ def _digest(source: str) -> str:
 
 
 def _source_in_file(module: str, name: str) -> str:
-    """A top-level function's source read from its module's file, without importing it
-    (nor its package: ``find_spec`` of a dotted name imports the packages above it)."""
+    """The source of a function, or of a class's method or property (``Class.attr``), read
+    from its module's file, without importing it (nor its package: ``find_spec`` of a
+    dotted name imports the packages above it). As ``inspect.getsource`` gives it:
+    decorators included."""
     top, *rest = module.split(".")
     spec = importlib.util.find_spec(top)
     if spec is None or spec.origin is None:
         raise ImportError(f"no module {module}")
     origin = Path(spec.origin)
     if rest:
-        origin = origin.parent.joinpath(*rest[:-1], rest[-1] + ".py")
+        folder = origin.parent.joinpath(*rest)
+        origin = folder / "__init__.py" if folder.is_dir() else folder.with_name(rest[-1] + ".py")
     with open(origin, encoding="utf-8") as f:
         source = f.read()
     lines = source.splitlines(keepends=True)
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == name and node.end_lineno:
-            return "".join(lines[node.lineno - 1 : node.end_lineno])
-    raise AttributeError(f"{module} has no function {name}")
-
-
-#: Modules whose code is fingerprinted from their file: importing them is what is guarded.
-_READ_FROM_FILE = ("weasyprint.text.ffi",)
+    body: list[ast.stmt] = ast.parse(source).body
+    *classes, attr = name.split(".")
+    if not classes:  # a function the module imports from another of its package
+        for n in body:
+            if isinstance(n, ast.ImportFrom) and n.level and any(a.name == attr and not a.asname for a in n.names):
+                package = module if origin.name == "__init__.py" else module.rsplit(".", 1)[0]
+                for _ in range(n.level - 1):
+                    package = package.rsplit(".", 1)[0]
+                return _source_in_file(f"{package}.{n.module}" if n.module else package, attr)
+    for cls in classes:
+        found = [n for n in body if isinstance(n, ast.ClassDef) and n.name == cls]
+        if len(found) != 1:
+            raise AttributeError(f"{module} has no class {cls} defined in it")
+        body = found[0].body
+    defs = [n for n in body if isinstance(n, ast.FunctionDef) and n.name == attr]
+    if len(defs) != 1 or not defs[0].end_lineno:  # a property's setter, or not defined here
+        raise AttributeError(f"{module} has no single function {name} defined in it")
+    node = defs[0]
+    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+    return "".join(lines[first - 1 : node.end_lineno])
 
 
 def installed_fingerprint(owner: str) -> str:
-    """The fingerprint of ``owner`` as installed (raises when it cannot be read)."""
+    """The fingerprint of ``owner`` as installed (raises when it cannot be read). Read
+    from the module's file where it is defined there, so that checking what is usable
+    imports nothing (a build whose parts all come from the cache never imports
+    WeasyPrint); else from the imported code."""
     module, _, path = owner.partition(":")
-    if module in _READ_FROM_FILE:
+    try:
         return _digest(_source_in_file(module, path))
+    except (AttributeError, OSError, SyntaxError, UnicodeDecodeError):
+        pass
+    return imported_fingerprint(owner)
+
+
+def imported_fingerprint(owner: str) -> str:
+    """The fingerprint of ``owner`` read from the imported code."""
+    module, _, path = owner.partition(":")
     obj: Any = importlib.import_module(module)
     parent = None
     for part in path.split("."):
@@ -211,11 +237,16 @@ def forget() -> None:
 # ------------------------------------------------------------------ pydyf
 
 
-def to_bytes(value) -> bytes:
-    """A PDF token as pydyf writes it."""
+def _first_to_bytes(value) -> bytes:
+    global to_bytes
     from pydyf import _to_bytes
 
+    to_bytes = _to_bytes  # from now on pydyf's own, called directly (once per item written)
     return _to_bytes(value)
+
+
+#: A PDF token as pydyf writes it.
+to_bytes: Callable[[Any], bytes] = _first_to_bytes
 
 
 # ------------------------------------------------------------ drawing streams

@@ -85,7 +85,7 @@ def salt() -> str:
         *versions,
         _code_digest(),
         styles_digest(),
-        ",".join(patches.apply()),
+        ",".join(patches.usable()),
         os.environ.get("FONTCONFIG_FILE", ""),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
