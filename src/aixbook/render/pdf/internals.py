@@ -15,17 +15,16 @@ relies on it (here or in patches.py), then write the new fingerprint and widen
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import importlib
 import importlib.util
 import inspect
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -95,11 +94,9 @@ def _digest(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def _source_in_file(module: str, name: str) -> str:
-    """The source of a function, or of a class's method or property (``Class.attr``), read
-    from its module's file, without importing it (nor its package: ``find_spec`` of a
-    dotted name imports the packages above it). As ``inspect.getsource`` gives it:
-    decorators included."""
+def _module_file(module: str) -> Path:
+    """The file of ``module``, found without importing it (nor its package: ``find_spec``
+    of a dotted name imports the packages above it)."""
     top, *rest = module.split(".")
     spec = importlib.util.find_spec(top)
     if spec is None or spec.origin is None:
@@ -108,41 +105,74 @@ def _source_in_file(module: str, name: str) -> str:
     if rest:
         folder = origin.parent.joinpath(*rest)
         origin = folder / "__init__.py" if folder.is_dir() else folder.with_name(rest[-1] + ".py")
+    return origin
+
+
+_IMPORT_FROM = re.compile(r"from (\.+)([\w.]*) import (.*)$").match
+
+
+def _source_in_file(module: str, name: str) -> str:
+    """The source of a function, or of a class's method or property (``Class.attr``), read
+    from its module's file as ``inspect.getsource`` gives it (decorators included), found
+    by its indentation: a fast path, trusted only when it yields the fingerprint written
+    down (``_problem`` asks the imported code otherwise). A function the module imports
+    from another module of its package (``from .text import draw_text``) is read there."""
+    origin = _module_file(module)
     with open(origin, encoding="utf-8") as f:
-        source = f.read()
-    lines = source.splitlines(keepends=True)
-    body: list[ast.stmt] = ast.parse(source).body
+        lines = f.read().splitlines(keepends=True)
     *classes, attr = name.split(".")
-    if not classes:  # a function the module imports from another of its package
-        for n in body:
-            if isinstance(n, ast.ImportFrom) and n.level and any(a.name == attr and not a.asname for a in n.names):
+    if not classes:
+        for line in lines:
+            found = _IMPORT_FROM(line) if line.startswith("from .") else None
+            if found and re.search(rf"(^|[\s,(]){re.escape(attr)}(\s*[,)]|\s*$)", found.group(3)):
                 package = module if origin.name == "__init__.py" else module.rsplit(".", 1)[0]
-                for _ in range(n.level - 1):
+                for _ in range(len(found.group(1)) - 1):
                     package = package.rsplit(".", 1)[0]
-                return _source_in_file(f"{package}.{n.module}" if n.module else package, attr)
+                return _source_in_file(f"{package}.{found.group(2)}" if found.group(2) else package, attr)
+    start, end, indent = 0, len(lines), ""
     for cls in classes:
-        found = [n for n in body if isinstance(n, ast.ClassDef) and n.name == cls]
-        if len(found) != 1:
-            raise AttributeError(f"{module} has no class {cls} defined in it")
-        body = found[0].body
-    defs = [n for n in body if isinstance(n, ast.FunctionDef) and n.name == attr]
-    if len(defs) != 1 or not defs[0].end_lineno:  # a property's setter, or not defined here
-        raise AttributeError(f"{module} has no single function {name} defined in it")
-    node = defs[0]
-    first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-    return "".join(lines[first - 1 : node.end_lineno])
+        start, end = _block(lines, start, end, indent, rf"class {re.escape(cls)}\b")
+        body = next((ln for ln in lines[start + 1 : end] if ln.strip() and not ln.lstrip().startswith("#")), "")
+        indent = body[: len(body) - len(body.lstrip())]
+    first, last = _block(lines, start, end, indent, rf"(async )?def {re.escape(attr)}\(")
+    while first > 0 and lines[first - 1].startswith(indent + "@"):
+        first -= 1
+    return "".join(lines[first:last])
+
+
+def _block(lines: list[str], start: int, end: int, indent: str, head: str) -> tuple[int, int]:
+    """The lines [first, last) of the one statement at ``indent`` starting with ``head``
+    between ``start`` and ``end``: up to the next line as little indented, without the
+    blank and comment lines at its end."""
+    match = re.compile(re.escape(indent) + head).match
+    heads = [i for i in range(start, end) if match(lines[i])]
+    if len(heads) != 1:
+        raise AttributeError(f"{len(heads)} definitions matching {head!r}")
+    first = last = heads[0]
+    for i in range(first + 1, end):
+        text = lines[i]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        if len(text) - len(text.lstrip()) <= len(indent):
+            break
+        last = i
+    return first, last + 1
+
+
+#: Modules whose code is read from their file only: importing them is what is guarded.
+_NEVER_IMPORTED = ("weasyprint.text.ffi",)
 
 
 def installed_fingerprint(owner: str) -> str:
-    """The fingerprint of ``owner`` as installed (raises when it cannot be read). Read
-    from the module's file where it is defined there, so that checking what is usable
-    imports nothing (a build whose parts all come from the cache never imports
-    WeasyPrint); else from the imported code."""
+    """The fingerprint of ``owner`` as installed (raises when it cannot be read), from the
+    module's file when that can be read, so that checking what is usable imports nothing
+    (a build whose parts all come from the cache never imports WeasyPrint)."""
     module, _, path = owner.partition(":")
     try:
         return _digest(_source_in_file(module, path))
-    except (AttributeError, OSError, SyntaxError, UnicodeDecodeError):
-        pass
+    except (AttributeError, OSError, UnicodeDecodeError):
+        if module in _NEVER_IMPORTED:
+            raise
     return imported_fingerprint(owner)
 
 
@@ -158,10 +188,9 @@ def imported_fingerprint(owner: str) -> str:
 
 
 def _installed_version(dist: str) -> str:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "missing"
+    from ...cache import dist_version
+
+    return dist_version(dist)
 
 
 def requirement(dist: str) -> str:
@@ -192,6 +221,8 @@ def _version_problem() -> str | None:
 def _problem(internal: Internal) -> str | None:
     try:
         got = installed_fingerprint(internal.owner)
+        if got != internal.fingerprint and internal.owner.partition(":")[0] not in _NEVER_IMPORTED:
+            got = imported_fingerprint(internal.owner)  # the file's reading is a fast path only
     except (AttributeError, ImportError, OSError, TypeError, SyntaxError) as exc:
         return f"{internal.owner} cannot be read ({exc})"
     if got != internal.fingerprint:
@@ -330,8 +361,8 @@ def subset_face(face, glyphs: set[int], family: str) -> bytes | None:
     from weasyprint.pdf.fonts import Font
     from weasyprint.text.ffi import harfbuzz_subset
 
-    if not harfbuzz_subset or not usable("font-merge"):
-        return None
+    if not harfbuzz_subset or not usable("font-merge") or not glyphs:
+        return None  # (no glyph: a font WeasyPrint embedded for nothing drawn; its code fails on it)
 
     class Face:  # the fields Font._harfbuzz_subset reads and writes
         def __init__(self) -> None:
