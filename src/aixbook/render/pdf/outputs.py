@@ -18,12 +18,13 @@ import json
 import logging
 from pathlib import Path
 
-from ...cachefile import Entries
+from ...cachefile import Entries, Miss, read
 from .. import RenderResult, RenderWarning
 
 log = logging.getLogger(__name__)
 
 SPEC = {"sha256": str, "pages": int, "warnings": [str]}
+MAX_PDF = 4 * 1024**3
 
 
 def inputs_key(*fields) -> str:
@@ -51,9 +52,9 @@ class Outputs:
         if found is None:
             return None
         record: dict = found[0]  # type: ignore[assignment]
-        try:
-            data = previous.read_bytes()
-        except OSError:
+        try:  # a regular file only: not a link, a pipe or a device put there
+            data = read(previous, MAX_PDF)
+        except Miss:
             return None
         if hashlib.sha256(data).hexdigest() != record["sha256"]:
             log.debug("%s is not the PDF these inputs wrote (changed since): made again", previous.name)
