@@ -22,7 +22,7 @@ from .colophon import add_edition_line, colophon_html
 from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder, text_of
 from .hyphenate import book_language, hyphenate_tree
-from .links import image_file
+from .links import CONTENTS_ID, FRONT_ID, image_file
 from .model import Book, ResolvedChapter
 from .tablefit import hold_spans, keep_whole
 
@@ -280,8 +280,8 @@ def contents_label(book: Book) -> str:
 
 def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
     parts = [
-        '<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
-        f'<h1 id="toc-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
+        f'<nav class="toc" id="{CONTENTS_ID}" role="doc-toc" aria-labelledby="{CONTENTS_ID}-title">',
+        f'<h1 id="{CONTENTS_ID}-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
         '<ol class="toc-list">',
     ]
     # A page below a section (level 2, 3, …) is listed inside its section's entry.
@@ -426,7 +426,7 @@ def assemble_parts(
     chunks: list[Chunk] = []
     if front:
         resources: dict[str, Path] = {}
-        cover = f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>'
+        cover = f'<section class="front-page" id="{FRONT_ID}">{front_page(book, resources)}</section>'
         chunks.append(Chunk("front", "front page", cover, resources))
         if colophon:
             pdf = f"{cfg.output_name or 'book'}.pdf"

@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from . import __version__, htmlfrag
+from .links import COLOPHON_ID
 from .model import Book
 
 #: Licence files looked for in the repository and the site, and what their text names.
@@ -100,8 +101,9 @@ def add_edition_line(root, book: Book) -> None:
     h1.addnext(p)
 
 
-#: Ids of the PDF's front matter: a short name spelled so is not a destination of its own.
-FRONT_IDS = frozenset({"front-page", "colophon", "colophon-title", "colophon-cite", "toc", "toc-title"})
+#: Short names a reader would take for this PDF's own pages (/go/toc/ names a heading of
+#: the site, not these contents): "how to cite" shows another as its example.
+_LIKE_OWN_PAGES = frozenset({"toc", "contents", "colophon", "cover", "front-page"})
 
 
 def example_name(book: Book) -> str:
@@ -109,7 +111,7 @@ def example_name(book: Book) -> str:
     section and is a destination of its own in the PDF."""
     by_uid: dict[str, str] = {}
     for name, uid in sorted(book.short_names.items()):
-        if name not in FRONT_IDS and name not in book.anchors:
+        if name not in _LIKE_OWN_PAGES and name not in book.anchors:
             by_uid.setdefault(uid, name)
     for rc in book.chapters:
         for h in rc.headings:
@@ -137,12 +139,13 @@ def colophon_html(book: Book, built: str, pdf_name: str) -> str:
         rows.append(("Licence", text))
     title = esc(cfg.title or "")
     out = [
-        '<section class="colophon" id="colophon" style="page: chapter-first" aria-labelledby="colophon-title">',
+        f'<section class="colophon" id="{COLOPHON_ID}" style="page: chapter-first" '
+        f'aria-labelledby="{COLOPHON_ID}-title">',
         # out of the outline, as the front page's title is: the outline lists the contents
-        f'<h1 id="colophon-title" class="colophon-title" style="{_QUIET}">{esc(_ABOUT)}</h1>',
+        f'<h1 id="{COLOPHON_ID}-title" class="colophon-title" style="{_QUIET}">{esc(_ABOUT)}</h1>',
     ]
     out += [f'<p class="colophon-{_slug(label)}"><strong>{label}:</strong> {value}</p>' for label, value in rows]
-    out.append(f'<h2 id="colophon-cite" style="{_QUIET}">{esc(_CITE)}</h2>')
+    out.append(f'<h2 id="{COLOPHON_ID}-cite" style="{_QUIET}">{esc(_CITE)}</h2>')
     who = esc(", ".join(cfg.authors)) if cfg.authors else ""
     out.append(
         f'<p class="colophon-citation">{who + ". " if who and who != title else ""}<em>{title}</em>, '

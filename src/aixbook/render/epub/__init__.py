@@ -22,6 +22,7 @@ from lxml import etree
 from ...a11y import measure
 from ...assemble import build_date, contents_label, front_page, is_index_chapter, toc_html
 from ...diagnostics import Diagnostic
+from ...links import FRONT_ID
 from ...model import Book
 from ...resources import STYLES_DIR
 from .. import RenderOptions, RenderResult, capture_warnings, direction_css
@@ -142,7 +143,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
             page(
                 title,
                 lang,
-                wrap("section", front, cls="front-page", etype="titlepage", id_="front-page"),
+                wrap("section", front, cls="front-page", etype="titlepage", id_=FRONT_ID),
                 body_class="front",
                 direction=direction,
             ),
