@@ -118,7 +118,7 @@ def test_the_books_own_ids_are_never_a_short_name_or_a_chapters_key(tmp_path):
     assert book.short_names == {"toc": "toc--table-of-contents", "colophon": "Colophon-2--colophon"}
     keys = [rc.chapter.key for rc in book.chapters]
     assert keys == ["toc", "Contents-2", "Colophon-2"] and not OWN_IDS & set(keys)
-    html = assemble_parts(book, colophon=True).document().html
+    html = assemble_parts(book, colophon="pdf").document().html
     tree = lxml.html.document_fromstring(html)
     ids = tree.xpath("//@id")
     assert len(ids) == len(set(ids)) and set(ids) >= OWN_IDS

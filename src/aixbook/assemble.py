@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from lxml import etree
 
@@ -389,7 +390,7 @@ def assemble_parts(
     inline_css: str = "",
     body_class: str = "book",
     hyphenate: bool = False,
-    colophon: bool = False,
+    colophon: Literal["", "pdf", "screen"] = "",
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
     chapter.
@@ -399,7 +400,8 @@ def assemble_parts(
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
         hyphenate: soft hyphens where words may break (print: see hyphenate.py).
-        colophon: the colophon after the front page (the PDF's: it tells how to cite it).
+        colophon: the colophon after the front page: "pdf", the PDF's (it cites the PDF's
+            file name too, and is a page of its own); "screen", the one-page HTML's.
     """
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
@@ -429,7 +431,7 @@ def assemble_parts(
         cover = f'<section class="front-page" id="{FRONT_ID}">{front_page(book, resources)}</section>'
         chunks.append(Chunk("front", "front page", cover, resources))
         if colophon:
-            pdf = f"{cfg.output_name or 'book'}.pdf"
+            pdf = f"{cfg.output_name or 'book'}.pdf" if colophon == "pdf" else ""
             chunks.append(Chunk("colophon", "colophon", colophon_html(book, human_date(build_date()), pdf)))
     if toc:
         chunks.append(Chunk("toc", "contents", toc_html(book, chapters, cfg.toc_depth)))

@@ -187,7 +187,7 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     cfg = book.config
     with timings.stage("assemble"):
         css = book_css(book)
-        parts = assemble_parts(book, hyphenate=True, colophon=True)
+        parts = assemble_parts(book, hyphenate=True, colophon="pdf")
         sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
