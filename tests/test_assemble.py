@@ -102,6 +102,34 @@ def test_index_paragraphs_become_lists_and_stay_out_of_the_contents(tmp_path):
     assert not tree.xpath("//nav[@id='Contents']//a[starts-with(@href,'#ai_security_index--')]")
 
 
+@pytest.mark.parametrize(
+    ("front", "where"),
+    [
+        # {{EDITION}}: the page places the edition itself, once, as text
+        (
+            '<h1>Guide</h1><p class="mine">Release {{EDITION}}, {{DATE}}</p>',
+            [("p", "mine", "Release v3 <b> & co, 24 November 2025")],
+        ),
+        ('<h1>Guide</h1><h2 title="{{EDITION}}">Sub</h2>', [("h2", None, "Sub")]),
+        # without it, the line goes under the first h1, as before
+        (
+            '<h1>Guide</h1><p class="mine">Made {{DATE}}</p>',
+            [("p", "edition", "Edition: v3 <b> & co"), ("p", "mine", "Made 24 November 2025")],
+        ),
+    ],
+)
+def test_a_front_page_places_the_edition_where_edition_stands(tmp_path, monkeypatch, front, where):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    root = write_site(tmp_path / "site", {"docs/a.md": "Text.\n"}, files={"scripts/pdf_frontpage.html": front})
+    doc = assemble(load_book(root, edition="v3 <b> & co"))
+    page = one(lxml.html.document_fromstring(doc.html), "//section[@class='front-page']")
+    placed = [(el.tag, el.get("class"), el.text_content()) for el in page.iterdescendants() if el.tag != "h1"]
+    assert placed == where
+    assert "{{" not in doc.html
+    if "title=" in front:  # in an attribute too, and nothing else added
+        assert one(page, ".//h2").get("title") == "v3 <b> & co"
+
+
 def test_the_books_own_ids_are_never_a_short_name_or_a_chapters_key(tmp_path):
     """/go/toc/ and /go/colophon/ name the site's headings, and pages called Contents and
     Colophon are chapters: the contents, colophon and front page keep ids of their own."""

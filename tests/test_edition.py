@@ -311,3 +311,25 @@ def test_a_new_commit_lays_out_only_the_front_page_colophon_and_footers(tmp_path
     }
     assert {"front", "colophon"} <= set(second.laid_out)
     assert re.search(r"v1-1-g[0-9a-f]{7}", pymupdf.open(tmp_path / "b.pdf")[0].get_text())
+
+
+@pytest.mark.slow  # the sample book's PDF and EPUB
+@needs_git
+def test_a_front_page_with_edition_places_it_itself(tmp_path, epoch):
+    site = _sample_copy(tmp_path / "repo")
+    page = site / "frontpage.html"
+    text = page.read_text(encoding="utf-8").replace("on: {{DATE}}", "on: {{DATE}}, release {{EDITION}}")
+    page.write_text(text, encoding="utf-8")
+    repository(site, tag="v2.0")
+    made = build(site, ("pdf", "epub", "html"), tmp_path / "out")
+    front = " ".join(pymupdf.open(made.outputs["pdf"])[0].get_text().split())
+    assert "on: 24 November 2025, release v2.0" in front
+    assert "Edition:" not in front and front.count("v2.0") == 1, "where the page puts it, and only there"
+    with zipfile.ZipFile(made.outputs["epub"]) as z:
+        epub_front = " ".join("".join(etree.fromstring(z.read("EPUB/front.xhtml")).itertext()).split())
+    html = lxml.html.parse(str(made.outputs["html"])).getroot()
+    html_front = " ".join(html.xpath("//section[@class='front-page']")[0].text_content().split())
+    for fmt, found in (("epub", epub_front), ("html", html_front)):
+        assert "release v2.0" in found and "Edition:" not in found, fmt
+    # the colophon still says it
+    assert all("Edition: v2.0" in c for c in _colophons(made.outputs).values())

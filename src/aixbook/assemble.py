@@ -231,8 +231,8 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
     """The front page fragment with its placeholders filled, sanitized, and artwork registered."""
     date = human_date(build_date())
     cfg = book.config
-    cleaned = site_front_page(book.site, cfg, date)
-    if cleaned is None:
+    found = site_front_page(book.site, cfg, date, book.edition.name)
+    if found is None:
         sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
         authors = ", ".join(cfg.authors)
         return (
@@ -240,8 +240,9 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
             f'<p class="edition">Edition: {htmllib.escape(book.edition.name)}</p>'
             f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
         )
-    root = cleaned.tree
-    add_edition_line(root, book)
+    root = found.cleaned.tree
+    if not found.places_edition:
+        add_edition_line(root, book)
     art, _ = front_page_art(book.site, cfg, root)  # what is refused was reported when the book was read
     resources.update(art)
     for img in root.iter("img"):
