@@ -3,7 +3,11 @@ the EPUB's ids answer the same names (``chapter.xhtml#NAME``)."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 
 import pikepdf
 import pymupdf
@@ -64,3 +68,27 @@ def test_real_book_every_short_link_to_a_section_is_a_destination(real_build):
     for name, title in (("promptinjection", "Prompt injection"), ("toc", "Table of contents")):
         page = doc[doc.resolve_names()[name]["page"]]
         assert title in page.get_text(), name
+
+
+PUPPETEER = Path(__file__).resolve().parent.parent / ".ace" / "node_modules" / "puppeteer-core"
+
+
+def _viewer_page(pdf: Path, name: str) -> int | None:
+    """The page (1-based) headless Chromium's PDF viewer opens ``pdf#name`` at."""
+    if not PUPPETEER.is_dir() or shutil.which("node") is None or not Path("/usr/bin/chromium").is_file():
+        pytest.skip(f"no headless Chromium with puppeteer-core ({PUPPETEER}): run `bash .ci/install-ace.sh`")
+    script = Path(__file__).with_name("pdf_viewer.js")
+    url = f"{pdf.resolve().as_uri()}#{name}"
+    proc = subprocess.run(["node", str(script), str(PUPPETEER), url], capture_output=True, text=True, timeout=150)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])["page"]
+
+
+@pytest.mark.timeout(600)
+def test_chromium_opens_book_pdf_hash_name_at_its_section(real_build):
+    """What the name tree promises, in a reader: Chromium's viewer opens ``#NAME`` at its page."""
+    pdf = real_build.outputs["pdf"]
+    resolved = pymupdf.open(pdf).resolve_names()
+    for name in ("promptinjection", "toc"):
+        assert _viewer_page(pdf, name) == resolved[name]["page"] + 1, name
+    assert resolved["toc"]["page"] != resolved["Contents"]["page"], "the overview's, not the book's contents"
