@@ -22,7 +22,7 @@ from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_hea
 from .colophon import add_edition_line, colophon_html
 from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder, text_of
-from .hyphenate import book_language, hyphenate_tree
+from .hyphenate import Memo, book_language, hyphenate_tree
 from .links import CONTENTS_ID, FRONT_ID, image_file
 from .model import Book, ResolvedChapter
 from .tablefit import hold_spans, keep_whole
@@ -60,9 +60,12 @@ def is_index_chapter(rc: ResolvedChapter) -> bool:
     return "index" in src.stem.lower() and src.title.strip().lower().endswith("index")
 
 
-def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path], hyphenate: bool = False) -> str:
+def chapter_fragment(
+    book: Book, rc: ResolvedChapter, resources: dict[str, Path], hyphenate: bool = False, memo: Memo | None = None
+) -> str:
     """A chapter's HTML prepared for a book: figures, wide tables, index lists; with
-    ``hyphenate``, soft hyphens where its words may break (the print edition's).
+    ``hyphenate``, soft hyphens where its words may break (the print edition's), taken
+    from ``memo`` when it hyphenated the same HTML before.
 
     Shared by the one-page document and the EPUB; registers the images it uses
     (including those fetched with --allow-remote, ``book.remote_images``).
@@ -107,8 +110,15 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             href = a.get("href", "")
             if href.startswith("#") and "footnote" not in (a.get("class") or ""):
                 add_class(a, "xref")
-    if hyphenate:
-        hyphenate_tree(root, book_language(book))
+    if hyphenate and (lang := book_language(book)):
+        plain = htmlfrag.serialize(root) if memo is not None else ""
+        if memo is not None and (known := memo.get(plain, lang)) is not None:
+            return known
+        hyphenate_tree(root, lang)
+        html = htmlfrag.serialize(root)
+        if memo is not None:
+            memo.put(plain, lang, html)
+        return html
     return htmlfrag.serialize(root)
 
 
@@ -392,6 +402,7 @@ def assemble_parts(
     body_class: str = "book",
     hyphenate: bool = False,
     colophon: Literal["", "pdf", "screen"] = "",
+    memo: Memo | None = None,
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
     chapter.
@@ -403,6 +414,7 @@ def assemble_parts(
         hyphenate: soft hyphens where words may break (print: see hyphenate.py).
         colophon: the colophon after the front page: "pdf", the PDF's (it cites the PDF's
             file name too, and is a page of its own); "screen", the one-page HTML's.
+        memo: hyphenated chapters kept between builds (hyphenate.Memo).
     """
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
@@ -446,7 +458,7 @@ def assemble_parts(
             [
                 f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">',
                 f'<h1 class="chapter-title">{esc(src.title)}</h1>',
-                chapter_fragment(book, rc, resources, hyphenate),
+                chapter_fragment(book, rc, resources, hyphenate, memo),
                 "</section>",
             ]
         )
