@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from lxml import etree
 
@@ -22,7 +23,7 @@ from .colophon import add_edition_line, colophon_html
 from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder, text_of
 from .hyphenate import Memo, book_language, hyphenate_tree
-from .links import image_file
+from .links import CONTENTS_ID, FRONT_ID, image_file
 from .model import Book, ResolvedChapter
 from .tablefit import hold_spans, keep_whole
 
@@ -240,8 +241,8 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
     """The front page fragment with its placeholders filled, sanitized, and artwork registered."""
     date = human_date(build_date())
     cfg = book.config
-    cleaned = site_front_page(book.site, cfg, date)
-    if cleaned is None:
+    found = site_front_page(book.site, cfg, date, book.edition.name)
+    if found is None:
         sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
         authors = ", ".join(cfg.authors)
         return (
@@ -249,8 +250,9 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
             f'<p class="edition">Edition: {htmllib.escape(book.edition.name)}</p>'
             f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
         )
-    root = cleaned.tree
-    add_edition_line(root, book)
+    root = found.cleaned.tree
+    if not found.places_edition:
+        add_edition_line(root, book)
     art, _ = front_page_art(book.site, cfg, root)  # what is refused was reported when the book was read
     resources.update(art)
     for img in root.iter("img"):
@@ -290,8 +292,8 @@ def contents_label(book: Book) -> str:
 
 def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
     parts = [
-        '<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
-        f'<h1 id="toc-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
+        f'<nav class="toc" id="{CONTENTS_ID}" role="doc-toc" aria-labelledby="{CONTENTS_ID}-title">',
+        f'<h1 id="{CONTENTS_ID}-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
         '<ol class="toc-list">',
     ]
     # A page below a section (level 2, 3, …) is listed inside its section's entry.
@@ -399,7 +401,7 @@ def assemble_parts(
     inline_css: str = "",
     body_class: str = "book",
     hyphenate: bool = False,
-    colophon: bool = False,
+    colophon: Literal["", "pdf", "screen"] = "",
     memo: Memo | None = None,
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
@@ -410,7 +412,8 @@ def assemble_parts(
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
         hyphenate: soft hyphens where words may break (print: see hyphenate.py).
-        colophon: the colophon after the front page (the PDF's: it tells how to cite it).
+        colophon: the colophon after the front page: "pdf", the PDF's (it cites the PDF's
+            file name too, and is a page of its own); "screen", the one-page HTML's.
         memo: hyphenated chapters kept between builds (hyphenate.Memo).
     """
     cfg = book.config
@@ -438,10 +441,10 @@ def assemble_parts(
     chunks: list[Chunk] = []
     if front:
         resources: dict[str, Path] = {}
-        cover = f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>'
+        cover = f'<section class="front-page" id="{FRONT_ID}">{front_page(book, resources)}</section>'
         chunks.append(Chunk("front", "front page", cover, resources))
         if colophon:
-            pdf = f"{cfg.output_name or 'book'}.pdf"
+            pdf = f"{cfg.output_name or 'book'}.pdf" if colophon == "pdf" else ""
             chunks.append(Chunk("colophon", "colophon", colophon_html(book, human_date(build_date()), pdf)))
     if toc:
         chunks.append(Chunk("toc", "contents", toc_html(book, chapters, cfg.toc_depth)))

@@ -146,7 +146,7 @@ def render_single(book: Book, target: Path) -> RenderResult:
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
     extra = book_css(book) + edition_css(book.edition.name)
     result = render_document(
-        assemble(book, hyphenate=True, colophon=True),
+        assemble(book, hyphenate=True, colophon="pdf"),
         target,
         paper=book.config.paper,
         pdf_variant=variant,

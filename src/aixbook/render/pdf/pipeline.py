@@ -192,7 +192,7 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     memo = Memo(options.cache_dir / "hyphens") if options.cache_dir else None
     with timings.stage("assemble"):
         css = book_css(book)
-        parts = assemble_parts(book, hyphenate=True, colophon=True, memo=memo)
+        parts = assemble_parts(book, hyphenate=True, colophon="pdf", memo=memo)
         sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
