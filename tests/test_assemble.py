@@ -76,8 +76,8 @@ def one(tree, xpath: str):
         ("x" * 130 + "\n", "contains(string(//section[@class='chapter']//p), '\u200b')", True),
         # Each chapter is a section with its title as h1, and appears in the contents.
         ("## Part\n", "string(//section[@id='a']/h1[@class='chapter-title'])", "1. Alpha"),
-        ("## Part\n", "string(//nav[@id='toc']//a[@href='#a--part'])", "Part"),
-        ("## Part\n", "string(//nav[@id='toc']//li[@class='toc-chapter']/a/@href)", "#a"),
+        ("## Part\n", "string(//nav[@id='Contents']//a[@href='#a--part'])", "Part"),
+        ("## Part\n", "string(//nav[@id='Contents']//li[@class='toc-chapter']/a/@href)", "#a"),
     ],
 )
 def test_chapter_parts(tmp_path, markdown, xpath, expect):
@@ -99,7 +99,59 @@ def test_index_paragraphs_become_lists_and_stay_out_of_the_contents(tmp_path):
         ("Alpha", "#a", "index-ref"),
         ("Part", "#a--part", "index-ref"),
     ]
-    assert not tree.xpath("//nav[@id='toc']//a[starts-with(@href,'#ai_security_index--')]")
+    assert not tree.xpath("//nav[@id='Contents']//a[starts-with(@href,'#ai_security_index--')]")
+
+
+@pytest.mark.parametrize(
+    ("front", "where"),
+    [
+        # {{EDITION}}: the page places the edition itself, once, as text
+        (
+            '<h1>Guide</h1><p class="mine">Release {{EDITION}}, {{DATE}}</p>',
+            [("p", "mine", "Release v3 <b> & co, 24 November 2025")],
+        ),
+        ('<h1>Guide</h1><h2 title="{{EDITION}}">Sub</h2>', [("h2", None, "Sub")]),
+        # without it, the line goes under the first h1, as before
+        (
+            '<h1>Guide</h1><p class="mine">Made {{DATE}}</p>',
+            [("p", "edition", "Edition: v3 <b> & co"), ("p", "mine", "Made 24 November 2025")],
+        ),
+    ],
+)
+def test_a_front_page_places_the_edition_where_edition_stands(tmp_path, monkeypatch, front, where):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    root = write_site(tmp_path / "site", {"docs/a.md": "Text.\n"}, files={"scripts/pdf_frontpage.html": front})
+    doc = assemble(load_book(root, edition="v3 <b> & co"))
+    page = one(lxml.html.document_fromstring(doc.html), "//section[@class='front-page']")
+    placed = [(el.tag, el.get("class"), el.text_content()) for el in page.iterdescendants() if el.tag != "h1"]
+    assert placed == where
+    assert "{{" not in doc.html
+    if "title=" in front:  # in an attribute too, and nothing else added
+        assert one(page, ".//h2").get("title") == "v3 <b> & co"
+
+
+def test_the_books_own_ids_are_never_a_short_name_or_a_chapters_key(tmp_path):
+    """/go/toc/ and /go/colophon/ name the site's headings, and pages called Contents and
+    Colophon are chapters: the contents, colophon and front page keep ids of their own."""
+    from aixbook.assemble import assemble_parts
+    from aixbook.links import OWN_IDS
+
+    pages = {
+        "docs/toc.md": "## Table of contents\n\nThe site's own list.\n",
+        "docs/Contents.md": "Text.\n",
+        "docs/Colophon.md": "## Colophon\n\nText.\n",
+    }
+    redirects = {"/go/toc/": "/docs/toc/#table-of-contents", "/go/colophon/": "/docs/colophon/#colophon"}
+    book = load_book(write_site(tmp_path / "site", pages, redirects=redirects))
+    assert book.short_names == {"toc": "toc--table-of-contents", "colophon": "Colophon-2--colophon"}
+    keys = [rc.chapter.key for rc in book.chapters]
+    assert keys == ["toc", "Contents-2", "Colophon-2"] and not OWN_IDS & set(keys)
+    html = assemble_parts(book, colophon="pdf").document().html
+    tree = lxml.html.document_fromstring(html)
+    ids = tree.xpath("//@id")
+    assert len(ids) == len(set(ids)) and set(ids) >= OWN_IDS
+    assert not OWN_IDS & set(book.short_names) and not OWN_IDS & set(book.anchors)
+    assert one(tree, "//nav[@role='doc-toc']").get("id") == "Contents"
 
 
 def test_xref_pages_marks_internal_links_only(tmp_path):
@@ -124,7 +176,7 @@ def test_front_page_ids_do_not_clash_with_chapters(tmp_path):
     )
     doc = assemble(load_book(root))
     tree = lxml.html.document_fromstring(doc.html)
-    assert one(tree, "//section[@id='front-page']/div").get("id") == "front-a"
+    assert one(tree, "//section[@id='Front-page']/div").get("id") == "front-a"
     assert one(tree, "//section[@id='a']").tag == "section"
-    assert one(tree, "//section[@id='front-page']//img").get("alt") == "Cover artwork of Test Site"
+    assert one(tree, "//section[@id='Front-page']//img").get("alt") == "Cover artwork of Test Site"
     assert doc.resources["assets/x.png"].read_bytes() == PNG

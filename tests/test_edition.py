@@ -16,11 +16,13 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import lxml.html
 import pikepdf
 import pymupdf
 import pytest
 from lxml import etree
 
+from aixbook import __version__
 from aixbook.build import build
 from aixbook.edition import Edition, file_name_part, find_edition, github_page
 from helpers import EPOCH, SAMPLE
@@ -169,6 +171,29 @@ def _opf(epub: Path) -> etree._Element:
         return etree.fromstring(z.read(path))
 
 
+def _colophons(out: dict) -> dict[str, str]:
+    """The colophon's text in each output (its words, one space between them): the PDF's
+    second page, the EPUB's document after the title page, the HTML's section."""
+    found = {"pdf": " ".join(pymupdf.open(out["pdf"])[1].get_text().split())}
+    if "epub" in out:
+        with zipfile.ZipFile(out["epub"]) as z:
+            opf = _opf(out["epub"])
+            items = {i.get("id"): i for i in opf.iter("{*}item")}
+            spine = [items[r.get("idref")].get("href") for r in opf.iter("{*}itemref")]
+            assert spine[:3] == ["cover.xhtml", "front.xhtml", "colophon.xhtml"], spine
+            root = etree.fromstring(z.read(f"EPUB/{spine[2]}"))
+        (section,) = root.iterfind(".//{http://www.w3.org/1999/xhtml}section")
+        assert section.get("{http://www.idpf.org/2007/ops}type") == "colophon"
+        assert section.get("role") == "doc-colophon"
+        found["epub"] = " ".join("".join(section.itertext()).split())
+    if "html" in out:
+        page = lxml.html.parse(str(out["html"])).getroot()
+        (section,) = page.xpath("//section[@class='colophon']")
+        assert section.getprevious().get("class") == "front-page", "the colophon follows the front page"
+        found["html"] = " ".join(section.text_content().split())
+    return found
+
+
 def _says(out: dict, edition: str, pdf_name: str) -> None:
     """Every output of a build states ``edition``."""
     pdf_path = out["pdf"]
@@ -178,10 +203,12 @@ def _says(out: dict, edition: str, pdf_name: str) -> None:
     lines = [line.strip() for line in front.splitlines() if line.strip()]
     title = lines.index("A Small Field Guide to Lighthouses")
     assert lines[title + 1] == f"Edition: {edition}", "the edition is under the title"
-    colophon = doc[1].get_text()
-    assert "About this edition" in colophon
-    assert f"Edition: {edition}" in colophon
-    assert f"edition {edition}." in " ".join(colophon.split()), "the citation names the edition"
+    colophons = _colophons(out)
+    assert set(colophons) == set(out) - {"chapters"}, "a colophon in every format"
+    for fmt, colophon in colophons.items():
+        assert colophon.startswith(f"About this edition Edition: {edition} Built: 24 November 2025"), (fmt, colophon)
+        assert f"edition {edition}." in colophon, ("the citation names the edition", fmt)
+        assert f"Made with aixbook {__version__}." in colophon, fmt
     middle = doc[doc.page_count // 2]
     blocks = [b[4] for b in middle.get_text("blocks") if b[1] > middle.rect.height * 0.9]
     footer = [line.strip() for block in blocks for line in block.splitlines()]
@@ -219,17 +246,27 @@ def epoch(monkeypatch):
 def test_a_tagged_repository_names_every_output(tmp_path, epoch):
     site = repository(_sample_copy(tmp_path / "repo"), tag="v2.0", remote="https://github.com/o/lights.git")
     commit = git(site, "rev-parse", "HEAD")
-    made = build(site, ("pdf", "epub"), tmp_path / "out", output_name="guide-{edition}", jobs=2)
+    made = build(site, ("pdf", "epub", "html"), tmp_path / "out", output_name="guide-{edition}", jobs=2)
     _says(made.outputs, "v2.0", "guide-v2.0.pdf")
     assert made.outputs["epub"].name == "guide-v2.0.epub"
     doc = pymupdf.open(made.outputs["pdf"])
-    colophon = " ".join(doc[1].get_text().split())
-    assert f"Commit: {commit} of 22 August 2026" in colophon
-    assert "Licence: CC0 1.0" in colophon
-    assert "guide-v2.0.pdf#NAME" in colophon and "https://aixbook.example/go/NAME/" in colophon
+    colophons = _colophons(made.outputs)
+    for fmt, colophon in colophons.items():
+        assert f"Commit: {commit} of 22 August 2026" in colophon, fmt
+        assert "Licence: CC0 1.0" in colophon, fmt
+        assert "https://aixbook.example/go/NAME/" in colophon, fmt
+    assert "guide-v2.0.pdf#NAME" in colophons["pdf"], "the PDF's also names its own form"
+    assert "pdf#" not in colophons["epub"] + colophons["html"]
+    # the same facts: each format's text is the PDF's but for the PDF's own file name
+    assert colophons["epub"] == colophons["html"]
+    with zipfile.ZipFile(made.outputs["epub"]) as z:
+        links = etree.fromstring(z.read("EPUB/colophon.xhtml")).iterfind(".//{*}a")
+        epub_uris = {a.get("href") for a in links}
+    html_uris = set(lxml.html.parse(str(made.outputs["html"])).getroot().xpath("//section[@class='colophon']//a/@href"))
     uris = {link.get("uri") for link in doc[1].get_links()}
-    assert f"https://github.com/o/lights/commit/{commit}" in uris
-    assert "https://creativecommons.org/publicdomain/zero/1.0/" in uris
+    for found in (uris, epub_uris, html_uris):
+        assert f"https://github.com/o/lights/commit/{commit}" in found
+        assert "https://creativecommons.org/publicdomain/zero/1.0/" in found
     # -j 1 writes the same bytes, and so does the same commit built again
     again = build(site, ("pdf",), tmp_path / "out1", output_name="guide-{edition}", jobs=1)
     assert again.outputs["pdf"].read_bytes() == made.outputs["pdf"].read_bytes()
@@ -240,7 +277,7 @@ def test_a_tagged_repository_names_every_output(tmp_path, epoch):
 def test_an_untagged_repository_is_named_by_date_and_commit(tmp_path, epoch):
     site = repository(_sample_copy(tmp_path / "repo"))
     short = git(site, "rev-parse", "--short=7", "HEAD")
-    made = build(site, ("pdf", "epub"), tmp_path / "out", output_name="guide-{edition}")
+    made = build(site, ("pdf", "epub", "html"), tmp_path / "out", output_name="guide-{edition}")
     _says(made.outputs, f"2026-08-22 · {short}", f"guide-2026-08-22-{short}.pdf")
 
 
@@ -249,7 +286,7 @@ def test_outside_git_the_book_is_unversioned(tmp_path, epoch):
     site = _sample_copy(tmp_path)
     if subprocess.run(["git", "-C", str(site), "rev-parse"], capture_output=True).returncode == 0:
         pytest.skip("the temporary folder is inside a git repository")
-    made = build(site, ("pdf", "epub"), tmp_path / "out", output_name="guide-{edition}")
+    made = build(site, ("pdf", "epub", "html"), tmp_path / "out", output_name="guide-{edition}")
     _says(made.outputs, "unversioned", "guide-unversioned.pdf")
     assert "Commit:" not in pymupdf.open(made.outputs["pdf"])[1].get_text()
 
@@ -274,3 +311,25 @@ def test_a_new_commit_lays_out_only_the_front_page_colophon_and_footers(tmp_path
     }
     assert {"front", "colophon"} <= set(second.laid_out)
     assert re.search(r"v1-1-g[0-9a-f]{7}", pymupdf.open(tmp_path / "b.pdf")[0].get_text())
+
+
+@pytest.mark.slow  # the sample book's PDF and EPUB
+@needs_git
+def test_a_front_page_with_edition_places_it_itself(tmp_path, epoch):
+    site = _sample_copy(tmp_path / "repo")
+    page = site / "frontpage.html"
+    text = page.read_text(encoding="utf-8").replace("on: {{DATE}}", "on: {{DATE}}, release {{EDITION}}")
+    page.write_text(text, encoding="utf-8")
+    repository(site, tag="v2.0")
+    made = build(site, ("pdf", "epub", "html"), tmp_path / "out")
+    front = " ".join(pymupdf.open(made.outputs["pdf"])[0].get_text().split())
+    assert "on: 24 November 2025, release v2.0" in front
+    assert "Edition:" not in front and front.count("v2.0") == 1, "where the page puts it, and only there"
+    with zipfile.ZipFile(made.outputs["epub"]) as z:
+        epub_front = " ".join("".join(etree.fromstring(z.read("EPUB/front.xhtml")).itertext()).split())
+    html = lxml.html.parse(str(made.outputs["html"])).getroot()
+    html_front = " ".join(html.xpath("//section[@class='front-page']")[0].text_content().split())
+    for fmt, found in (("epub", epub_front), ("html", html_front)):
+        assert "release v2.0" in found and "Edition:" not in found, fmt
+    # the colophon still says it
+    assert all("Edition: v2.0" in c for c in _colophons(made.outputs).values())

@@ -123,7 +123,7 @@ def epubcheck_problems(path: Path) -> list[str]:
 
 
 def chapter_files(ep: Epub) -> list[str]:
-    skip = {"cover.xhtml", "front.xhtml", "toc.xhtml", "nav.xhtml"}
+    skip = {"cover.xhtml", "front.xhtml", "colophon.xhtml", "toc.xhtml", "nav.xhtml"}
     return [p for p in ep.spine if posixpath.basename(p) not in skip]
 
 
@@ -299,10 +299,11 @@ def test_nav_has_every_chapter_h2_and_h3_in_book_order(which, request):
 
 
 @pytest.mark.parametrize("which", BOOKS)
-def test_reading_order_is_cover_front_contents_then_chapters(which, request):
+def test_reading_order_is_cover_front_colophon_contents_then_chapters(which, request):
     build = request.getfixturevalue(f"{which}_build")
     ep = request.getfixturevalue(f"{which}_epub")
-    assert [posixpath.basename(p) for p in ep.spine[:3]] == ["cover.xhtml", "front.xhtml", "toc.xhtml"]
+    first = ["cover.xhtml", "front.xhtml", "colophon.xhtml", "toc.xhtml"]
+    assert [posixpath.basename(p) for p in ep.spine[:4]] == first
     titles = []
     for name in chapter_files(ep):
         root = etree.fromstring(ep.files[name])
@@ -311,7 +312,7 @@ def test_reading_order_is_cover_front_contents_then_chapters(which, request):
             titles.append(h1.text)
     assert titles == [rc.chapter.source.title for rc in build.book.chapters]
     # the visible contents page names every chapter
-    toc = etree.fromstring(ep.files[ep.spine[2]])
+    toc = etree.fromstring(ep.files[ep.spine[3]])
     text = " ".join(toc.itertext())
     assert all(rc.chapter.source.title in text for rc in build.book.chapters)
 

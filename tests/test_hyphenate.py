@@ -145,3 +145,36 @@ def test_each_language_of_a_multilingual_site_has_its_own_dictionary(tmp_path):
     assert book_language(load_book(site)) == "en_US"
     assert book_language(load_book(site, content_language="de")) == "de_DE"
     assert book_language(load_book(site, content_language="fr")) == "fr"
+
+
+def test_a_build_hyphenates_again_only_the_chapter_that_changed(tmp_path, monkeypatch):
+    """The PDF's hyphenated chapters are kept between builds (hyphenate.Memo): a second
+    build looks up no word, an edit hyphenates that chapter alone, and the PDF is the one
+    a build without the memo makes."""
+    from aixbook import assemble as assembly
+    from aixbook.build import build
+
+    words = "Interoperability considerations accompany the organizational documentation. " * 6
+    site = write_site(tmp_path / "site", {"docs/a.md": f"## Alpha\n\n{words}\n", "docs/b.md": f"## Beta\n\n{words}\n"})
+    looked_up: list[str] = []
+    real = assembly.hyphenate_tree
+
+    def counted(root, lang):
+        looked_up.append(htmlfrag.text_of(root).split()[0])
+        real(root, lang)
+
+    monkeypatch.setattr(assembly, "hyphenate_tree", counted)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    out = tmp_path / "out"
+    build(site, formats=("pdf",), output_dir=out, jobs=1)
+    assert len(looked_up) == 2
+    looked_up.clear()
+    build(site, formats=("pdf",), output_dir=out, jobs=1)
+    assert looked_up == []
+    (site / "content" / "docs" / "b.md").write_text(f"## Beta\n\n{words}More.\n", encoding="utf-8")
+    build(site, formats=("pdf",), output_dir=out, jobs=1)
+    assert looked_up == ["Beta"]
+    fresh = tmp_path / "fresh"
+    build(site, formats=("pdf",), output_dir=fresh, jobs=1)
+    assert next(out.glob("*.pdf")).read_bytes() == next(fresh.glob("*.pdf")).read_bytes()
+    assert SOFT in assembly.assemble(load_book(site), hyphenate=True).html

@@ -29,6 +29,32 @@ def test_every_fingerprint_fits_the_installed_libraries():
     assert patches.apply() == list(patches.PATCHES.values())
 
 
+def test_fingerprints_read_from_the_files_are_those_of_the_imported_code():
+    """What is usable is decided from the installed files (nothing imported); each must
+    read exactly what the imported function is, decorators and re-exports included."""
+    for item in internals.INTERNALS:
+        assert internals.installed_fingerprint(item.owner) == internals.imported_fingerprint(item.owner), item.owner
+
+
+def test_knowing_what_is_usable_imports_no_weasyprint():
+    """A build whose parts all come from the cache needs no WeasyPrint: deciding the cache
+    keys (which patches apply) must not import it (half a second)."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from aixbook.render.pdf import internals, patches
+        from aixbook.render.pdf.partcache import salt
+        assert internals.problems() == {}
+        salt()
+        print(sorted(m for m in sys.modules if m.split(".")[0] == "weasyprint"))
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == "[]"
+    assert patches.usable() == list(patches.PATCHES.values())
+
+
 def test_pyproject_declares_the_series_the_guards_accept():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     declared = {d.split("#")[0].strip().replace(" ", "") for d in project["dependencies"]}
@@ -99,8 +125,8 @@ def test_loading_the_renderer_runs_ldconfig_once_and_never_gcc_or_ld():
             ran.append(args[0] if isinstance(args, (list, tuple)) else args)
             init(self, args, *a, **k)
         subprocess.Popen.__init__ = counted
-        from aixbook.render.pdf import shipped_coverage
-        shipped_coverage()
+        from aixbook.render.pdf.coverage import measured
+        measured()  # reads the fonts through WeasyPrint's libraries
         print(ran)
         """
     )
@@ -191,3 +217,28 @@ def test_build_under_changed_internals_says_so_once_and_writes_a_valid_pdf(tmp_p
         line = next(line for line in doctor.stdout.splitlines() if line.strip().startswith(f"{feature}:"))
         assert ("not applied" in line) is (feature in lost), line
     assert shown in doctor.stdout
+
+
+def test_the_shipped_coverage_is_what_the_shipped_fonts_draw():
+    """The missing-glyph check reads fonts/coverage.json (no HarfBuzz, no WeasyPrint): it must
+    be what the fonts' character maps say. Fails after a font changes until
+    ``python -m aixbook.render.pdf.coverage`` writes it again."""
+    from aixbook.render.pdf import coverage
+
+    recorded = coverage.recorded()
+    assert recorded is not None, "fonts/coverage.json was written for other fonts"
+    assert recorded == coverage.measured()
+    assert 0x4E2D in recorded and 0x1F600 in recorded and 0x0041 in recorded  # CJK, emoji, Latin
+    assert 0x10FFFD not in recorded
+
+
+def test_versions_in_the_cache_keys_are_what_importlib_metadata_says():
+    """cache.dist_version reads a distribution's version from its folder's name (importlib's
+    metadata loads the email package, a tenth of a second of every build)."""
+    from importlib.metadata import version
+
+    from aixbook.cache import dist_version
+
+    for dist in ("weasyprint", "pydyf", "pikepdf", "Pillow", "pyphen", "markdown-it-py", "aixbook"):
+        assert dist_version(dist) == version(dist), dist
+    assert dist_version("no-such-distribution-here") == "missing"

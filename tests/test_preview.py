@@ -162,8 +162,8 @@ def test_watch_loop_rebuilds_after_a_change(tmp_path):
 def test_server_serves_page_and_reloads_after_change(tmp_path):
     from aixbook.book import load_book
     from aixbook.build import render_to
-    from aixbook.livereload import RELOAD_PATH
-    from aixbook.serve import PreviewServer, watch_loop, watched_files
+    from aixbook.livereload import RELOAD_PATH, PreviewServer
+    from aixbook.serve import watch_loop, watched_files
 
     root = write_site(tmp_path / "s", {"docs/a.md": "## Hello\n"})
     folder = tmp_path / "out"

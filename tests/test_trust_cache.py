@@ -76,10 +76,21 @@ def planted(clean, tmp_path):
     site, out, pdf = clean
     copy = tmp_path / "out"
     shutil.copytree(out, copy)
+    # Without the record of the PDF last written (render/pdf/outputs.py), the rebuild must
+    # read the planted parts: test_a_planted_output_record_or_a_changed_pdf_is_not_trusted
+    # attacks the record.
+    shutil.rmtree(copy / ".cache" / "pdf" / "outputs")
     chapters = sorted((copy / ".cache" / "chapters").iterdir())
     parts = sorted((copy / ".cache" / "pdf" / "parts").iterdir())
     assert len(chapters) == 2 and len(parts) >= PARTS
     return site, copy, pdf, chapters, parts
+
+
+def hyphenated(out: Path) -> list[Path]:
+    """The hyphenated chapters kept (hyphenate.Memo): one per chapter."""
+    entries = sorted((out / ".cache" / "hyphens").iterdir())
+    assert len(entries) == 2
+    return entries
 
 
 def rebuild(site: Path, out: Path, clean_pdf: bytes, marker: Path | None = None) -> tuple[str, str]:
@@ -230,9 +241,14 @@ def test_forged_text_with_a_wrong_mac_is_not_shown(planted):
         data = bytearray(entry.read_bytes())
         data[len(data) // 2] ^= 0x01
         entry.write_bytes(bytes(data))
+    for entry in hyphenated(out):
+        data = entry.read_bytes()
+        assert ALPHA.encode() in data or BETA.encode() in data
+        entry.write_bytes(data.replace(ALPHA.encode(), b"FORGED-TEXT-04").replace(BETA.encode(), b"FORGED-TEXT-5"))
     checked, built = rebuild(site, out, pdf)  # the PDF is the clean one: no FORGED text
     assert checked.count("ignored (MAC mismatch: damaged, or not made here)") == 2
-    assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS
+    assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS + 2
+    assert built.count("hyphenated cache:") == 2
 
 
 def test_entries_sealed_elsewhere_are_not_used(planted):
@@ -258,9 +274,14 @@ def test_entries_sealed_elsewhere_are_not_used(planted):
         entry.write_bytes(
             _envelope(json.dumps(data).encode(), header["kind"], header["version"], blank.getvalue(), key=other)
         )
+    for entry in hyphenated(out):  # hyphenated chapters with a script of their own
+        header, data, _ = _open(entry)
+        data["html"] = '<p>FORGED-TEXT-06</p><script>document.title="pwned"</script>'
+        entry.write_bytes(_envelope(json.dumps(data).encode(), header["kind"], header["version"], key=other))
     checked, built = rebuild(site, out, pdf)
     assert checked.count("ignored (MAC mismatch: damaged, or not made here)") == 2
-    assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS
+    assert built.count("ignored (MAC mismatch: damaged, or not made here)") >= PARTS + 2
+    assert built.count("hyphenated cache:") == 2
 
 
 def test_a_ci_secret_key_keeps_a_restored_cache_and_only_for_that_key(tmp_path):
@@ -339,3 +360,44 @@ def test_a_cached_build_is_the_uncached_build(tmp_path):
     names = sorted(p.name for p in first.iterdir() if p.is_file())
     assert [Path(n).suffix for n in names] == [".epub", ".html", ".pdf"]
     assert all((first / n).read_bytes() == (second / n).read_bytes() for n in names)
+
+
+def test_a_planted_output_record_or_a_changed_pdf_is_not_trusted(clean, tmp_path):
+    """The record that the PDF in the output folder is what these inputs wrote is trusted
+    only under this user's MAC, and the PDF only for the SHA-256 recorded: a record sealed
+    elsewhere, or another PDF put in place of the one written, is laid out again."""
+    import io
+
+    import pikepdf
+
+    site, out, pdf = clean
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    target = next(copy.glob("*.pdf"))
+    again = aixbook("build", site, "-o", copy, "-f", "pdf")  # the record is used: nothing laid out
+    assert again.returncode == 0 and "laid out" not in again.stderr, again.stderr[-2000:]
+    assert "the PDF the same inputs wrote last time" in again.stderr
+    assert target.read_bytes() == pdf
+    forged = io.BytesIO()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        doc.docinfo["/Title"] = "FORGED-TEXT-07"
+        doc.save(forged)
+    target.write_bytes(forged.getvalue())  # another PDF where the build wrote its own
+    rebuilt = aixbook("build", site, "-o", copy, "-f", "pdf")
+    assert rebuilt.returncode == 0
+    assert "is not the PDF these inputs wrote" in rebuilt.stderr
+    assert target.read_bytes() == pdf
+    (record,) = (copy / ".cache" / "pdf" / "outputs").iterdir()
+    header, data, _ = _open(record)
+    target.write_bytes(forged.getvalue())
+    data["sha256"] = hashlib.sha256(forged.getvalue()).hexdigest()  # the forged PDF's, sealed elsewhere
+    record.write_bytes(_envelope(json.dumps(data).encode(), header["kind"], header["version"], key=os.urandom(32)))
+    rebuilt = aixbook("build", site, "-o", copy, "-f", "pdf")
+    assert rebuilt.returncode == 0
+    assert "pdf-output cache: " in rebuilt.stderr and "MAC mismatch" in rebuilt.stderr
+    assert target.read_bytes() == pdf
+    target.unlink()
+    os.mkfifo(target)  # a pipe where the PDF was: never read (it would block)
+    rebuilt = aixbook("build", site, "-o", copy, "-f", "pdf")
+    assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    assert target.is_file() and target.read_bytes() == pdf

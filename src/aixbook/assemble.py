@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from lxml import etree
 
@@ -21,8 +22,8 @@ from .a11y import fill_alt_texts, fill_empty_headers, label_checkboxes, lift_hea
 from .colophon import add_edition_line, colophon_html
 from .frontpage import front_page_art, site_front_page
 from .htmlfrag import add_class, placeholder, text_of
-from .hyphenate import book_language, hyphenate_tree
-from .links import image_file
+from .hyphenate import Memo, book_language, hyphenate_tree
+from .links import CONTENTS_ID, FRONT_ID, image_file
 from .model import Book, ResolvedChapter
 from .tablefit import hold_spans, keep_whole
 
@@ -59,9 +60,12 @@ def is_index_chapter(rc: ResolvedChapter) -> bool:
     return "index" in src.stem.lower() and src.title.strip().lower().endswith("index")
 
 
-def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path], hyphenate: bool = False) -> str:
+def chapter_fragment(
+    book: Book, rc: ResolvedChapter, resources: dict[str, Path], hyphenate: bool = False, memo: Memo | None = None
+) -> str:
     """A chapter's HTML prepared for a book: figures, wide tables, index lists; with
-    ``hyphenate``, soft hyphens where its words may break (the print edition's).
+    ``hyphenate``, soft hyphens where its words may break (the print edition's), taken
+    from ``memo`` when it hyphenated the same HTML before.
 
     Shared by the one-page document and the EPUB; registers the images it uses
     (including those fetched with --allow-remote, ``book.remote_images``).
@@ -106,8 +110,15 @@ def chapter_fragment(book: Book, rc: ResolvedChapter, resources: dict[str, Path]
             href = a.get("href", "")
             if href.startswith("#") and "footnote" not in (a.get("class") or ""):
                 add_class(a, "xref")
-    if hyphenate:
-        hyphenate_tree(root, book_language(book))
+    if hyphenate and (lang := book_language(book)):
+        plain = htmlfrag.serialize(root) if memo is not None else ""
+        if memo is not None and (known := memo.get(plain, lang)) is not None:
+            return known
+        hyphenate_tree(root, lang)
+        html = htmlfrag.serialize(root)
+        if memo is not None:
+            memo.put(plain, lang, html)
+        return html
     return htmlfrag.serialize(root)
 
 
@@ -230,8 +241,8 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
     """The front page fragment with its placeholders filled, sanitized, and artwork registered."""
     date = human_date(build_date())
     cfg = book.config
-    cleaned = site_front_page(book.site, cfg, date)
-    if cleaned is None:
+    found = site_front_page(book.site, cfg, date, book.edition.name)
+    if found is None:
         sub = f'<p class="subtitle">{htmllib.escape(cfg.subtitle)}</p>' if cfg.subtitle else ""
         authors = ", ".join(cfg.authors)
         return (
@@ -239,8 +250,9 @@ def front_page(book: Book, resources: dict[str, Path]) -> str:
             f'<p class="edition">Edition: {htmllib.escape(book.edition.name)}</p>'
             f'<p class="authors">{htmllib.escape(authors)}</p><p class="date">{date}</p>'
         )
-    root = cleaned.tree
-    add_edition_line(root, book)
+    root = found.cleaned.tree
+    if not found.places_edition:
+        add_edition_line(root, book)
     art, _ = front_page_art(book.site, cfg, root)  # what is refused was reported when the book was read
     resources.update(art)
     for img in root.iter("img"):
@@ -280,8 +292,8 @@ def contents_label(book: Book) -> str:
 
 def toc_html(book: Book, chapters: list[ResolvedChapter], depth: int) -> str:
     parts = [
-        '<nav class="toc" id="toc" role="doc-toc" aria-labelledby="toc-title">',
-        f'<h1 id="toc-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
+        f'<nav class="toc" id="{CONTENTS_ID}" role="doc-toc" aria-labelledby="{CONTENTS_ID}-title">',
+        f'<h1 id="{CONTENTS_ID}-title" class="toc-title">{htmllib.escape(contents_label(book))}</h1>',
         '<ol class="toc-list">',
     ]
     # A page below a section (level 2, 3, …) is listed inside its section's entry.
@@ -389,7 +401,8 @@ def assemble_parts(
     inline_css: str = "",
     body_class: str = "book",
     hyphenate: bool = False,
-    colophon: bool = False,
+    colophon: Literal["", "pdf", "screen"] = "",
+    memo: Memo | None = None,
 ) -> Parts:
     """``assemble``, cut where pages break anyway: the front page, the contents, then each
     chapter.
@@ -399,7 +412,9 @@ def assemble_parts(
         front, toc: include the front page / table of contents.
         css: stylesheet URLs to link; inline_css: CSS to put in a <style>.
         hyphenate: soft hyphens where words may break (print: see hyphenate.py).
-        colophon: the colophon after the front page (the PDF's: it tells how to cite it).
+        colophon: the colophon after the front page: "pdf", the PDF's (it cites the PDF's
+            file name too, and is a page of its own); "screen", the one-page HTML's.
+        memo: hyphenated chapters kept between builds (hyphenate.Memo).
     """
     cfg = book.config
     chapters = list(book.chapters if chapters is None else chapters)
@@ -426,10 +441,10 @@ def assemble_parts(
     chunks: list[Chunk] = []
     if front:
         resources: dict[str, Path] = {}
-        cover = f'<section class="front-page" id="front-page">{front_page(book, resources)}</section>'
+        cover = f'<section class="front-page" id="{FRONT_ID}">{front_page(book, resources)}</section>'
         chunks.append(Chunk("front", "front page", cover, resources))
         if colophon:
-            pdf = f"{cfg.output_name or 'book'}.pdf"
+            pdf = f"{cfg.output_name or 'book'}.pdf" if colophon == "pdf" else ""
             chunks.append(Chunk("colophon", "colophon", colophon_html(book, human_date(build_date()), pdf)))
     if toc:
         chunks.append(Chunk("toc", "contents", toc_html(book, chapters, cfg.toc_depth)))
@@ -443,7 +458,7 @@ def assemble_parts(
             [
                 f'<section class="{cls}" id="{rc.chapter.key}" data-source="{esc(src.stem)}">',
                 f'<h1 class="chapter-title">{esc(src.title)}</h1>',
-                chapter_fragment(book, rc, resources, hyphenate),
+                chapter_fragment(book, rc, resources, hyphenate, memo),
                 "</section>",
             ]
         )

@@ -82,6 +82,8 @@ def render_to(
         ConfigError: ``final`` cannot be written there (read-only, not a folder).
     """
     renderer = get_renderer(fmt)
+    if options.cache_dir is not None:
+        options = replace(options, previous=final)  # the output it may be again (render/pdf/outputs.py)
     with output.explained(final), output.atomic_path(final) as tmp:
         result = renderer.render(book, tmp, options)
         if strict and result.warnings:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-from functools import lru_cache
+import os
+import re
+import sys
+from functools import cache, lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -42,6 +45,28 @@ _CHAPTER = {
     "permalinks": [(str, str, int)],
     "diagnostics": [_DIAGNOSTIC],
 }
+
+
+@cache
+def dist_version(dist: str) -> str:
+    """The installed version of the distribution ``dist`` ("missing" if none), read from its
+    ``.dist-info`` folder's name where one is on the path (``importlib.metadata`` loads the
+    email package to read it: a tenth of a second of every run), else as that reads it."""
+    wanted = re.sub(r"[-_.]+", "_", dist).lower() + "-"
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in sorted(names):
+            if name.endswith(".dist-info") and name.lower().startswith(wanted):
+                return name[len(wanted) : -len(".dist-info")]
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "missing"
 
 
 def source_digest(files) -> str:

@@ -23,6 +23,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import stat
@@ -184,3 +185,61 @@ def _expect(value, kind: type, where: str) -> None:
     # bool is an int to Python, never to a cache entry
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise Miss(f"{where}: {type(value).__name__}, not {kind.__name__}")
+
+
+class Entries:
+    """A folder of entries of one ``kind``, each named by a key (a hex digest of what made
+    it): ``get`` checks an entry as ``unseal`` and ``shape`` do and removes a bad one;
+    ``prune`` keeps the ones this run used and the ``spare`` most recent others."""
+
+    def __init__(self, folder: Path | str, kind: str, version: str, spec, limit: int = 64 * 1024 * 1024):
+        self.folder = Path(folder)
+        self.kind, self.version, self.spec, self.limit = kind, version, spec, limit
+        self.used: set[str] = set()
+
+    def _path(self, key: str) -> Path:
+        if not key or any(c not in "0123456789abcdef" for c in key):
+            raise ValueError(f"not a key: {key[:40]!r}")
+        return self.folder / f"{key}.entry"
+
+    def get(self, key: str) -> tuple[object, bytes] | None:
+        """``(data, blob)`` kept under ``key``, checked, or None."""
+        path = self._path(key)
+        self.used.add(key)
+        if not path.exists():
+            return None
+        try:
+            data, blob = unseal(self.kind, self.version, read(path, self.limit))
+            data = shape(data, self.spec, self.kind)
+        except Miss as why:
+            logging.getLogger(__name__).debug("%s cache: %s ignored (%s)", self.kind, path.name, why)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept by ``prune``
+        return data, blob
+
+    def put(self, key: str, data, blob: bytes = b"") -> None:
+        from .output import write_bytes
+
+        self.used.add(key)
+        with contextlib.suppress(OSError):
+            write_bytes(self._path(key), seal(self.kind, self.version, data, blob))
+
+    def prune(self, spare: int = 24) -> None:
+        """Remove entries this run did not use, but the ``spare`` most recently used."""
+        prune(self.folder, ".entry", self.used, spare)
+
+
+def prune(folder: Path, suffix: str, keep: set[str], spare: int) -> None:
+    """Remove the ``suffix`` files of ``folder`` whose stem is not in ``keep``, but the
+    ``spare`` most recently used of them."""
+    try:
+        files = [p for p in folder.iterdir() if p.suffix == suffix and p.stem not in keep]
+    except OSError:
+        return
+    files.sort(key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
+    for old in files[spare:]:
+        with contextlib.suppress(OSError):
+            old.unlink()

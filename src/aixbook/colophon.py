@@ -17,6 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from . import __version__, htmlfrag
+from .links import COLOPHON_ID
 from .model import Book
 
 #: Licence files looked for in the repository and the site, and what their text names.
@@ -100,8 +101,9 @@ def add_edition_line(root, book: Book) -> None:
     h1.addnext(p)
 
 
-#: Ids of the PDF's front matter: a short name spelled so is not a destination of its own.
-FRONT_IDS = frozenset({"front-page", "colophon", "colophon-title", "colophon-cite", "toc", "toc-title"})
+#: Short names a reader would take for this PDF's own pages (/go/toc/ names a heading of
+#: the site, not these contents): "how to cite" shows another as its example.
+_LIKE_OWN_PAGES = frozenset({"toc", "contents", "colophon", "cover", "front-page"})
 
 
 def example_name(book: Book) -> str:
@@ -109,7 +111,7 @@ def example_name(book: Book) -> str:
     section and is a destination of its own in the PDF."""
     by_uid: dict[str, str] = {}
     for name, uid in sorted(book.short_names.items()):
-        if name not in FRONT_IDS and name not in book.anchors:
+        if name not in _LIKE_OWN_PAGES and name not in book.anchors:
             by_uid.setdefault(uid, name)
     for rc in book.chapters:
         for h in rc.headings:
@@ -118,8 +120,12 @@ def example_name(book: Book) -> str:
     return ""
 
 
-def colophon_html(book: Book, built: str, pdf_name: str) -> str:
-    """The colophon's section: edition, dates, commit, licence, how to cite, the tool."""
+def colophon_html(book: Book, built: str, pdf_name: str = "") -> str:
+    """The colophon's section: edition, dates, commit, licence, how to cite, the tool.
+
+    ``pdf_name``: the PDF's file name, for the PDF's colophon (a section is cited as
+    ``NAME.pdf#NAME`` too, and the print styles are set); "" for the EPUB's and the
+    one-page HTML's, which say the same but for that."""
     esc = htmllib.escape
     ed = book.edition
     cfg = book.config
@@ -136,13 +142,19 @@ def colophon_html(book: Book, built: str, pdf_name: str) -> str:
         text = f'<a href="{esc(licence.url)}">{esc(licence.name)}</a>' if licence.url else esc(licence.name)
         rows.append(("Licence", text))
     title = esc(cfg.title or "")
+    # print: a page of its own, its headings out of the outline as the front page's title
+    # is (the outline lists the contents), addresses never broken across lines
+    page, quiet = (' style="page: chapter-first"', f' style="{_QUIET}"') if pdf_name else ("", "")
+
+    def code(text: str) -> str:
+        return _code(text) if pdf_name else f"<code>{esc(text)}</code>"
+
     out = [
-        '<section class="colophon" id="colophon" style="page: chapter-first" aria-labelledby="colophon-title">',
-        # out of the outline, as the front page's title is: the outline lists the contents
-        f'<h1 id="colophon-title" class="colophon-title" style="{_QUIET}">{esc(_ABOUT)}</h1>',
+        f'<section class="colophon" id="{COLOPHON_ID}"{page} aria-labelledby="{COLOPHON_ID}-title">',
+        f'<h1 id="{COLOPHON_ID}-title" class="colophon-title"{quiet}>{esc(TITLE)}</h1>',
     ]
     out += [f'<p class="colophon-{_slug(label)}"><strong>{label}:</strong> {value}</p>' for label, value in rows]
-    out.append(f'<h2 id="colophon-cite" style="{_QUIET}">{esc(_CITE)}</h2>')
+    out.append(f'<h2 id="{COLOPHON_ID}-cite"{quiet}>{esc(_CITE)}</h2>')
     who = esc(", ".join(cfg.authors)) if cfg.authors else ""
     out.append(
         f'<p class="colophon-citation">{who + ". " if who and who != title else ""}<em>{title}</em>, '
@@ -150,18 +162,21 @@ def colophon_html(book: Book, built: str, pdf_name: str) -> str:
     )
     if name := example_name(book):
         # the example lands on its section here; a link to the website would leave the book
-        uid = book.short_names[name]
-        out.append(
-            f"<p>A section, by its permalink: {_code(site + 'go/NAME/')} on the website, "
-            f"{_code(pdf_name + '#NAME')} in this PDF (e.g. "
-            f'<a href="#{esc(uid)}">{_code(site + "go/" + name + "/")}</a> and {_code(pdf_name + "#" + name)}).</p>'
-        )
+        example = f'<a href="#{esc(book.short_names[name])}">{code(site + "go/" + name + "/")}</a>'
+        if pdf_name:
+            out.append(
+                f"<p>A section, by its permalink: {code(site + 'go/NAME/')} on the website, "
+                f"{code(pdf_name + '#NAME')} in this PDF (e.g. {example} and {code(pdf_name + '#' + name)}).</p>"
+            )
+        else:
+            out.append(f"<p>A section, by its permalink: {code(site + 'go/NAME/')} (e.g. {example}).</p>")
     out.append(f'<p class="colophon-tool">Made with aixbook {esc(__version__)}.</p>')
     out.append("</section>")
     return "\n".join(out)
 
 
-_ABOUT = "About this edition"
+#: The colophon's heading, and the title of the EPUB's document that holds it.
+TITLE = "About this edition"
 _QUIET = "bookmark-level: none"
 
 

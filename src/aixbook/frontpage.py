@@ -4,7 +4,8 @@ its line, and left out of every format."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import html as htmllib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import htmlfrag, sanitize, trust
@@ -37,7 +38,20 @@ def checked_files(site: Site, config: BookConfig) -> tuple[BookConfig, list[Diag
     return config, found
 
 
-def site_front_page(site: Site, config: BookConfig, date: str) -> sanitize.Cleaned | None:
+#: The placeholders of a front page: the build date, the artwork's folder, the edition.
+DATE, ASSETS_DIR, EDITION = "{{DATE}}", "{{ASSETS_DIR}}", "{{EDITION}}"
+
+
+@dataclass(frozen=True)
+class SiteFrontPage:
+    """The site's front page, sanitized; ``places_edition``: it holds ``{{EDITION}}``, so
+    the edition is where the page puts it (else a line under its title: colophon.py)."""
+
+    cleaned: sanitize.Cleaned
+    places_edition: bool
+
+
+def site_front_page(site: Site, config: BookConfig, date: str, edition: str = "") -> SiteFrontPage | None:
     """The site's own front page, placeholders filled and sanitized as a chapter is (it comes
     from the repository, so a pull request can change it); None when the site has none or it
     may not be read (``checked_files`` reported that).
@@ -50,7 +64,8 @@ def site_front_page(site: Site, config: BookConfig, date: str) -> sanitize.Clean
         return None
     if not path.is_file():
         raise ConfigError(f"front page file {path} does not exist")
-    return sanitize.clean_file(front_page_text(path, date), path)
+    text = read_text(path)
+    return SiteFrontPage(sanitize.clean_file(fill(text, date, edition), path), EDITION in text)
 
 
 def front_page_diagnostics(site: Site, config: BookConfig) -> tuple[Diagnostic, ...]:
@@ -59,13 +74,20 @@ def front_page_diagnostics(site: Site, config: BookConfig) -> tuple[Diagnostic, 
     path = front_page_file(site, config)
     if path is None or not path.is_file():
         return ()
-    cleaned = site_front_page(site, config, "")
-    return cleaned.diagnostics if cleaned is not None else ()
+    found = site_front_page(site, config, "")
+    return found.cleaned.diagnostics if found is not None else ()
 
 
 def front_page_text(path: Path, date: str) -> str:
     """The front page's HTML with ``{{DATE}}`` and ``{{ASSETS_DIR}}`` filled in."""
-    return read_text(path).replace("{{DATE}}", date).replace("{{ASSETS_DIR}}", "assets")
+    return fill(read_text(path), date)
+
+
+def fill(text: str, date: str, edition: str = "") -> str:
+    """A front page's placeholders filled: ``{{DATE}}`` the build date, ``{{ASSETS_DIR}}``
+    the artwork's folder (as the page names it: assets/), ``{{EDITION}}`` the edition (as
+    text: --edition may hold any character)."""
+    return text.replace(DATE, date).replace(ASSETS_DIR, "assets").replace(EDITION, htmllib.escape(edition))
 
 
 def assets_dir(site: Site, config: BookConfig) -> Path:

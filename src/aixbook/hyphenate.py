@@ -164,3 +164,35 @@ def hyphenate_tree(root, lang: str | None) -> None:
             new = hyphenate_text(text, lang, keep_last=i == last, glued=glued)
             if new != text:
                 setattr(el, kind, new)
+
+
+class Memo:
+    """Hyphenated chapters kept between builds (a folder of the output's cache): a
+    chapter's HTML with its soft hyphens, under a key of the HTML without them, the
+    dictionary and this module's code. A build that lays out one edited chapter
+    hyphenates that one; the others' words are not looked up again. Entries are data
+    under this user's MAC (cachefile): a planted one is a miss, never HTML of its own."""
+
+    def __init__(self, folder) -> None:
+        from .cachefile import Entries
+
+        self.entries = Entries(folder, "hyphenated", "1", {"html": str})
+
+    @staticmethod
+    def key(plain: str, lang: str) -> str:
+        import hashlib
+        from pathlib import Path
+
+        from .cache import dist_version, source_digest
+
+        h = hashlib.sha256(source_digest([Path(__file__)]).encode())
+        for part in (dist_version("pyphen"), lang, plain):
+            h.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        return h.hexdigest()
+
+    def get(self, plain: str, lang: str) -> str | None:
+        found = self.entries.get(self.key(plain, lang))
+        return found[0]["html"] if found is not None else None  # type: ignore[index]
+
+    def put(self, plain: str, lang: str, html: str) -> None:
+        self.entries.put(self.key(plain, lang), {"html": html})

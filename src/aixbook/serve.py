@@ -17,6 +17,7 @@ import webbrowser
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import htmlfrag, output
 from .book import Gathered, gather, load_book
@@ -25,10 +26,12 @@ from .cache import ChapterCache
 from .errors import AixbookError
 from .frontpage import assets_dir, front_page_file
 from .links import image_file, resolve_src
-from .livereload import PreviewServer
 from .model import Book
 from .preview import render_preview
 from .resources import STYLES_DIR
+
+if TYPE_CHECKING:
+    from .livereload import PreviewServer
 
 log = logging.getLogger(__name__)
 
@@ -306,6 +309,8 @@ def _keep_fresh(
     server = None
     if serve:
         try:
+            from .livereload import PreviewServer  # (an HTTP server: only when serving)
+
             server = PreviewServer(path.parent, path.name, port)
         except OSError as exc:
             raise ServeError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from exc

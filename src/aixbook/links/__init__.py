@@ -12,10 +12,25 @@ applies them to the parsed chapters and gives each id a book-unique name.
 
 from .apply import resolve_chapter, resolve_chapters
 from .resolve import Resolution, image_file, resolve_href, resolve_src
-from .table import LinkTable, Short, build_table, chapter_key, make_uid, short_redirects
+from .table import (
+    COLOPHON_ID,
+    CONTENTS_ID,
+    FRONT_ID,
+    OWN_IDS,
+    LinkTable,
+    Short,
+    build_table,
+    chapter_key,
+    make_uid,
+    short_redirects,
+)
 from .urls import is_own_host, short_name, split_url
 
 __all__ = [
+    "COLOPHON_ID",
+    "CONTENTS_ID",
+    "FRONT_ID",
+    "OWN_IDS",
     "LinkTable",
     "Resolution",
     "Short",

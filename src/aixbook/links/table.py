@@ -16,13 +16,26 @@ from .urls import MAX_HOPS, is_site_url, norm_path, short_name, split_url, sugge
 _NCNAME_BAD = re.compile(r"[^\w.-]", re.UNICODE)
 
 
+#: The ids of the pages the book adds to the site's: the front page, the colophon and the
+#: contents, and their titles. Each starts with a capital letter: a short name is lower
+#: case (``urls.short_name``), so /go/toc/ stays free to name a heading of the site, as a
+#: PDF destination and an EPUB id; and no chapter's key is one of them (``chapter_key``).
+FRONT_ID = "Front-page"
+COLOPHON_ID = "Colophon"
+CONTENTS_ID = "Contents"
+OWN_IDS = frozenset(
+    {FRONT_ID, COLOPHON_ID, f"{COLOPHON_ID}-title", f"{COLOPHON_ID}-cite", CONTENTS_ID, f"{CONTENTS_ID}-title"}
+)
+
+
 def chapter_key(stem: str, taken: set[str]) -> str:
-    """An XML-safe id prefix for a chapter: "2_threats" → "ch-2_threats"."""
+    """An XML-safe id prefix for a chapter: "2_threats" → "ch-2_threats"; never one of
+    ``OWN_IDS`` (a page "Contents.md" is "Contents-2")."""
     key = _NCNAME_BAD.sub("-", stem) or "chapter"
     if not (key[0].isalpha() or key[0] == "_"):
         key = "ch-" + key
     base, n = key, 1
-    while key in taken:
+    while key in taken or key in OWN_IDS:
         n += 1
         key = f"{base}-{n}"
     taken.add(key)

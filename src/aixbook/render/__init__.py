@@ -47,6 +47,8 @@ class RenderOptions:
         build lays it out (from ``cache_dir`` when the build or a preview did), with its
         running heads and page numbers; links to other chapters go to ``elsewhere``.
     elsewhere: the web address of each id (for ``part``).
+    previous: the file this render replaces (``build.render_to`` says): when the cache
+        recorded that these very inputs wrote it, and it is unchanged, it is the output.
     """
 
     preview: bool = False
@@ -54,6 +56,7 @@ class RenderOptions:
     cache_dir: Path | None = None
     part: str | None = None
     elsewhere: Mapping[str, str] = field(default_factory=dict)
+    previous: Path | None = None
 
 
 @dataclass(frozen=True)

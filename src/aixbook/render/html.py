@@ -32,7 +32,14 @@ def document(book: Book, options: RenderOptions = RenderOptions()) -> Document:
     if extra := direction_css(book, "bidi.css", "rtl.css"):
         css += "\n" + extra
     show_front = not options.preview
-    doc = assemble(book, inline_css=css, body_class="book screen", front=show_front, toc=show_front)
+    doc = assemble(
+        book,
+        inline_css=css,
+        body_class="book screen",
+        front=show_front,
+        toc=show_front,
+        colophon="screen" if show_front else "",
+    )
     # The policy is the first thing in <head>: it covers everything after it.
     return replace(doc, html=doc.html.replace("<head>", "<head>\n" + CSP_META, 1))
 

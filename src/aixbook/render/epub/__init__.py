@@ -20,15 +20,30 @@ from ebooklib import epub
 from lxml import etree
 
 from ...a11y import measure
-from ...assemble import build_date, contents_label, front_page, is_index_chapter, toc_html
+from ...assemble import build_date, contents_label, front_page, human_date, is_index_chapter, toc_html
+from ...colophon import TITLE as colophon_title
+from ...colophon import colophon_html
 from ...diagnostics import Diagnostic
+from ...links import FRONT_ID
 from ...model import Book
 from ...resources import STYLES_DIR
 from .. import RenderOptions, RenderResult, capture_warnings, direction_css
 from . import package as pkg
 from .fonts import FALLBACKS, FOLDER, embedded
 from .split import SPLIT_BYTES, Part, item_id, split, unique_name
-from .xhtml import STYLESHEET, XHTML_NS, chapter_section, cover_page, fragment, index_ids, page, rewrite, sanitize, wrap
+from .xhtml import (
+    EPUB_TYPE,
+    STYLESHEET,
+    XHTML_NS,
+    chapter_section,
+    cover_page,
+    fragment,
+    index_ids,
+    page,
+    rewrite,
+    sanitize,
+    wrap,
+)
 
 __all__ = ["SPLIT_BYTES", "SUFFIX", "check", "render", "render_epub"]
 
@@ -89,6 +104,7 @@ def render_epub(book: Book, path: Path | str) -> Path:
             img.set("alt", "")
             img.set("role", "presentation")  # title artwork: the cover page shows it already
     index_ids(front, "front.xhtml", {})
+    colophon = _colophon(book)
     toc_root = fragment(toc_html(book, list(book.chapters), cfg.toc_depth))
     sanitize(toc_root, book)
 
@@ -99,7 +115,8 @@ def render_epub(book: Book, path: Path | str) -> Path:
 
     # Links and images, now that every file is known.
     unresolved: list[str] = []
-    for root, name in [*((p.section, p.name) for p in parts), (front, "front.xhtml"), (toc_root, "toc.xhtml")]:
+    own = [(front, "front.xhtml"), (colophon, COLOPHON_FILE), (toc_root, "toc.xhtml")]
+    for root, name in [*((p.section, p.name) for p in parts), *own]:
         rewrite(root, name, file_of, book, images.names, unresolved)
     for uid in unresolved:
         log.warning("EPUB: link to #%s has no target in the book; written as plain text", uid)
@@ -110,11 +127,11 @@ def render_epub(book: Book, path: Path | str) -> Path:
     by_chapter: dict[str, list] = {}
     for part in parts:
         by_chapter.setdefault(part.chapter.chapter.key, []).append(part.section)
-    facts = measure([[front], [toc_root], *by_chapter.values()])
+    facts = measure([[front], [colophon], [toc_root], *by_chapter.values()])
     pkg.accessibility(
         eb, has_images=bool(images.files) or cover_name is not None, authored_alt=generated_alt == 0, facts=facts
     )
-    roots = [front, toc_root, *(p.section for p in parts)]
+    roots = [front, colophon, toc_root, *(p.section for p in parts)]
     font_rules, font_files = embedded("".join(t for root in roots for t in root.itertext()))
     css = _stylesheet(book, font_rules, [f.name for f in font_files])
     eb.add_item(epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css", content=css))
@@ -142,10 +159,16 @@ def render_epub(book: Book, path: Path | str) -> Path:
             page(
                 title,
                 lang,
-                wrap("section", front, cls="front-page", etype="titlepage", id_="front-page"),
+                wrap("section", front, cls="front-page", etype="titlepage", id_=FRONT_ID),
                 body_class="front",
                 direction=direction,
             ),
+        ),
+        pkg.Page(
+            "colophon",
+            COLOPHON_FILE,
+            colophon_title,
+            page(colophon_title, lang, colophon[0], body_class="colophon", direction=direction),
         ),
         pkg.Page(
             "toc-page",
@@ -192,6 +215,22 @@ def render_epub(book: Book, path: Path | str) -> Path:
     return path
 
 
+COLOPHON_FILE = "colophon.xhtml"
+
+
+def _colophon(book: Book) -> etree._Element:
+    """The colophon as the PDF has it on its second page (colophon.py), a document of its
+    own after the title page: not in the nav's contents, as the PDF's is not in its outline
+    (a reader looks for it by the title page, not in the contents)."""
+    root = fragment(colophon_html(book, human_date(build_date())))
+    sanitize(root, book)
+    section = root[0]
+    section.set(EPUB_TYPE, "colophon")
+    section.set("role", "doc-colophon")
+    index_ids(root, COLOPHON_FILE, {})
+    return root
+
+
 _XML_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
@@ -229,7 +268,7 @@ def _stylesheet(book: Book, font_rules: str = "", font_files: list[str] | None =
 
 def _chapter_parts(book: Book, resources: dict[str, Path]) -> tuple[list[Part], dict[str, str], int]:
     """Every chapter as one or more files; {chapter key: first file}; how many alt texts were made up."""
-    taken: set[str] = {"cover.xhtml", "front.xhtml", "toc.xhtml", "nav.xhtml"}
+    taken: set[str] = {"cover.xhtml", "front.xhtml", COLOPHON_FILE, "toc.xhtml", "nav.xhtml"}
     parts: list[Part] = []
     first_file: dict[str, str] = {}
     made_up = 0

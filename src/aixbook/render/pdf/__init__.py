@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +13,6 @@ from ...diagnostics import Diagnostic
 from ...doctor import warn_if_internals_differ, warn_if_subsetting_is_slow, weasyprint
 from ...errors import BuildError
 from ...model import Book
-from ...resources import FONTS_DIR
 from .. import RenderOptions, RenderResult, direction_css
 from .weasy import BASE_URL, isolate_fontconfig, make_fetcher, render_document, stylesheets
 
@@ -39,22 +37,11 @@ SUFFIX = ".pdf"
 _NOT_DRAWN = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0xFE0E, 0xFE0F, 0x00AD}
 
 
-@lru_cache(maxsize=1)
 def shipped_coverage() -> frozenset[int]:
-    """Every code point some shipped font has a glyph for (read by HarfBuzz: fontTools
-    takes half a second over the CJK font's cmap, on every build)."""
-    covered: set[int] = set()
-    for font in sorted(FONTS_DIR.glob("*.[ot]tf")):
-        try:
-            from .harfbuzz import code_points
+    """Every code point some shipped font has a glyph for (coverage.py)."""
+    from .coverage import shipped
 
-            covered.update(code_points(str(font)))
-        except Exception:  # an old HarfBuzz without hb_set_next_many
-            from fontTools.ttLib import TTFont
-
-            with TTFont(font, lazy=True, fontNumber=0) as tt:
-                covered.update(tt.getBestCmap() or {})
-    return frozenset(covered)
+    return shipped()
 
 
 def uncovered_characters(book) -> list[Diagnostic]:
@@ -113,9 +100,9 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     Raises:
         BuildError: a part could not be laid out (one line naming it).
     """
-    weasyprint()  # a missing system library is one clear line, not a traceback
-    warn_if_subsetting_is_slow()
     warn_if_internals_differ()
+    if options.preview or not parts_usable():
+        ready()
     if options.preview:
         doc = assemble(book, front=False, toc=False, body_class="book preview", hyphenate=True)
         return render_document(doc, target, paper=book.config.paper, pdf_variant=None, extra_css=book_css(book))
@@ -132,6 +119,13 @@ def render(book: Book, target: Path, options: RenderOptions = RenderOptions()) -
     from .pipeline import render_parts
 
     return render_parts(book, target, options)
+
+
+def ready() -> None:
+    """Before the first layout: a missing system library is one clear line, not a traceback
+    (the parts pipeline calls it once it knows it must lay out or combine anything)."""
+    weasyprint()
+    warn_if_subsetting_is_slow()
 
 
 def parts_usable() -> bool:
@@ -152,7 +146,7 @@ def render_single(book: Book, target: Path) -> RenderResult:
     variant = None if book.config.pdf_variant == "none" else book.config.pdf_variant
     extra = book_css(book) + edition_css(book.edition.name)
     result = render_document(
-        assemble(book, hyphenate=True, colophon=True),
+        assemble(book, hyphenate=True, colophon="pdf"),
         target,
         paper=book.config.paper,
         pdf_variant=variant,

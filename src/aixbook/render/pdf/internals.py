@@ -15,17 +15,16 @@ relies on it (here or in patches.py), then write the new fingerprint and widen
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import importlib
 import importlib.util
 import inspect
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -95,34 +94,91 @@ def _digest(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def _source_in_file(module: str, name: str) -> str:
-    """A top-level function's source read from its module's file, without importing it
-    (nor its package: ``find_spec`` of a dotted name imports the packages above it)."""
+def _module_file(module: str) -> Path:
+    """The file of ``module``, found without importing it (nor its package: ``find_spec``
+    of a dotted name imports the packages above it)."""
     top, *rest = module.split(".")
     spec = importlib.util.find_spec(top)
     if spec is None or spec.origin is None:
         raise ImportError(f"no module {module}")
     origin = Path(spec.origin)
     if rest:
-        origin = origin.parent.joinpath(*rest[:-1], rest[-1] + ".py")
+        folder = origin.parent.joinpath(*rest)
+        origin = folder / "__init__.py" if folder.is_dir() else folder.with_name(rest[-1] + ".py")
+    return origin
+
+
+_IMPORT_FROM = re.compile(r"from (\.+)([\w.]*) import (.*)$").match
+
+
+def _source_in_file(module: str, name: str) -> str:
+    """The source of a function, or of a class's method or property (``Class.attr``), read
+    from its module's file as ``inspect.getsource`` gives it (decorators included), found
+    by its indentation: a fast path, trusted only when it yields the fingerprint written
+    down (``_problem`` asks the imported code otherwise). A function the module imports
+    from another module of its package (``from .text import draw_text``) is read there."""
+    origin = _module_file(module)
     with open(origin, encoding="utf-8") as f:
-        source = f.read()
-    lines = source.splitlines(keepends=True)
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == name and node.end_lineno:
-            return "".join(lines[node.lineno - 1 : node.end_lineno])
-    raise AttributeError(f"{module} has no function {name}")
+        lines = f.read().splitlines(keepends=True)
+    *classes, attr = name.split(".")
+    if not classes:
+        for line in lines:
+            found = _IMPORT_FROM(line) if line.startswith("from .") else None
+            if found and re.search(rf"(^|[\s,(]){re.escape(attr)}(\s*[,)]|\s*$)", found.group(3)):
+                package = module if origin.name == "__init__.py" else module.rsplit(".", 1)[0]
+                for _ in range(len(found.group(1)) - 1):
+                    package = package.rsplit(".", 1)[0]
+                return _source_in_file(f"{package}.{found.group(2)}" if found.group(2) else package, attr)
+    start, end, indent = 0, len(lines), ""
+    for cls in classes:
+        start, end = _block(lines, start, end, indent, rf"class {re.escape(cls)}\b")
+        body = next((ln for ln in lines[start + 1 : end] if ln.strip() and not ln.lstrip().startswith("#")), "")
+        indent = body[: len(body) - len(body.lstrip())]
+    first, last = _block(lines, start, end, indent, rf"(async )?def {re.escape(attr)}\(")
+    while first > 0 and lines[first - 1].startswith(indent + "@"):
+        first -= 1
+    return "".join(lines[first:last])
 
 
-#: Modules whose code is fingerprinted from their file: importing them is what is guarded.
-_READ_FROM_FILE = ("weasyprint.text.ffi",)
+def _block(lines: list[str], start: int, end: int, indent: str, head: str) -> tuple[int, int]:
+    """The lines [first, last) of the one statement at ``indent`` starting with ``head``
+    between ``start`` and ``end``: up to the next line as little indented, without the
+    blank and comment lines at its end."""
+    match = re.compile(re.escape(indent) + head).match
+    heads = [i for i in range(start, end) if match(lines[i])]
+    if len(heads) != 1:
+        raise AttributeError(f"{len(heads)} definitions matching {head!r}")
+    first = last = heads[0]
+    for i in range(first + 1, end):
+        text = lines[i]
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        if len(text) - len(text.lstrip()) <= len(indent):
+            break
+        last = i
+    return first, last + 1
+
+
+#: Modules whose code is read from their file only: importing them is what is guarded.
+_NEVER_IMPORTED = ("weasyprint.text.ffi",)
 
 
 def installed_fingerprint(owner: str) -> str:
-    """The fingerprint of ``owner`` as installed (raises when it cannot be read)."""
+    """The fingerprint of ``owner`` as installed (raises when it cannot be read), from the
+    module's file when that can be read, so that checking what is usable imports nothing
+    (a build whose parts all come from the cache never imports WeasyPrint)."""
     module, _, path = owner.partition(":")
-    if module in _READ_FROM_FILE:
+    try:
         return _digest(_source_in_file(module, path))
+    except (AttributeError, OSError, UnicodeDecodeError):
+        if module in _NEVER_IMPORTED:
+            raise
+    return imported_fingerprint(owner)
+
+
+def imported_fingerprint(owner: str) -> str:
+    """The fingerprint of ``owner`` read from the imported code."""
+    module, _, path = owner.partition(":")
     obj: Any = importlib.import_module(module)
     parent = None
     for part in path.split("."):
@@ -132,10 +188,9 @@ def installed_fingerprint(owner: str) -> str:
 
 
 def _installed_version(dist: str) -> str:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "missing"
+    from ...cache import dist_version
+
+    return dist_version(dist)
 
 
 def requirement(dist: str) -> str:
@@ -166,6 +221,8 @@ def _version_problem() -> str | None:
 def _problem(internal: Internal) -> str | None:
     try:
         got = installed_fingerprint(internal.owner)
+        if got != internal.fingerprint and internal.owner.partition(":")[0] not in _NEVER_IMPORTED:
+            got = imported_fingerprint(internal.owner)  # the file's reading is a fast path only
     except (AttributeError, ImportError, OSError, TypeError, SyntaxError) as exc:
         return f"{internal.owner} cannot be read ({exc})"
     if got != internal.fingerprint:
@@ -211,11 +268,16 @@ def forget() -> None:
 # ------------------------------------------------------------------ pydyf
 
 
-def to_bytes(value) -> bytes:
-    """A PDF token as pydyf writes it."""
+def _first_to_bytes(value) -> bytes:
+    global to_bytes
     from pydyf import _to_bytes
 
+    to_bytes = _to_bytes  # from now on pydyf's own, called directly (once per item written)
     return _to_bytes(value)
+
+
+#: A PDF token as pydyf writes it.
+to_bytes: Callable[[Any], bytes] = _first_to_bytes
 
 
 # ------------------------------------------------------------ drawing streams
@@ -299,8 +361,8 @@ def subset_face(face, glyphs: set[int], family: str) -> bytes | None:
     from weasyprint.pdf.fonts import Font
     from weasyprint.text.ffi import harfbuzz_subset
 
-    if not harfbuzz_subset or not usable("font-merge"):
-        return None
+    if not harfbuzz_subset or not usable("font-merge") or not glyphs:
+        return None  # (no glyph: a font WeasyPrint embedded for nothing drawn; its code fails on it)
 
     class Face:  # the fields Font._harfbuzz_subset reads and writes
         def __init__(self) -> None:

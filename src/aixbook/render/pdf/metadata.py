@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pikepdf
 from lxml import etree
-from pikepdf import Name, String
+
+if TYPE_CHECKING:  # pikepdf is loaded where a PDF is written, not to say what it will say
+    import pikepdf
 
 #: PDF/A-2u and PDF/UA-1 in one file (WeasyPrint has no such variant: see ``weasy_variant``).
 COMBINED = "pdf/a-2u+ua-1"
@@ -76,6 +78,8 @@ def _xmp_date(pdf_date: str) -> str:
 
 def _packet(pdf: pikepdf.Pdf) -> etree._Element:
     """The rdf:RDF element of the PDF's XMP packet: WeasyPrint's, or one made from Info."""
+    import pikepdf
+
     if "/Metadata" in pdf.Root:
         data = pdf.Root.Metadata.read_bytes()
         start, end = data.find(b"<x:xmpmeta"), data.rfind(b"</x:xmpmeta>")
@@ -132,6 +136,9 @@ def is_pdfa(variant: str | None) -> bool:
 def no_interpolation(pdf: pikepdf.Pdf) -> None:
     """Every image of the pages (and their forms, and the images' soft masks) without
     /Interpolate true, which PDF/A forbids (6.2.8) and WeasyPrint writes for smooth scaling."""
+    import pikepdf
+    from pikepdf import Name
+
     seen: set[tuple[int, int]] = set()
 
     def visit(resources) -> None:
@@ -159,6 +166,9 @@ def one_profile(pdf: pikepdf.Pdf) -> None:
     """The output intent's ICC profile once: every part embedded its own copy and names it in
     its pages' colour spaces; those now name the output intent's (the copies are then not
     written)."""
+    import pikepdf
+    from pikepdf import Name
+
     intents = pdf.Root.get("/OutputIntents")
     profile = intents[0].get("/DestOutputProfile") if isinstance(intents, pikepdf.Array) and len(intents) else None
     if not isinstance(profile, pikepdf.Stream):
@@ -186,6 +196,9 @@ def one_profile(pdf: pikepdf.Pdf) -> None:
 def stamp(pdf: pikepdf.Pdf, meta: PdfMeta) -> None:
     """Write the edition and identifier into ``pdf``'s Info and XMP (and, for the combined
     variant, the PDF/UA identification beside PDF/A's); a PDF/A's images uninterpolated."""
+    import pikepdf
+    from pikepdf import Name, String
+
     if is_pdfa(meta.variant):
         no_interpolation(pdf)
         one_profile(pdf)

@@ -18,9 +18,9 @@ from ... import timings
 from ...errors import BuildError
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
-from . import pdf_meta
-from .combine import combine
+from . import pdf_meta, ready
 from .footers import FooterJob, print_css_with_total
+from .outputs import Outputs, inputs_key
 from .pipeline import Layouts, plan
 
 log = logging.getLogger(__name__)
@@ -38,16 +38,24 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
     by_key = {s.key: s for s in p.sources}
     if missing := [k for k in targets if k not in by_key]:
         raise BuildError(f"the book has no chapter {missing[0]!r}")
-    store = Layouts(p.cache, p.workers)
+    store = Layouts(p.cache, p.workers, p.paper)
     jobs = {k: p.job(by_key[k], p.numbers, p.strings[by_key[k].index]) for k in targets}
     keys = {k: job.digest(p.salt) for k, job in jobs.items()}
+    pages: dict[str, int] = p.hints.get("pages", {})
+    lang = book.config.language or "en"
+    outputs = Outputs(p.cache.folder / "outputs") if p.cache and options.previous and len(targets) == 1 else None
+    if outputs is not None:  # a preview: the file it replaces may be what these inputs make
+        (k,) = targets
+        settings = (pages, p.paper, lang, p.css, book.edition.name, options.elsewhere, book.short_names, pdf_meta(book))
+        output_key = inputs_key("chapter", k, p.salt, keys[k], *settings)
+        if (same := outputs.reuse(output_key, options.previous, targets[k])) is not None:
+            return {k: same}
+    ready()
     store.run([(jobs[k], keys[k]) for k in targets], "layouts, round 1")
     layouts = {k: store.done[keys[k]] for k in targets}
-    pages: dict[str, int] = p.hints.get("pages", {})
     numbered = all(s.key in pages for s in p.sources)
     if not numbered:
         log.info("chapters numbered from 1 (no build has numbered the book's pages yet)")
-    lang = book.config.language or "en"
     footer_jobs: dict[str, FooterJob] = {}
     for k, layout in layouts.items():
         names = tuple(layout.names)
@@ -63,6 +71,8 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
             footer_jobs[k] = FooterJob(names, p.paper, lang, extra_css=p.css, edition=book.edition.name)
     footer_keys = {k: job.digest(p.salt) for k, job in footer_jobs.items()}
     store.run([(footer_jobs[k], footer_keys[k]) for k in targets], "footers")
+    from .combine import combine  # (pikepdf: loaded only when a PDF is made)
+
     results: dict[str, RenderResult] = {}
     for k, target in targets.items():
         layout, footer = layouts[k], store.done[footer_keys[k]]
@@ -70,4 +80,6 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
             found = combine([layout], [footer], target, options.elsewhere, book.short_names, pdf_meta(book))
         warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
         results[k] = RenderResult(pages=layout.pages, warnings=warnings, laid_out=list(store.laid_out))
+        if outputs is not None:
+            outputs.keep(output_key, target, results[k])
     return results

@@ -26,12 +26,11 @@ import os
 import re
 from dataclasses import fields
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ... import __version__
-from ...cache import source_digest
-from ...cachefile import Miss, read, seal, shape, unseal
+from ...cache import dist_version, source_digest
+from ...cachefile import Miss, prune, read, seal, shape, unseal
 from ...output import write_bytes
 from .footers import FooterLayout
 from .layout import PartLayout
@@ -73,19 +72,14 @@ def salt() -> str:
     from . import patches
     from .weasy import styles_digest
 
-    versions = []
-    for dist in ("weasyprint", "pydyf", "pikepdf", "Pillow"):
-        try:
-            versions.append(f"{dist}={version(dist)}")
-        except PackageNotFoundError:
-            versions.append(f"{dist}=?")
+    versions = [f"{dist}={dist_version(dist)}" for dist in ("weasyprint", "pydyf", "pikepdf", "Pillow")]
     parts = [
         FORMAT,
         __version__,
         *versions,
         _code_digest(),
         styles_digest(),
-        ",".join(patches.apply()),
+        ",".join(patches.usable()),
         os.environ.get("FONTCONFIG_FILE", ""),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
@@ -134,14 +128,7 @@ class PartCache:
 
     def prune(self, keep: set[str], spare: int = 24) -> None:
         """Remove entries this build did not use, but the ``spare`` most recently used."""
-        try:
-            files = [p for p in self.parts.iterdir() if p.suffix == ".part" and p.stem not in keep]
-        except OSError:
-            return
-        files.sort(key=lambda p: p.stat().st_mtime if p.exists() else 0, reverse=True)
-        for old in files[spare:]:
-            with contextlib.suppress(OSError):
-                old.unlink()
+        prune(self.parts, ".part", keep, spare)
 
     def hints(self) -> dict:
         """The numbers and strings the last build settled on (a first guess, checked):

@@ -39,7 +39,7 @@ import zlib
 from collections.abc import Iterator
 
 from . import hyphens, internals
-from .internals import set_stream_state, stream_state, to_bytes
+from .internals import set_stream_state, stream_state
 
 #: Each patch: the feature of ``internals.FEATURES`` it gives, and what it replaces.
 PATCHES = {
@@ -52,6 +52,12 @@ PATCHES = {
 }
 
 _applied: list[str] | None = None
+
+
+def usable() -> list[str]:
+    """What ``apply`` replaces (or has replaced) in this process, known without importing
+    WeasyPrint: part of every cache key."""
+    return [owner for feature, owner in PATCHES.items() if internals.usable(feature)]
 
 
 def apply() -> list[str]:
@@ -167,7 +173,9 @@ def zlib_level(level: int, drawing: int | None = None) -> Iterator[None]:
 def _stream_data(self):
     from pydyf import Dictionary
 
-    stream = b"\n".join(to_bytes(item) for item in self.stream)
+    # most items are operators already written as bytes: only the others are converted
+    write = internals.to_bytes
+    stream = b"\n".join([item if item.__class__ is bytes else write(item) for item in self.stream])
     extra = Dictionary(self.extra.copy())
     if self.compress:
         extra["Filter"] = "/FlateDecode"
@@ -217,7 +225,8 @@ def _state(stream):
 
 
 def _matrix(x: float, y: float) -> bytes:
-    return b" ".join((to_bytes(1), to_bytes(0), to_bytes(0), to_bytes(-1), to_bytes(x), to_bytes(y), b"Tm"))
+    write = internals.to_bytes
+    return b"1 0 0 -1 " + write(x) + b" " + write(y) + b" Tm"  # as pydyf writes the six numbers
 
 
 def _replay(stream, textbox, text_overflow, args, kwargs) -> bool:

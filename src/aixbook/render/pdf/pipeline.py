@@ -21,12 +21,13 @@ from typing import Any
 from ... import pool, timings
 from ...assemble import Parts, assemble_parts
 from ...errors import BuildError
+from ...hyphenate import Memo
 from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
-from . import book_css, pdf_meta, weasy
-from .combine import combine
+from . import book_css, pdf_meta, ready, weasy
 from .footers import FooterJob, FooterLayout, footer_jobs, lay_out_footers
 from .layout import PartLayout, lay_out
+from .outputs import Outputs, inputs_key
 from .partcache import PartCache, salt
 from .parts import PartSource, cut, guess_strings, job_for
 
@@ -95,9 +96,10 @@ def _work(job):
 class Layouts:
     """Layouts by key: from this build, else from the cache, else laid out (and kept)."""
 
-    def __init__(self, cache: PartCache | None, workers: int):
+    def __init__(self, cache: PartCache | None, workers: int, paper: str = "A4"):
         self.cache = cache
         self.workers = workers
+        self.paper = paper
         self.done: dict[str, Any] = {}
         self.laid_out: list[str] = []
         self.rounds: list[dict] = []
@@ -137,6 +139,7 @@ class Layouts:
                 meanwhile()
             return
         started = time.perf_counter()
+        weasy.stylesheets(self.paper)  # parsed once (per process) here, before the workers are forked
         laid = pool.run([j for j, _ in todo], _work, self.workers, warm, meanwhile=meanwhile)
         for (job, key), layout in zip(todo, laid, strict=True):
             self.done[key] = layout
@@ -169,6 +172,7 @@ class Plan:
     workers: int
     salt: str
     paper: str = "A4"
+    memo: Memo | None = None  # the hyphenated chapters kept
 
     def job(self, src: PartSource, numbers: dict[str, str | None], strings: dict[str, str]):
         return job_for(
@@ -185,9 +189,10 @@ class Plan:
 
 def plan(book: Book, options: RenderOptions) -> Plan:
     cfg = book.config
+    memo = Memo(options.cache_dir / "hyphens") if options.cache_dir else None
     with timings.stage("assemble"):
         css = book_css(book)
-        parts = assemble_parts(book, hyphenate=True, colophon=True)
+        parts = assemble_parts(book, hyphenate=True, colophon="pdf", memo=memo)
         sources = cut(parts)
     owner: dict[str, int] = {}
     for src in sources:
@@ -199,8 +204,6 @@ def plan(book: Book, options: RenderOptions) -> Plan:
     numbers: dict[str, str | None] = {k: v for k, v in hints.get("numbers", {}).items() if isinstance(v, str)}
     hinted = hints.get("strings", {})
     guessed = guess_strings(sources)
-    with timings.stage("stylesheets"):
-        weasy.stylesheets(cfg.paper)  # parsed once here, before the workers are forked
     # The fonts' configuration is part of every key (salt): set it before the keys are
     # made, as every layout does, or the chapter PDFs made after the release PDF in the
     # same process miss every part it just laid out.
@@ -220,6 +223,7 @@ def plan(book: Book, options: RenderOptions) -> Plan:
         workers=options.jobs or pool.default_jobs(),
         salt=salt(),
         paper=cfg.paper,
+        memo=memo,
     )
 
 
@@ -230,16 +234,31 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     p = plan(book, options)
     sources, owner, guessed, cache, workers, css = p.sources, p.owner, p.guessed, p.cache, p.workers, p.css
     numbers, strings, key_salt = p.numbers, p.strings, p.salt
-    store = Layouts(cache, workers)
+    store = Layouts(cache, workers, p.paper)
     prepared = time.perf_counter() - begin
 
+    jobs = [p.job(src, numbers, strings[src.index]) for src in sources]
+    keys = [job.digest(key_salt) for job in jobs]
+    outputs = Outputs(cache.folder / "outputs") if cache else None
+    lang = cfg.language or "en"
+
+    def output_key(keys: list[str]) -> str:
+        """The PDF's inputs, when its parts are laid out by the jobs of these keys (the
+        last round's: what the next build, given the numbers it settled on, starts from)."""
+        settings = (workers, cfg.paper, lang, css, book.edition.name, book.short_names, pdf_meta(book))
+        return inputs_key("release", key_salt, keys, *settings)
+
+    if outputs is not None and (same := outputs.reuse(output_key(keys), options.previous, target)) is not None:
+        return same
+    ready()
     # A part whose numbers are unknown and whose page count no one needs (the Index)
     # waits for the numbers instead of being laid out twice.
     waits = deferrable(sources, owner)
     layouts: list[PartLayout] = []
     for round_no in range(1, MAX_ROUNDS + 1):
-        jobs = [p.job(src, numbers, strings[src.index]) for src in sources]
-        keys = [job.digest(key_salt) for job in jobs]
+        if round_no > 1:
+            jobs = [p.job(src, numbers, strings[src.index]) for src in sources]
+            keys = [job.digest(key_salt) for job in jobs]
         waiting = {i for i in waits if any(t not in numbers for t in sources[i].numbered)}
         store.run(
             [(job, key) for i, (job, key) in enumerate(zip(jobs, keys, strict=True)) if i not in waiting],
@@ -259,13 +278,15 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
     else:
         raise BuildError(f"the PDF's page numbers did not settle after {MAX_ROUNDS} layouts")
     names = tuple(name for layout in layouts for name in layout.names)
-    footer_list = footer_jobs(names, cfg.paper, cfg.language or "en", workers, css, book.edition.name)
+    footer_list = footer_jobs(names, cfg.paper, lang, workers, css, book.edition.name)
     footer_batch = [(job, job.digest(key_salt)) for job in footer_list]
     store.run(footer_batch, "footers")
     footers = [store.done[key] for _, key in footer_batch]
     warnings = [RenderWarning("pdf", w) for layout in layouts for w in layout.warnings]
     warnings += [RenderWarning("pdf", w) for footer in footers for w in footer.warnings]
     started = time.perf_counter()
+    from .combine import combine  # (pikepdf: loaded only when a PDF is made)
+
     with timings.stage("combine"):
         warnings += [
             RenderWarning("pdf", w)
@@ -290,4 +311,9 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
             }
         )
         cache.prune(set(keys) | {key for _, key in footer_batch})
-    return RenderResult(pages=sum(layout.pages for layout in layouts), warnings=warnings, laid_out=store.laid_out)
+    if p.memo is not None:
+        p.memo.entries.prune()
+    result = RenderResult(pages=sum(layout.pages for layout in layouts), warnings=warnings, laid_out=store.laid_out)
+    if outputs is not None:
+        outputs.keep(output_key(keys), target, result)
+    return result
