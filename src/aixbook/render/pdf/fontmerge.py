@@ -169,10 +169,6 @@ def _merge_group(pdf, name: str, fonts: list, members: list, path: str, index: i
             widths.setdefault(gid, width)
         for gid, text in parse_to_unicode(font.ToUnicode.read_bytes()).items():
             unicode.setdefault(gid, text)
-    if not widths and not unicode:
-        # A font no glyph is drawn with (WeasyPrint wrote it all the same): HarfBuzz's
-        # subset of nothing fails in WeasyPrint's code; each part keeps its own.
-        return False
     program = subset_font(path, index, set(widths) | set(unicode))
     if program is None:
         return False
