@@ -81,14 +81,33 @@ def test_links_into_other_chapters_go_to_the_website(built):
     assert all(0 <= link.get("page", 0) < doc.page_count for link in inside)
 
 
-def test_after_an_edit_the_preview_lays_out_that_chapter_only_and_the_build_reuses_it(built):
+def _page_facts(pdf) -> list[tuple[str, list]]:
+    """Each page's text and links (target page, place, or web address)."""
+    pages = pymupdf.open(pdf)
+    return [(p.get_text(), [(lk.get("uri"), lk.get("page"), lk.get("to")) for lk in p.get_links()]) for p in pages]
+
+
+def test_after_an_edit_the_preview_lays_out_only_the_pages_around_it_as_a_whole_layout_would(
+    built, tmp_path, monkeypatch
+):
+    """A preview is a draft: after an edit, the chapter's last layout is laid out again from
+    the page before the edit to where its pages start as before (render/pdf/resume.py); the
+    preview is page for page what the chapter laid out whole gives (text, running heads,
+    page numbers, links). The build that follows lays the chapter out whole (a draft's
+    layout is not kept), so its PDF is the one a fresh build writes."""
     site, out, _ = built
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     path = site / CHAPTER
     path.write_text(path.read_text(encoding="utf-8") + "\nA line the author just wrote.\n", encoding="utf-8")
     pdf, laid_out = _preview(site, out)
-    assert [name for name in laid_out if not name.startswith("footers")] == [KEY]
+    (again,) = [name for name in laid_out if not name.startswith("footers")]
+    assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pymupdf.open(pdf).page_count})"
     assert "A line the author just wrote." in "".join(p.get_text() for p in pymupdf.open(pdf))
-    # the build that follows takes the chapter from the preview's layout
-    again = build(site, ("pdf",), out)
-    assert again.timings is not None
-    assert KEY not in _laid_out(again.timings)
+    reference = tmp_path / "reference"  # the edited book built fresh: the chapter laid out whole
+    fresh = build(site, ("pdf",), reference)
+    whole, laid_whole = _preview(site, reference)
+    assert [name for name in laid_whole if not name.startswith("footers")] == []
+    assert _page_facts(pdf) == _page_facts(whole)
+    rebuilt = build(site, ("pdf",), out)
+    assert rebuilt.timings is not None and KEY in _laid_out(rebuilt.timings)
+    assert rebuilt.outputs["pdf"].read_bytes() == fresh.outputs["pdf"].read_bytes()

@@ -162,13 +162,22 @@ def test_resuming_needs_the_weasyprint_code_it_was_written_for(small, monkeypatc
     assert resume.why_not() == []
     assert resume.usable()
     job, _, record, _ = small
-    changed = dataclasses.replace(resume.RESUME_INTERNALS[3], fingerprint="0" * 16)
-    monkeypatch.setattr(resume, "RESUME_INTERNALS", (*resume.RESUME_INTERNALS, changed))
-    assert resume.why_not() == [
-        f"{changed.owner} changed (fingerprint {resume.RESUME_INTERNALS[3].fingerprint}, written for {'0' * 16})"
-    ]
-    with pytest.raises(resume.CannotResume, match="changed"):
-        resume.lay_out_from(job, record, 3)
+    from aixbook.render.pdf import internals
+
+    ours = [i for i in internals.INTERNALS if "resume" in i.features]
+    assert len(ours) == 9
+    changed = dataclasses.replace(ours[3], fingerprint="0" * 16)
+    monkeypatch.setattr(internals, "INTERNALS", tuple(changed if i is ours[3] else i for i in internals.INTERNALS))
+    internals.forget()
+    try:
+        want = f"{changed.owner} changed (fingerprint {ours[3].fingerprint}, written for {'0' * 16})"
+        assert resume.why_not() == [want]
+        assert list(internals.problems()) == ["resume"]  # and nothing else is lost
+        with pytest.raises(resume.CannotResume, match="changed"):
+            resume.lay_out_from(job, record, 3)
+    finally:
+        monkeypatch.undo()
+        internals.forget()
 
 
 def test_the_recorded_layout_is_weasyprints_own(small):

@@ -339,6 +339,7 @@ def test_links_pipes_and_devices_are_not_read(planted, tmp_path):
         {"numbers": {}, "strings": {}, "pages": {"front": -1}},
         {"numbers": {}, "strings": {}, "pages": {"front": 10**12}},
         {"numbers": {}, "strings": {}, "pages": {"front": "1"}},
+        {"numbers": {}, "strings": {}, "pages": {}, "latest": {"front": "../../front"}},
     ],
 )
 def test_a_wrong_hints_file_is_ignored(planted, hints):

@@ -43,6 +43,7 @@ FEATURES = {
     "parts": "speed: the PDF is laid out as one document (no parallel parts, no part cache)",
     "font-merge": "size: each part keeps its own copy of each font",
     "library-lookup": "speed: importing WeasyPrint runs ldconfig/gcc for each library name (a fifth of a second)",
+    "resume": "speed: a preview after an edit lays out its whole chapter, not the pages around the edit",
 }
 
 
@@ -80,6 +81,21 @@ INTERNALS = (
     Internal("weasyprint.pdf.fonts:Font._harfbuzz_subset", "f80805663ede8080", ("font-merge",), "reads four fields"),
     # Read from the file, not imported: it runs while WeasyPrint is being imported.
     Internal("weasyprint.text.ffi:_dlopen", "9ab3167cbc804871", ("library-lookup",), "bare names go to cffi"),
+    # resume.py: WeasyPrint's own page loop, replayed from a recorded page.
+    Internal("weasyprint.document:Document._render", "ebaceeb0fa8e79aa", ("resume",), "copied in _context_and_root"),
+    Internal("weasyprint.document:Document._build_layout_context", "2b072254ab89701b", ("resume",), "called"),
+    Internal("weasyprint.layout:layout_document", "a5cbf437e99caf72", ("resume",), "copied in _finish"),
+    Internal("weasyprint.layout:initialize_page_maker", "5bb3c878d722af53", ("resume",), "entry layout"),
+    Internal("weasyprint.layout.page:make_all_pages", "b5e4034894841caa", ("resume",), "copied in resume"),
+    Internal("weasyprint.layout.page:remake_page", "1ff09b2dffa17839", ("resume",), "reads page_maker[index]"),
+    Internal("weasyprint.layout.page:make_page", "656f183328e8b1b5", ("resume",), "reads page_maker[:index]"),
+    Internal("weasyprint.layout.page:_update_page_groups", "baae519d41beefe1", ("resume",), "page_state[3]"),
+    Internal(
+        "weasyprint.layout:LayoutContext.get_string_or_element_for",
+        "f40ec28ae3470c6e",
+        ("resume",),
+        "string_set[name][page]",
+    ),
 )
 
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from .. import capture_warnings
-from . import internals, patches, weasy
+from . import internals, patches, resume, weasy
 from .parts import SENTINEL, PartJob
 from .tagging import Tagging
 from .weasy import BASE_URL, make_fetcher, weasyprint_html, write_options
@@ -34,6 +34,12 @@ class PartLayout:
     fonts: dict[str, tuple[str, int]]  # font resource name → (sha256 of the font file, face index)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: How to lay it out again from one of its pages (resume.Record as JSON; "" when it was
+    #: not recorded), the HTML it was laid out from, and everything else its pages depend on
+    #: (PartJob.settings): what a preview after an edit needs to lay out only a few pages.
+    record: str = ""
+    source: str = ""
+    settings: str = ""
 
 
 def lay_out(job: PartJob) -> PartLayout:
@@ -43,7 +49,13 @@ def lay_out(job: PartJob) -> PartLayout:
     with capture_warnings("weasyprint", "pdf") as warnings:
         html = HTML(string=job.html, base_url=BASE_URL, url_fetcher=make_fetcher(job.resources))
         opts = write_options(job.pdf_variant)
-        document = html.render(stylesheets=weasy.stylesheets(job.paper, job.extra_css), **opts)
+        sheets = weasy.stylesheets(job.paper, job.extra_css)
+        record = ""
+        if job.record and resume.usable():
+            document, recorded = resume.render_recorded(html, sheets, opts)
+            record = recorded.to_json()
+        else:
+            document = html.render(stylesheets=sheets, **opts)
         anchors: dict[str, int] = {}
         for number, page in enumerate(document.pages):
             for name in page.anchors:
@@ -68,6 +80,9 @@ def lay_out(job: PartJob) -> PartLayout:
         fonts=fonts.found,
         warnings=[str(w.message) for w in warnings],
         seconds=time.perf_counter() - start,
+        record=record,
+        source=job.html if record else "",
+        settings=job.settings if record else "",
     )
 
 

@@ -12,6 +12,8 @@ the last build (from 1 before any build). Links into other chapters go to the we
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 from pathlib import Path
 
 from ... import timings
@@ -20,6 +22,7 @@ from ...model import Book
 from .. import RenderOptions, RenderResult, RenderWarning
 from . import pdf_meta, ready
 from .footers import FooterJob, print_css_with_total
+from .layout import PartLayout
 from .outputs import Outputs, inputs_key
 from .pipeline import Layouts, plan
 
@@ -51,18 +54,31 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
         if (same := outputs.reuse(output_key, options.previous, targets[k])) is not None:
             return {k: same}
     ready()
-    store.run([(jobs[k], keys[k]) for k in targets], "layouts, round 1")
-    layouts = {k: store.done[keys[k]] for k in targets}
+    # A preview is a draft: after an edit, the chapter's last layout is laid out again only
+    # from the page before the edit (resume.py), and that layout is not kept for builds.
+    pieces: dict[str, list[PartLayout]] = {}
+    if outputs is not None:
+        (k,) = targets
+        if store.get(jobs[k], keys[k]) is None and (again := _resumed(p, jobs[k])) is not None:
+            pieces[k] = again
+            store.laid_out.append(k)
+    store.run([(jobs[k], keys[k]) for k in targets if k not in pieces], "layouts, round 1")
+    if outputs is not None and p.cache is not None:
+        (k,) = targets
+        if k not in pieces and k in store.laid_out:  # laid out whole: the next draft's base
+            p.cache.save_hints({**p.hints, "latest": {**p.hints.get("latest", {}), k: keys[k]}})
+    layouts = {k: pieces[k] if k in pieces else [store.done[keys[k]]] for k in targets}
     numbered = all(s.key in pages for s in p.sources)
     if not numbered:
         log.info("chapters numbered from 1 (no build has numbered the book's pages yet)")
     footer_jobs: dict[str, FooterJob] = {}
-    for k, layout in layouts.items():
-        names = tuple(layout.names)
-        first, total = 1, layout.pages
+    for k, chapter in layouts.items():
+        names = tuple(name for layout in chapter for name in layout.names)
+        count = len(names)
+        first, total = 1, count
         if numbered:
             first = 1 + sum(pages[s.key] for s in p.sources[: by_key[k].index])
-            total = sum(pages[s.key] for s in p.sources) - pages[k] + layout.pages
+            total = sum(pages[s.key] for s in p.sources) - pages[k] + count
         if print_css_with_total(total) is not None:
             footer_jobs[k] = FooterJob(
                 names, p.paper, lang, first=first, total=total, extra_css=p.css, edition=book.edition.name
@@ -75,11 +91,56 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
 
     results: dict[str, RenderResult] = {}
     for k, target in targets.items():
-        layout, footer = layouts[k], store.done[footer_keys[k]]
+        chapter, footer = layouts[k], store.done[footer_keys[k]]
         with timings.stage(f"combine {k}"):
-            found = combine([layout], [footer], target, options.elsewhere, book.short_names, pdf_meta(book))
-        warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
-        results[k] = RenderResult(pages=layout.pages, warnings=warnings, laid_out=list(store.laid_out))
+            found = combine(chapter, [footer], target, options.elsewhere, book.short_names, pdf_meta(book))
+        said = [w for layout in chapter for w in layout.warnings]
+        warnings = [RenderWarning("pdf", w) for w in (*said, *footer.warnings, *found)]
+        count = sum(layout.pages for layout in chapter)
+        results[k] = RenderResult(pages=count, warnings=warnings, laid_out=list(store.laid_out))
         if outputs is not None:
             outputs.keep(output_key, target, results[k])
     return results
+
+
+def _resumed(p, job) -> list[PartLayout] | None:
+    """The chapter of ``job`` as pieces: its last whole layout's pages before the edit, the
+    pages laid out again from the page before it (to where they start as the old ones did,
+    or to the end), and the old pages after. None when there is no such layout with the
+    same settings (stylesheets, strings, links, images), or resume.py cannot start there:
+    then the chapter is laid out whole."""
+    from . import resume
+    from .layout import PartLayout
+
+    latest = p.hints.get("latest", {}).get(job.key)
+    if latest is None or p.cache is None or not resume.usable():
+        return None
+    base = p.cache.get(latest, PartLayout)
+    if not isinstance(base, PartLayout) or base.key != job.key or not base.record or base.settings != job.settings:
+        return None
+    started = time.perf_counter()
+    try:
+        record = resume.Record.from_json(base.record)
+        old = replace(job, html=base.source)
+        edit = resume.find_edit(resume._html(old).etree_element, resume._html(job).etree_element, resume.part_css(job))
+        k = resume.choose_k(record, edit) if edit is not None else 0
+        if k == 0 or record.pages != base.pages:
+            return None
+        piece, done = resume.lay_out_segment(job, record, k, edit)
+    except resume.CannotResume as why:
+        log.info("%s laid out whole: %s", job.label, why)
+        return None
+    pieces = [resume.trim(base, range(0, done.k)), piece]
+    if done.sync is not None:
+        pieces.append(resume.trim(base, range(done.sync, base.pages)))
+    end = done.sync if done.sync is not None else done.k + piece.pages
+    log.info(
+        "laid out %s again from page %d to %d of %d (the pages around the edit): %.2f s",
+        job.label,
+        done.k + 1,
+        end,
+        sum(x.pages for x in pieces),
+        time.perf_counter() - started,
+    )
+    timings.record(f"layout {job.key} (pages {done.k + 1}-{end})", started, time.perf_counter())
+    return pieces

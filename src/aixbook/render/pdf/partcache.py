@@ -37,7 +37,7 @@ from .layout import PartLayout
 
 log = logging.getLogger(__name__)
 
-FORMAT = "2"  # 2: JSON and PDF bytes (1 was pickle)
+FORMAT = "3"  # 3: with what resume.py needs; 2: JSON and PDF bytes (1 was pickle)
 MAX_ENTRY = 256 * 1024 * 1024
 MAX_HINTS = 16 * 1024 * 1024
 MAX_STRING = 4096  # a running header's text, an id
@@ -55,10 +55,13 @@ SPECS: dict[type, dict] = {
         "fonts": _FONTS,
         "warnings": [str],
         "seconds": float,
+        "record": str,
+        "source": str,
+        "settings": str,
     },
     FooterLayout: {"key": str, "pages": int, "warnings": [str], "fonts": _FONTS, "seconds": float},
 }
-_HINTS = {"numbers": {"*": str}, "strings": {"*": {"*": str}}, "pages": {"*": int}}
+_HINTS = {"numbers": {"*": str}, "strings": {"*": {"*": str}}, "pages": {"*": int}, "latest": {"*": str}}
 MAX_PAGES = 100_000  # a part's page count in the hints
 
 
@@ -190,6 +193,7 @@ def _check_pdf(pdf: bytes, pages: int) -> None:
 
 
 _PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,6}")
+_KEY = re.compile(r"[0-9a-f]{64}")
 
 
 def check_hints(data) -> dict:
@@ -204,4 +208,7 @@ def check_hints(data) -> dict:
     for part, pages in value["pages"].items():
         if len(part) > MAX_STRING or not 0 <= pages <= MAX_PAGES:
             raise Miss(f"hints: not a page count: {pages}")
+    for part, key in value["latest"].items():
+        if len(part) > MAX_STRING or not _KEY.fullmatch(key):
+            raise Miss("hints: not a cache key")
     return value

@@ -67,6 +67,8 @@ class PartJob:
     numbers: tuple[tuple[str, str | None], ...]  # (id, printed number) it was given
     strings: tuple[tuple[str, str], ...]  # named strings it inherits
     weight: int = 0  # a guess at its cost, to start the longest first
+    record: bool = field(default=False, compare=False)  # keep what resume.py needs (chapters)
+    salt: str = field(default="", compare=False)  # partcache.salt, for ``settings``
 
     def digest(self, salt: str) -> str:
         """A key over every input (resource files by content): same key, same PDF."""
@@ -85,6 +87,14 @@ class PartJob:
         for rel in sorted(self.resources):
             h.update(rel.encode() + b"\0" + _file_digest(self.resources[rel]))
         return h.hexdigest()
+
+    @property
+    def settings(self) -> str:
+        """A key over every input but the HTML: a part laid out with the same settings can
+        be laid out again from one of its pages after an edit of its HTML (resume.py)."""
+        return PartJob(
+            self.key, self.label, "", self.resources, self.extra_css, self.paper, self.pdf_variant, self.foreign, (), ()
+        ).digest(self.salt)
 
 
 _digests: dict[tuple[str, int, int], bytes] = {}
@@ -210,6 +220,7 @@ def job_for(
     paper: str,
     pdf_variant: str | None,
     book_css: str = "",
+    salt: str = "",
 ) -> PartJob:
     """The job laying out ``src`` with these page numbers (None: a target no part has) and
     inherited strings."""
@@ -229,4 +240,6 @@ def job_for(
         numbers=tuple(given.items()),
         strings=tuple(sorted(strings.items())),
         weight=len(html) + 200_000 * len(src.resources),
+        record=bool(salt) and src.key not in ("front", "colophon", "toc"),
+        salt=salt,
     )

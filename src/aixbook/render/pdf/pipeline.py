@@ -184,6 +184,7 @@ class Plan:
             paper=self.paper,
             pdf_variant=self.variant,
             book_css=self.css,
+            salt=self.salt,
         )
 
 
@@ -308,6 +309,7 @@ def render_parts(book: Book, target: Path, options: RenderOptions) -> RenderResu
                 "numbers": {k: v for k, v in settled.numbers.items() if v is not None},
                 "strings": {src.key: settled.strings[src.index] for src in sources},
                 "pages": {layout.key: layout.pages for layout in layouts},
+                "latest": {src.key: key for src, key in zip(sources, keys, strict=True)},
             }
         )
         cache.prune(set(keys) | {key for _, key in footer_batch})

@@ -24,9 +24,11 @@ old ones). This module
 - cuts an old part's PDF to a range of pages (``trim``), so that combine.py takes the old
   pages before, the new pages and the old pages after as three parts.
 
-Everything here is WeasyPrint 70's own code, called in its own order; ``RESUME_INTERNALS``
-fingerprints the functions copied or relied on, and ``usable()`` is False (callers lay
-the part out whole) when any differs.
+Everything here is WeasyPrint 70's own code, called in its own order; internals.INTERNALS
+fingerprints the functions copied or relied on (feature "resume"), and ``usable()`` is
+False (callers lay the part out whole) when any differs. Used by the PDF preview of one
+chapter (onepart.py), a draft: a build lays its parts out whole, so that its PDF is the
+bytes a fresh build writes.
 """
 
 from __future__ import annotations
@@ -39,25 +41,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import internals, weasy
-from .internals import Internal
-
-#: The private code the resumed layout copies or relies on (a mismatch: lay out whole).
-RESUME_INTERNALS = (
-    Internal("weasyprint.document:Document._render", "ebaceeb0fa8e79aa", ("resume",), "copied in _context_and_root"),
-    Internal("weasyprint.document:Document._build_layout_context", "2b072254ab89701b", ("resume",), "called"),
-    Internal("weasyprint.layout:layout_document", "a5cbf437e99caf72", ("resume",), "copied in _finish"),
-    Internal("weasyprint.layout:initialize_page_maker", "5bb3c878d722af53", ("resume",), "entry layout"),
-    Internal("weasyprint.layout.page:make_all_pages", "b5e4034894841caa", ("resume",), "copied in resume"),
-    Internal("weasyprint.layout.page:remake_page", "1ff09b2dffa17839", ("resume",), "reads page_maker[index]"),
-    Internal("weasyprint.layout.page:make_page", "656f183328e8b1b5", ("resume",), "reads page_maker[:index]"),
-    Internal("weasyprint.layout.page:_update_page_groups", "baae519d41beefe1", ("resume",), "page_state[3]"),
-    Internal(
-        "weasyprint.layout:LayoutContext.get_string_or_element_for",
-        "f40ec28ae3470c6e",
-        ("resume",),
-        "string_set[name][page]",
-    ),
-)
 
 
 class CannotResume(Exception):
@@ -70,10 +53,9 @@ class PulledBack(CannotResume):
 
 
 def why_not() -> list[str]:
-    """Why resuming is not possible with the installed WeasyPrint (empty: it is)."""
-    if (wrong := internals._version_problem()) is not None:
-        return [wrong]
-    return [p for i in RESUME_INTERNALS if (p := internals._problem(i)) is not None]
+    """Why resuming is not possible with the installed WeasyPrint (empty: it is); the
+    private code it copies or relies on is listed in internals.INTERNALS (feature "resume")."""
+    return internals.why_not("resume")
 
 
 def usable() -> bool:
