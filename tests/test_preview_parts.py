@@ -90,11 +90,12 @@ def _page_facts(pdf) -> list[tuple[str, list]]:
 def test_after_an_edit_the_preview_lays_out_only_the_pages_around_it_as_a_whole_layout_would(
     built, tmp_path, monkeypatch
 ):
-    """A preview is a draft: after an edit, the chapter's last layout is laid out again from
-    the page before the edit to where its pages start as before (render/pdf/resume.py); the
-    preview is page for page what the chapter laid out whole gives (text, running heads,
-    page numbers, links). The build that follows lays the chapter out whole (a draft's
-    layout is not kept), so its PDF is the one a fresh build writes."""
+    """A preview is a draft: after an edit, the chapter's last layout (the build's, then the
+    last preview's) is laid out again from the page before the edit to where its pages
+    start as before (render/pdf/resume.py); the preview is page for page what the chapter
+    laid out whole gives (text, running heads, page numbers, links). The build that
+    follows lays the chapter out whole (a draft is never a build's layout), so its PDF is
+    the one a fresh build writes."""
     site, out, _ = built
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     path = site / CHAPTER
@@ -103,6 +104,11 @@ def test_after_an_edit_the_preview_lays_out_only_the_pages_around_it_as_a_whole_
     (again,) = [name for name in laid_out if not name.startswith("footers")]
     assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pymupdf.open(pdf).page_count})"
     assert "A line the author just wrote." in "".join(p.get_text() for p in pymupdf.open(pdf))
+    # the next edit is laid out from this draft: only the pages around it again
+    path.write_text(path.read_text(encoding="utf-8") + "\nAnd one more.\n", encoding="utf-8")
+    pdf, laid_out = _preview(site, out)
+    (again,) = [name for name in laid_out if not name.startswith("footers")]
+    assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pymupdf.open(pdf).page_count})"
     reference = tmp_path / "reference"  # the edited book built fresh: the chapter laid out whole
     fresh = build(site, ("pdf",), reference)
     whole, laid_whole = _preview(site, reference)

@@ -43,12 +43,15 @@ def combine(
     elsewhere: Mapping[str, str] | None = None,
     aliases: Mapping[str, str] | None = None,
     meta: PdfMeta | None = None,
+    keep_unknown: bool = False,
 ) -> list[str]:
     """Write the parts, in order, as one PDF to ``target``; returns warnings (links whose
     target is in no part). ``elsewhere``: the web address of ids in no part (a preview of
     one chapter links to the others on the website). ``aliases``: more names for
     destinations (a short link's name → the id it lands on: ``book.pdf#NAME`` opens there).
-    ``meta``: the edition and identifier the metadata states (metadata.py)."""
+    ``meta``: the edition and identifier the metadata states (metadata.py).
+    ``keep_unknown``: links to ids in no part stay links to the sentinel (the parts are
+    the pieces of one part, combined as it: onepart.py), for a later combining step."""
     out = pikepdf.new()
     sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in parts]
     total = sum(p.pages for p in parts)
@@ -67,9 +70,14 @@ def combine(
         if names is not None and "/Dests" in names:
             copied = out.copy_foreign(src.make_indirect(names.Dests.Names))
             dests.extend((str(copied[i]), copied[i + 1]) for i in range(0, len(copied), 2))
-        fonts = _font_dict(out.pages[starts[-1]]) if part.pages else None
-        if fonts is not None:
-            font_dicts.append((fonts, part.fonts))
+        # WeasyPrint's pages share one font dictionary; a part made of pieces (onepart.py)
+        # has one for each piece.
+        seen: set[tuple[int, int]] = set()
+        for page in out.pages[starts[-1] : starts[-1] + part.pages]:
+            fonts = _font_dict(page)
+            if fonts is not None and (not fonts.is_indirect or fonts.objgen not in seen):
+                seen.add(fonts.objgen)
+                font_dicts.append((fonts, part.fonts))
     first = sources[0]
     _catalog(out, first)
     if meta is not None:
@@ -77,7 +85,7 @@ def combine(
     if roots:
         _structure(out, parts, roots, starts, total)
     known = _dests(out, dests, aliases or {})
-    found = _links(out, known, elsewhere or {})
+    found = _links(out, known, elsewhere or {}, keep_unknown)
     _outline(out, parts)
     footer_pages, footer_sources = [], []
     for footer in footers:
@@ -207,7 +215,7 @@ def _dests(out: pikepdf.Pdf, dests: list[tuple[str, object]], aliases: Mapping[s
     return set(seen)
 
 
-def _links(out: pikepdf.Pdf, known: set[str], elsewhere: Mapping[str, str]) -> list[str]:
+def _links(out: pikepdf.Pdf, known: set[str], elsewhere: Mapping[str, str], keep_unknown: bool = False) -> list[str]:
     """Links to another part, written to the sentinel address, now go to their destination
     (as WeasyPrint writes an internal link: /Dest and /Contents name the anchor), or to
     its web address when no part has it and ``elsewhere`` does."""
@@ -223,6 +231,8 @@ def _links(out: pikepdf.Pdf, known: set[str], elsewhere: Mapping[str, str]) -> l
                 action.URI = String(elsewhere[name])
                 continue
             if name not in known:
+                if keep_unknown:
+                    continue
                 warnings.append(f"No anchor #{name} for internal URI reference")
             del annot["/A"]
             annot.Dest = String(name)

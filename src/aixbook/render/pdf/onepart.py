@@ -11,7 +11,9 @@ the last build (from 1 before any build). Links into other chapters go to the we
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -117,14 +119,18 @@ def _resumed(p, job) -> list[PartLayout] | None:
         return None
     base = p.cache.get(latest, PartLayout)
     if not isinstance(base, PartLayout) or base.key != job.key or not base.record or base.settings != job.settings:
+        log.debug("%s: no last layout with the same settings to lay out again from", job.label)
         return None
     started = time.perf_counter()
+    if base.source == job.html:  # a draft of this very HTML (a whole layout would be the job's entry)
+        return [base]
     try:
         record = resume.Record.from_json(base.record)
         old = replace(job, html=base.source)
         edit = resume.find_edit(resume._html(old).etree_element, resume._html(job).etree_element, resume.part_css(job))
         k = resume.choose_k(record, edit) if edit is not None else 0
         if k == 0 or record.pages != base.pages:
+            log.debug("%s: the edit is on its first pages (or none found): laid out whole", job.label)
             return None
         piece, done = resume.lay_out_segment(job, record, k, edit)
     except resume.CannotResume as why:
@@ -134,6 +140,11 @@ def _resumed(p, job) -> list[PartLayout] | None:
     if done.sync is not None:
         pieces.append(resume.trim(base, range(done.sync, base.pages)))
     end = done.sync if done.sync is not None else done.k + piece.pages
+    draft = _as_one(job, pieces, done.record.to_json(), base)
+    # The next preview lays out again from this one (the edits since, not since the build).
+    key = hashlib.sha256(("draft\0" + job.digest(p.salt)).encode()).hexdigest()
+    p.cache.put(key, draft)
+    p.cache.save_hints({**p.hints, "latest": {**p.hints.get("latest", {}), job.key: key}})
     log.info(
         "laid out %s again from page %d to %d of %d (the pages around the edit): %.2f s",
         job.label,
@@ -143,4 +154,39 @@ def _resumed(p, job) -> list[PartLayout] | None:
         time.perf_counter() - started,
     )
     timings.record(f"layout {job.key} (pages {done.k + 1}-{end})", started, time.perf_counter())
-    return pieces
+    return [draft]
+
+
+def _as_one(job, pieces: list[PartLayout], record: str, base: PartLayout) -> PartLayout:
+    """The pieces of a chapter as one part, as a whole layout of ``job`` would be (its
+    Record, HTML and settings with it, so that the next edit is laid out from it)."""
+    from .combine import combine
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "part.pdf"
+        said = combine(pieces, [], path, keep_unknown=True)
+        pdf = path.read_bytes()
+    anchors: dict[str, int] = {}
+    offset = 0
+    for piece in pieces:
+        for name, page in piece.anchors.items():
+            anchors.setdefault(name, offset + page)
+        offset += piece.pages
+    fonts: dict[str, tuple[str, int]] = {}
+    for piece in pieces:
+        fonts.update(piece.fonts)
+    return PartLayout(
+        key=job.key,
+        pdf=pdf,
+        pages=offset,
+        heights=[h for piece in pieces for h in piece.heights],
+        names=[n for piece in pieces for n in piece.names],
+        anchors=anchors,
+        bookmarks=[b for piece in pieces for b in piece.bookmarks],
+        assigned=base.assigned,
+        fonts=fonts,
+        warnings=[w for piece in pieces for w in piece.warnings] + said,
+        record=record,
+        source=job.html,
+        settings=job.settings,
+    )

@@ -905,6 +905,7 @@ def trim(layout, keep: range):
                 flat.append(String(name))
                 flat.append(element)
             root.IDTree = src.make_indirect(Dictionary(Names=flat))
+    _only_used_images(src, keep)
     for i in sorted(set(range(len(src.pages))) - set(keep), reverse=True):
         del src.pages[i]
     out = io.BytesIO()
@@ -922,6 +923,37 @@ def trim(layout, keep: range):
         assigned=layout.assigned,
         fonts=layout.fonts,
     )
+
+
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
+
+
+def _only_used_images(src, keep: range) -> None:
+    """The kept pages' resources without the images and forms only the others draw:
+    WeasyPrint's pages share one resource dictionary naming every image of the part,
+    which would bring each of them along with every piece cut from it."""
+    import pikepdf
+
+    used: set[bytes] = set()
+    for i in keep:
+        contents = src.pages[i].obj.get("/Contents")
+        for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+            if isinstance(stream, pikepdf.Stream):
+                used.update(_DO.findall(stream.read_bytes()))
+    shared: dict = {}
+    for i in keep:
+        page = src.pages[i].obj
+        res = page.get("/Resources")
+        xobjects = res.get("/XObject") if isinstance(res, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            continue
+        key = res.objgen if res.is_indirect else (id(res), 0)
+        if key not in shared:
+            kept = pikepdf.Dictionary({k: xobjects[k] for k in xobjects.keys() if k[1:].encode() in used})  # noqa: SIM118
+            copy = pikepdf.Dictionary({k: res[k] for k in res.keys()})  # noqa: SIM118 (pikepdf)
+            copy.XObject = kept
+            shared[key] = src.make_indirect(copy)
+        page.Resources = shared[key]
 
 
 def _element_page(element, page_of: dict) -> int | None:
