@@ -58,29 +58,26 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
     ready()
     # A preview is a draft: after an edit, the chapter's last layout is laid out again only
     # from the page before the edit (resume.py), and that layout is not kept for builds.
-    pieces: dict[str, list[PartLayout]] = {}
+    drafts: dict[str, PartLayout] = {}
     if outputs is not None:
         (k,) = targets
-        if store.get(jobs[k], keys[k]) is None and (again := _resumed(p, jobs[k])) is not None:
-            pieces[k] = again
+        if store.get(jobs[k], keys[k]) is None and (draft := _draft(p, jobs[k])) is not None:
+            drafts[k] = draft
             store.laid_out.append(k)
-    store.run([(jobs[k], keys[k]) for k in targets if k not in pieces], "layouts, round 1")
-    if outputs is not None and p.cache is not None:
-        (k,) = targets
-        if k not in pieces and k in store.laid_out:  # laid out whole: the next draft's base
-            p.cache.save_hints({**p.hints, "latest": {**p.hints.get("latest", {}), k: keys[k]}})
-    layouts = {k: pieces[k] if k in pieces else [store.done[keys[k]]] for k in targets}
+    store.run([(jobs[k], keys[k]) for k in targets if k not in drafts], "layouts, round 1")
+    if outputs is not None and not drafts and k in store.laid_out:  # laid out whole: the next draft's base
+        _starts_from(p, k, keys[k])
+    layouts = {k: drafts[k] if k in drafts else store.done[keys[k]] for k in targets}
     numbered = all(s.key in pages for s in p.sources)
     if not numbered:
         log.info("chapters numbered from 1 (no build has numbered the book's pages yet)")
     footer_jobs: dict[str, FooterJob] = {}
-    for k, chapter in layouts.items():
-        names = tuple(name for layout in chapter for name in layout.names)
-        count = len(names)
-        first, total = 1, count
+    for k, layout in layouts.items():
+        names = tuple(layout.names)
+        first, total = 1, layout.pages
         if numbered:
             first = 1 + sum(pages[s.key] for s in p.sources[: by_key[k].index])
-            total = sum(pages[s.key] for s in p.sources) - pages[k] + count
+            total = sum(pages[s.key] for s in p.sources) - pages[k] + layout.pages
         if print_css_with_total(total) is not None:
             footer_jobs[k] = FooterJob(
                 names, p.paper, lang, first=first, total=total, extra_css=p.css, edition=book.edition.name
@@ -93,26 +90,29 @@ def render_chapters(book: Book, targets: dict[str, Path], options: RenderOptions
 
     results: dict[str, RenderResult] = {}
     for k, target in targets.items():
-        chapter, footer = layouts[k], store.done[footer_keys[k]]
+        layout, footer = layouts[k], store.done[footer_keys[k]]
         with timings.stage(f"combine {k}"):
-            found = combine(chapter, [footer], target, options.elsewhere, book.short_names, pdf_meta(book))
-        said = [w for layout in chapter for w in layout.warnings]
-        warnings = [RenderWarning("pdf", w) for w in (*said, *footer.warnings, *found)]
-        count = sum(layout.pages for layout in chapter)
-        results[k] = RenderResult(pages=count, warnings=warnings, laid_out=list(store.laid_out))
+            found = combine([layout], [footer], target, options.elsewhere, book.short_names, pdf_meta(book))
+        warnings = [RenderWarning("pdf", w) for w in (*layout.warnings, *footer.warnings, *found)]
+        results[k] = RenderResult(pages=layout.pages, warnings=warnings, laid_out=list(store.laid_out))
         if outputs is not None:
             outputs.keep(output_key, target, results[k])
     return results
 
 
-def _resumed(p, job) -> list[PartLayout] | None:
-    """The chapter of ``job`` as pieces: its last whole layout's pages before the edit, the
-    pages laid out again from the page before it (to where they start as the old ones did,
-    or to the end), and the old pages after. None when there is no such layout with the
-    same settings (stylesheets, strings, links, images), or resume.py cannot start there:
-    then the chapter is laid out whole."""
+def _starts_from(p, part: str, key: str) -> None:
+    """The hints name ``key`` as the layout the next preview of ``part`` starts from."""
+    if p.cache is not None:
+        p.cache.save_hints({**p.hints, "latest": {**p.hints.get("latest", {}), part: key}})
+
+
+def _draft(p, job) -> PartLayout | None:
+    """The chapter of ``job`` as one part made of its last layout's pages before the edit,
+    the pages laid out again from the page before it (to where they start as the old ones
+    did, or to the end), and the old pages after; kept as the next draft's start. None
+    when there is no last layout with the same settings (stylesheets, strings, links,
+    images), or resume.py cannot start there: then the chapter is laid out whole."""
     from . import resume
-    from .layout import PartLayout
 
     latest = p.hints.get("latest", {}).get(job.key)
     if latest is None or p.cache is None or not resume.usable():
@@ -123,7 +123,7 @@ def _resumed(p, job) -> list[PartLayout] | None:
         return None
     started = time.perf_counter()
     if base.source == job.html:  # a draft of this very HTML (a whole layout would be the job's entry)
-        return [base]
+        return base
     try:
         record = resume.Record.from_json(base.record)
         old = replace(job, html=base.source)
@@ -144,17 +144,17 @@ def _resumed(p, job) -> list[PartLayout] | None:
     # The next preview lays out again from this one (the edits since, not since the build).
     key = hashlib.sha256(("draft\0" + job.digest(p.salt)).encode()).hexdigest()
     p.cache.put(key, draft)
-    p.cache.save_hints({**p.hints, "latest": {**p.hints.get("latest", {}), job.key: key}})
+    _starts_from(p, job.key, key)
     log.info(
         "laid out %s again from page %d to %d of %d (the pages around the edit): %.2f s",
         job.label,
         done.k + 1,
         end,
-        sum(x.pages for x in pieces),
+        draft.pages,
         time.perf_counter() - started,
     )
     timings.record(f"layout {job.key} (pages {done.k + 1}-{end})", started, time.perf_counter())
-    return [draft]
+    return draft
 
 
 def _as_one(job, pieces: list[PartLayout], record: str, base: PartLayout) -> PartLayout:
