@@ -216,3 +216,41 @@ def test_drawing_streams_take_their_own_level():
         assert body(other.data) == zlib.compress(b"\n".join(ops), 1)
     with patches.zlib_level(1):
         assert body(drawing.data) == zlib.compress(b"\n".join(ops), 1)
+
+
+def _image_pages(tmp_path, above_mm: float) -> list[list[tuple[float, float]]]:
+    """(width, height) in points of each image on each page of a 100 mm square page (80 mm
+    frame) holding ``above_mm`` of text block, then an image 60 mm tall alone on its line."""
+    import pymupdf
+    import weasyprint
+
+    Image.new("RGB", (200, 227), "navy").save(tmp_path / "tall.png")  # 227 px at 96 dpi: 60 mm
+    html = (
+        "<style>@page { size: 100mm; margin: 10mm } body { margin: 0 } p { margin: 0 }</style>"
+        f'<div style="height: {above_mm}mm"></div><p><a href="#x"><img src="tall.png"></a></p><p id="x">after</p>'
+    )
+    pdf = weasyprint.HTML(string=html, base_url=str(tmp_path)).write_pdf()
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        return [[(x1 - x0, y1 - y0) for x0, y0, x1, y1 in (i["bbox"] for i in page.get_image_info())] for page in doc]
+
+
+@needs("figure-fit")
+def test_an_image_a_little_too_tall_is_scaled_to_the_space_left(tmp_path):
+    """50 mm left for a 60 mm image (83%): it stays on the page, scaled, its proportions
+    kept; the text after it goes on."""
+    patches.apply()
+    pages = _image_pages(tmp_path, 30)
+    mm = 72 / 25.4
+    [(width, height)] = pages[0]
+    assert 0.8 * 60 * mm <= height <= 50 * mm
+    assert width / height == pytest.approx(200 / 227, rel=0.01)
+
+
+@needs("figure-fit")
+def test_an_image_far_too_tall_for_the_space_left_goes_to_the_next_page_whole(tmp_path):
+    """30 mm left for a 60 mm image (50%): WeasyPrint's own break, the image at full size."""
+    patches.apply()
+    pages = _image_pages(tmp_path, 50)
+    assert pages[0] == []
+    [(_, height)] = pages[1]
+    assert height == pytest.approx(60 * 72 / 25.4, rel=0.01)

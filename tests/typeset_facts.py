@@ -162,7 +162,12 @@ def measure(doc: pymupdf.Document, source: str, chapter_starts: set[int] | None 
         if following is None or not following.bold:
             facts.label_ends.extend((i, label) for label in _label_end(lines))
         if lines and i + 1 < len(pages) and (i + 1) not in chapter_starts and i not in chapter_starts:
-            filled = (max(ln.y1 for ln in lines) - _FRAME[0]) / (_FRAME[1] - _FRAME[0])
+            # What a reader sees ends with the lowest line, image (a figure at the foot) or
+            # drawn box (a callout's border, a table's rules) inside the frame.
+            images = [info["bbox"][3] for info in doc[i].get_image_info()]
+            boxes = [d["rect"].y1 for d in doc[i].get_drawings() if d["rect"].y0 > _HEAD]
+            bottom = max([ln.y1 for ln in lines] + [y for y in images + boxes if y < _FOOT])
+            filled = (bottom - _FRAME[0]) / (_FRAME[1] - _FRAME[0])
             if filled < 0.75:
                 facts.empty_pages.append((i, round(filled, 2)))
     return facts

@@ -31,7 +31,7 @@ from typing import Any
 #: The release series the code is written for: the version must start with these numbers.
 SUPPORTED = {"weasyprint": "70", "pydyf": "0.13"}
 
-#: Feature → what is lost without it. The first six are patches (patches.py).
+#: Feature → what is lost without it. The first seven are patches (patches.py).
 FEATURES = {
     "page-references": "speed: pydyf rebuilds every page reference for each structure element",
     "exif-images": "speed and size: images with EXIF data are copied and encoded again",
@@ -39,6 +39,7 @@ FEATURES = {
     "leader-replay": "speed: every leader dot is shaped and drawn anew",
     "zlib-levels": "speed: intermediate streams are compressed at level 9",
     "hyphen-lines": "typesetting: three hyphenated lines in a row, and words split across a page turn",
+    "figure-fit": "typesetting: a page stops short above an image a little too tall for the space left",
     "table-tags": "PDF/UA: header cells get no /Scope and no /IDTree, tables split over pages keep wrong /RowSpans",
     "parts": "speed: the PDF is laid out as one document (no parallel parts, no part cache)",
     "font-merge": "size: each part keeps its own copy of each font",
@@ -62,8 +63,16 @@ INTERNALS = (
     Internal("weasyprint.draw:draw_text", "ebaf96239c6ca363", ("leader-replay",)),
     Internal("pydyf:Stream.data", "bdc2bc513f286de7", ("zlib-levels",)),
     # The hyphenation limits (hyphens.py): the line loop and the one call that splits text.
-    Internal("weasyprint.layout.inline:iter_line_boxes", "04aec48abfcad809", ("hyphen-lines",)),
+    Internal("weasyprint.layout.inline:iter_line_boxes", "04aec48abfcad809", ("hyphen-lines", "figure-fit")),
     Internal("weasyprint.layout.inline:split_text_box", "8c564329599ef23f", ("hyphen-lines",), "box.text, skip"),
+    # The image fit (figurefit.py): the image's size, and the test of a line against the page.
+    Internal("weasyprint.layout.inline:inline_replaced_box_layout", "f1fe4648b21a8efa", ("figure-fit",)),
+    Internal(
+        "weasyprint.layout.block:_linebox_layout",
+        "e07bbe000974787e",
+        ("figure-fit",),
+        "a line overflows at its bottom plus its box's bottom border and padding",
+    ),
     Internal("pydyf:_to_bytes", "1cefd02c285d3aee", ("leader-replay", "zlib-levels"), "how numbers are written"),
     # The leader replay: draw_first_line writes one Tm for the box's x; the stream's state
     # is the four attributes stream_state() reads, kept by these methods.

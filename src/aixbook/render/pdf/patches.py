@@ -27,6 +27,9 @@ what is lost when one does not match, and is the only module touching private na
   The bytes written are the same (tests/test_pdf_patches.py compares them).
 - WeasyPrint ``iter_line_boxes`` (with ``split_text_box``): no third hyphenated line in
   a row, no hyphen at a page's last line (hyphens.py says how).
+- WeasyPrint ``iter_line_boxes`` and ``inline_replaced_box_layout``: an image a little
+  too tall for the space left at a page's foot is scaled down to it instead of leaving
+  the page short (figurefit.py says when).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import struct
 import zlib
 from collections.abc import Iterator
 
-from . import hyphens, internals
+from . import figurefit, hyphens, internals
 from .internals import set_stream_state, stream_state
 
 #: Each patch: the feature of ``internals.FEATURES`` it gives, and what it replaces.
@@ -49,6 +52,8 @@ PATCHES = {
     "leader-replay": "weasyprint.draw:draw_text",
     "zlib-levels": "pydyf:Stream.data",
     "hyphen-lines": "weasyprint.layout.inline:iter_line_boxes",
+    # After hyphen-lines: it wraps the line loop hyphens.py left.
+    "figure-fit": "weasyprint.layout.inline:inline_replaced_box_layout",
 }
 
 _applied: list[str] | None = None
@@ -136,6 +141,7 @@ _INSTALL = {
     "leader-replay": _replace_draw_text,
     "zlib-levels": _replace_stream_data,
     "hyphen-lines": hyphens.install,
+    "figure-fit": figurefit.install,
 }
 
 
