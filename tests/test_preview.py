@@ -111,6 +111,11 @@ def test_chapter_preview_has_header_and_page_numbers_but_no_front_page(tmp_path)
     assert f"{doc.page_count} / {doc.page_count}" in last
     assert "6. AI privacy" in doc[1].get_text()  # running header
     assert all(d.path.name == "6_privacy.md" for d in book.diagnostics if d.path)
+    # The PDF preview resolves every chapter once for the book's numbers, and reports the
+    # previewed chapter's links and diagnostics, as the HTML preview (that chapter alone) does.
+    _, alone = render_preview(CORPUS, "6", tmp_path, fmt="html")
+    assert book.stats == alone.stats and book.stats.external > 0
+    assert book.diagnostics == alone.diagnostics
 
 
 def test_cache_is_used_and_safe_to_delete(tmp_path):

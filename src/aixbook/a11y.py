@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .diagnostics import Diagnostic
-from .htmlfrag import add_class, remove_keep_tail, text_of
+from .htmlfrag import add_class, is_permalink_line, remove_keep_tail, text_of
 from .locate import Locator
-from .markdown import is_permalink_line
 from .model import Heading, Source
 
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")

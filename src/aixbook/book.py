@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import a11y, diagrams, htmlfrag, markdown, pool, sanitize, shortcodes, timings, trust
+from . import a11y, diagrams, htmlfrag, pool, sanitize, shortcodes, timings, trust
 from .config import BookConfig, line_of_key, load_config, slugify
 from .diagnostics import Diagnostic, with_severities
 from .edition import find_edition, with_edition
@@ -124,6 +124,8 @@ def parse_source(source: Source, key: str, context: shortcodes.Context | None = 
     if not source.body.strip() and not source.is_section:
         raise SourceError("chapter is empty (no text after the front matter)", source.path, source.body_line)
     ctx = replace(context, page_params=source.front_matter) if context is not None else None
+    from . import markdown  # markdown-it is loaded only when a chapter is parsed (not from the cache)
+
     r = markdown.render(source.body, source.path, source.body_line, ctx, markup=source.markup)
     cleaned = sanitize.clean(r.html, source)
     if diagrams.has_figures(cleaned.html):  # math and diagrams: our SVG, put in after sanitizing

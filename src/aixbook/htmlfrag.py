@@ -216,3 +216,14 @@ def move_children(src: etree._Element, dest: etree._Element, *, text_as: str | N
 def elements(root: etree._Element, *tags: str) -> Iterable[etree._Element]:
     """The elements under ``root`` (comments and processing instructions skipped)."""
     return root.iter(*tags) if tags else root.iter(etree.Element)
+
+
+def is_permalink_line(a) -> bool:
+    """Whether link ``a`` is the URL of a section's "Permalink:" line (in its metadata quote)."""
+    parent = a.getparent()
+    while parent is not None and parent.tag != "blockquote":
+        parent = parent.getparent()
+    if parent is None or "meta" not in (parent.get("class") or "").split():
+        return False
+    prev = (a.getprevious().tail if a.getprevious() is not None else a.getparent().text) or ""
+    return bool(re.search(r"Permalink:\s*$", prev, re.I))

@@ -28,7 +28,7 @@ from .limits import CODE, MAX_DEPTH, check_size, too_large
 from .model import Heading
 from .shortcodes import STEPS_OPEN, Context, expand_shortcodes
 
-__all__ = ["IdFactory", "Rendered", "expand_shortcodes", "hugo_id", "is_permalink_line", "render"]
+__all__ = ["IdFactory", "Rendered", "expand_shortcodes", "hugo_id", "render"]
 
 # Any other "<tag>" than an HTML element is shown as text
 # (``<<<BEGIN UNTRUSTED DATA>>>`` is prose, not markup).
@@ -538,14 +538,3 @@ def _id_text(inline: Token) -> str:
 @lru_cache(maxsize=1)
 def _plain_parser() -> MarkdownIt:
     return MarkdownIt("gfm-like", {"typographer": False, "linkify": False, "html": True})
-
-
-def is_permalink_line(a) -> bool:
-    """Whether link ``a`` is the URL of a section's "Permalink:" line (in its metadata quote)."""
-    parent = a.getparent()
-    while parent is not None and parent.tag != "blockquote":
-        parent = parent.getparent()
-    if parent is None or "meta" not in (parent.get("class") or "").split():
-        return False
-    prev = (a.getprevious().tail if a.getprevious() is not None else a.getparent().text) or ""
-    return bool(re.search(r"Permalink:\s*$", prev, re.I))

@@ -15,7 +15,7 @@ from typing import NoReturn
 from . import htmlfrag, output
 from .book import Gathered, book_from, gather
 from .errors import AixbookError
-from .links import make_uid, resolve_chapter, resolve_chapters, resolve_href, short_name
+from .links import make_uid, resolve_chapter, resolve_href, short_name
 from .model import Book, Chapter, Heading, LinkStats, ResolvedChapter
 
 log = logging.getLogger(__name__)
@@ -139,10 +139,14 @@ def section_html(rc: ResolvedChapter, heading: Heading) -> tuple[str, tuple[Head
     return html, tuple(heads)
 
 
-def preview_book(g: Gathered, sel: Selection) -> Book:
-    """A one-chapter Book: links outside the previewed part point at the website."""
-    counts: dict = {}
-    rc, diags = resolve_chapter(g.table, sel.chapter, counts)
+def preview_book(g: Gathered, sel: Selection, resolved: tuple[ResolvedChapter, dict, list] | None = None) -> Book:
+    """A one-chapter Book: links outside the previewed part point at the website.
+    ``resolved``: the chapter already resolved (with its counts and diagnostics)."""
+    if resolved is None:
+        counts: dict = {}
+        rc, diags = resolve_chapter(g.table, sel.chapter, counts)
+    else:
+        rc, counts, diags = resolved
     if sel.heading is not None:
         heading = next(h for h in rc.headings if h.id == sel.heading.id)
         html, heads = section_html(rc, heading)
@@ -179,12 +183,24 @@ def render_preview(
     output.reset_interrupt()  # an earlier interrupted build in this process must not stop this one
     g = gather(site_dir, config_path, cache=cache)
     sel = select(g, query)
-    book = preview_book(g, sel)
     final = output_path(Path(output_dir) / "preview", sel.slug, fmt)
     if fmt == "pdf" and sel.heading is None and _pdf_parts_usable():
         # A chapter: its pages as the release PDF has them, from the build's part cache.
-        resolved, stats, link_diags = resolve_chapters(g.table, list(g.chapters))
-        whole = book_from(g, resolved, stats, link_diags, all_diagnostics=False)
+        # Every chapter is resolved once, the previewed one's counts and diagnostics kept.
+        resolved: list[ResolvedChapter] = []
+        link_diags: list = []
+        total: dict[str, int] = {}
+        mine = None
+        for ch in g.chapters:
+            counts: dict = {}
+            rc, diags = resolve_chapter(g.table, ch, counts)
+            resolved.append(rc)
+            link_diags.extend(diags)
+            total = {kind: total.get(kind, 0) + counts.get(kind, 0) for kind in total.keys() | counts.keys()}
+            if ch.key == sel.chapter.key:
+                mine = (rc, counts, diags)
+        book = preview_book(g, sel, mine)
+        whole = book_from(g, resolved, LinkStats.from_counts(total), link_diags, all_diagnostics=False)
         options = RenderOptions(
             jobs=whole.config.jobs,
             cache_dir=Path(output_dir) / ".cache",
@@ -193,6 +209,7 @@ def render_preview(
         )
         result = render_to(whole, fmt, final, options)
     else:
+        book = preview_book(g, sel)
         result = render_to(book, fmt, final, RenderOptions(preview=True))
     log.info("preview %s: laid out %s", sel.slug, ", ".join(result.laid_out) or "nothing (all from the part cache)")
     return final, book

@@ -28,12 +28,14 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from . import diagrams, trust
 from .diagnostics import Diagnostic
 from .errors import SourceError
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 _SHORTCODE = re.compile(
     r"\{\{([<%])/\*(.*?)\*/[>%]\}\}"  # escaped: shown as written, without /* */
@@ -347,6 +349,8 @@ def _value(tag: _Tag, sources, default: str = "") -> str:
 
 @lru_cache(maxsize=1)
 def _inline_md() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # loaded only when a chapter is parsed
+
     return MarkdownIt("commonmark", {"typographer": True}).enable(["replacements", "smartquotes"])
 
 

@@ -9,9 +9,8 @@ from lxml import etree
 
 from .. import htmlfrag
 from ..diagnostics import Diagnostic
-from ..htmlfrag import add_class
+from ..htmlfrag import add_class, is_permalink_line
 from ..locate import Locator
-from ..markdown import is_permalink_line
 from ..model import Chapter, Heading, LinkStats, ResolvedChapter
 from .resolve import resolve_href, resolve_src
 from .table import LinkTable, make_uid
