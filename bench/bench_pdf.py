@@ -37,7 +37,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "SOURCE_DATE_EPOCH": "1764000000"}
+# As a user runs aixbook: its modules compiled once (an install writes their bytecode; a
+# PYTHONDONTWRITEBYTECODE=1 in the shell would compile every module of every run again,
+# a tenth of a second each, which no user pays). The warm-up runs write it.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV |= {"PYTHONPATH": str(ROOT / "src"), "SOURCE_DATE_EPOCH": "1764000000"}
 
 
 def _tree(pid: int) -> list[int]:
