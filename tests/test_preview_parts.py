@@ -87,6 +87,25 @@ def _page_facts(pdf) -> list[tuple[str, list]]:
     return [(p.get_text(), [(lk.get("uri"), lk.get("page"), lk.get("to")) for lk in p.get_links()]) for p in pages]
 
 
+def test_in_a_folder_no_build_wrote_the_second_edit_is_laid_out_from_the_last_preview(tmp_path, monkeypatch):
+    """An author who only previews: the first preview lays the chapter out whole (numbered
+    from 1), and each preview after an edit lays out only the pages around it (before: the
+    hints naming the last preview were refused for the numbers no build had written, so
+    every preview laid the whole chapter out again)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    site, out = tmp_path / "book", tmp_path / "out"
+    shutil.copytree(SAMPLE, site)
+    pdf, laid_out = _preview(site, out)
+    pages = pymupdf.open(pdf).page_count
+    assert [name for name in laid_out if not name.startswith("footers")] == [KEY]
+    path = site / CHAPTER
+    path.write_text(path.read_text(encoding="utf-8") + "\nA line the author just wrote.\n", encoding="utf-8")
+    pdf, laid_out = _preview(site, out)
+    (again,) = [name for name in laid_out if not name.startswith("footers")]
+    assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pages})"
+    assert "A line the author just wrote." in "".join(p.get_text() for p in pymupdf.open(pdf))
+
+
 def test_after_an_edit_the_preview_lays_out_only_the_pages_around_it_as_a_whole_layout_would(
     built, tmp_path, monkeypatch
 ):

@@ -152,6 +152,9 @@ class PartCache:
             write_bytes(self.folder / "timings.json", json.dumps(timings, indent=1).encode("utf-8"))
 
     def save_hints(self, hints: dict) -> None:
+        """Write ``hints``; the fields it lacks are written empty (a preview in a folder no
+        build wrote names only its latest layout), as ``hints`` reads only a whole record."""
+        hints = {field: {} for field in _HINTS} | hints
         with contextlib.suppress(OSError):
             write_bytes(self.folder / "hints.json", json.dumps(hints, sort_keys=True).encode("utf-8"))
 
