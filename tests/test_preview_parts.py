@@ -31,6 +31,18 @@ def _preview(site, out):
     return pdf, _laid_out(clock)
 
 
+def _edit_and_preview(site, out, line: str):
+    """Append ``line`` to the chapter and preview it: the PDF, once it is checked that only
+    the pages around the edit were laid out again (not pages 1 to the end) and show it."""
+    path = site / CHAPTER
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
+    pdf, laid_out = _preview(site, out)
+    (again,) = [name for name in laid_out if not name.startswith("footers")]
+    assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pymupdf.open(pdf).page_count})"
+    assert line in "".join(p.get_text() for p in pymupdf.open(pdf))
+    return pdf
+
+
 def _chapter_pages(release: pymupdf.Document, title: str) -> range:
     toc = [(level, t, page) for level, t, page in release.get_toc() if level == 1]
     i = next(i for i, (_, t, _) in enumerate(toc) if t == title)
@@ -95,15 +107,9 @@ def test_in_a_folder_no_build_wrote_the_second_edit_is_laid_out_from_the_last_pr
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     site, out = tmp_path / "book", tmp_path / "out"
     shutil.copytree(SAMPLE, site)
-    pdf, laid_out = _preview(site, out)
-    pages = pymupdf.open(pdf).page_count
+    _, laid_out = _preview(site, out)
     assert [name for name in laid_out if not name.startswith("footers")] == [KEY]
-    path = site / CHAPTER
-    path.write_text(path.read_text(encoding="utf-8") + "\nA line the author just wrote.\n", encoding="utf-8")
-    pdf, laid_out = _preview(site, out)
-    (again,) = [name for name in laid_out if not name.startswith("footers")]
-    assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pages})"
-    assert "A line the author just wrote." in "".join(p.get_text() for p in pymupdf.open(pdf))
+    _edit_and_preview(site, out, "A line the author just wrote.")
 
 
 def test_after_an_edit_the_preview_lays_out_only_the_pages_around_it_as_a_whole_layout_would(
@@ -117,17 +123,9 @@ def test_after_an_edit_the_preview_lays_out_only_the_pages_around_it_as_a_whole_
     the one a fresh build writes."""
     site, out, _ = built
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-    path = site / CHAPTER
-    path.write_text(path.read_text(encoding="utf-8") + "\nA line the author just wrote.\n", encoding="utf-8")
-    pdf, laid_out = _preview(site, out)
-    (again,) = [name for name in laid_out if not name.startswith("footers")]
-    assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pymupdf.open(pdf).page_count})"
-    assert "A line the author just wrote." in "".join(p.get_text() for p in pymupdf.open(pdf))
+    _edit_and_preview(site, out, "A line the author just wrote.")
     # the next edit is laid out from this draft: only the pages around it again
-    path.write_text(path.read_text(encoding="utf-8") + "\nAnd one more.\n", encoding="utf-8")
-    pdf, laid_out = _preview(site, out)
-    (again,) = [name for name in laid_out if not name.startswith("footers")]
-    assert again.startswith(f"{KEY} (pages ") and again != f"{KEY} (pages 1-{pymupdf.open(pdf).page_count})"
+    pdf = _edit_and_preview(site, out, "And one more.")
     reference = tmp_path / "reference"  # the edited book built fresh: the chapter laid out whole
     fresh = build(site, ("pdf",), reference)
     whole, laid_whole = _preview(site, reference)
