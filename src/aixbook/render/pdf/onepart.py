@@ -127,12 +127,13 @@ def _draft(p, job) -> PartLayout | None:
     try:
         record = resume.Record.from_json(base.record)
         old = replace(job, html=base.source)
-        edit = resume.find_edit(resume._html(old).etree_element, resume._html(job).etree_element, resume.part_css(job))
+        new = resume._html(job)  # parsed once: for the edit, and laid out
+        edit = resume.find_edit(resume._html(old).etree_element, new.etree_element, resume.part_css(job))
         k = resume.choose_k(record, edit) if edit is not None else 0
         if k == 0 or record.pages != base.pages:
             log.debug("%s: the edit is on its first pages (or none found): laid out whole", job.label)
             return None
-        piece, done = resume.lay_out_segment(job, record, k, edit)
+        piece, done = resume.lay_out_segment(job, record, k, edit, html=new)
     except resume.CannotResume as why:
         log.info("%s laid out whole: %s", job.label, why)
         return None

@@ -809,9 +809,10 @@ def segment(job, done: Resumed, pdf: bytes, fonts: dict[str, tuple[str, int]]):
     )
 
 
-def lay_out_segment(job, record: Record, k: int, edit: Edit | None = None):
+def lay_out_segment(job, record: Record, k: int, edit: Edit | None = None, html=None):
     """``lay_out_from``, with the fonts noted as ``layout.lay_out`` notes them: the new
-    pages as a PartLayout, and what was done."""
+    pages as a PartLayout, and what was done. ``html``: the job's HTML already parsed
+    (``_html(job)``, which layout does not change), for the first try."""
     from .layout import Finish, FontFiles, _to_other_part
     from .tagging import Tagging
 
@@ -819,10 +820,10 @@ def lay_out_segment(job, record: Record, k: int, edit: Edit | None = None):
     sheets = weasy.stylesheets(job.paper, job.extra_css)
     while True:
         try:
-            done = resume(_html(job), sheets, opts, record, k, edit)
+            done = resume(html or _html(job), sheets, opts, record, k, edit)
             break
         except PulledBack:
-            k -= 1
+            k, html = k - 1, None
     here = _anchors(done.document.pages, 0)
     elsewhere = frozenset(done.record.anchors) - set(here) | job.foreign
     for page in done.document.pages:
