@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn
@@ -189,14 +190,14 @@ def render_preview(
         # Every chapter is resolved once, the previewed one's counts and diagnostics kept.
         resolved: list[ResolvedChapter] = []
         link_diags: list = []
-        total: dict[str, int] = {}
+        total: Counter[str] = Counter()
         mine = None
         for ch in g.chapters:
             counts: dict = {}
             rc, diags = resolve_chapter(g.table, ch, counts)
             resolved.append(rc)
             link_diags.extend(diags)
-            total = {kind: total.get(kind, 0) + counts.get(kind, 0) for kind in total.keys() | counts.keys()}
+            total.update(counts)
             if ch.key == sel.chapter.key:
                 mine = (rc, counts, diags)
         book = preview_book(g, sel, mine)

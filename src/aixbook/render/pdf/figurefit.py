@@ -102,16 +102,16 @@ def _fit(context, line, resume_at, bottom_space, containing_block, boxes) -> tup
     """(image, height it may have) when ``line`` holds only an image, overflows the page,
     and fits with the image at ``MIN_SCALE`` of its height or more where moving it would
     leave more than ``MIN_EMPTY`` of the page empty; else None."""
-    room = context.page_bottom - bottom_space
-    over = _bottom(line, resume_at, containing_block) - room
-    if not _overflows(context, line, resume_at, bottom_space, containing_block):
+    bottom = _bottom(line, resume_at, containing_block)
+    if not context.overflows_page(bottom_space, bottom):
         return None
+    room = context.page_bottom - bottom_space
     if room - line.position_y <= MIN_EMPTY * context.page_bottom:
         return None
     image = _only_image(line, boxes)
     if image is None or image.height <= 0:
         return None
-    height = image.height - over
+    height = image.height - (bottom - room)
     if height < MIN_SCALE * image.height:
         return None
     return image.replacement, height
