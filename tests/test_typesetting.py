@@ -78,10 +78,12 @@ def test_an_image_a_little_too_tall_stays_with_its_list_item_scaled(pdf):
     does not fit under the item, which went to the next page with it and left the page
     above a third empty. It is scaled (proportions kept, at least 80%) on the item's page."""
     [page] = [p for p in pdf if "That relevant information is added to your question" in p.get_text()]
+    assert "You ask a question on security." in page.get_text()  # item 3 stays with items 1 and 2
     [image] = page.get_image_info()
     x0, y0, x1, y1 = image["bbox"]
     frame_width = page.rect.width - (22 + 20) * 72 / 25.4
-    assert 0.8 * frame_width <= x1 - x0 < 0.99 * frame_width  # scaled, not the full width
+    full = min(frame_width, image["width"] * 0.75)  # its width unscaled: 96 px to the inch, at most the frame's
+    assert 0.8 * full <= x1 - x0 < 0.99 * full
     assert (x1 - x0) / (y1 - y0) == pytest.approx(image["width"] / image["height"], rel=0.01)
     assert y1 <= page.rect.height - 22 * 72 / 25.4
 
