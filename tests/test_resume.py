@@ -473,3 +473,133 @@ def test_a_page_number_shown_by_target_counter_is_refused():
     assert all(record.unclean[1:-1])
     with pytest.raises(resume.CannotResume, match="target-counter"):
         resume.lay_out_from(job, record, 3)
+
+
+# ---------------------------------------------------------------- the pages before k emptied (prune.py)
+
+
+def _styled_elements(monkeypatch) -> list[int]:
+    """The number of elements WeasyPrint styles and boxes, per layout, from now on."""
+    seen: list[int] = []
+    real = resume._context_and_root
+
+    def counting(html, options):
+        seen.append(sum(1 for _ in html.etree_element.iter()))
+        return real(html, options)
+
+    monkeypatch.setattr(resume, "_context_and_root", counting)
+    return seen
+
+
+def _tries(monkeypatch) -> list[tuple[bool, str]]:
+    """Each resume() from now on: whether it emptied the pages before, and how it ended."""
+    tried: list[tuple[bool, str]] = []
+    real = resume.resume
+
+    def watched(*args, **kwargs):
+        try:
+            done = real(*args, **kwargs)
+        except Exception as e:
+            tried.append((args[6] if len(args) > 6 else kwargs.get("empty", False), type(e).__name__))
+            raise
+        tried.append((args[6] if len(args) > 6 else kwargs.get("empty", False), "done"))
+        return done
+
+    monkeypatch.setattr(resume, "resume", watched)
+    return tried
+
+
+def test_chapter_2_laid_out_from_near_its_end_styles_only_its_last_pages(chapter2, monkeypatch):
+    """A paragraph added at the end of chapter 2: WeasyPrint styles and boxes the elements of
+    the last pages, and the pages, their PDF and the record are byte for byte those of
+    the same layout from every element."""
+    from aixbook.render.pdf import prune
+
+    job, _, record, _ = chapter2
+    at = job.html.rindex("</p>") + 4
+    new = _edited(job, job.html[:at] + "<p>A paragraph added at the end.</p>" + job.html[at:])
+    edit = resume.find_edit(resume._html(job).etree_element, resume._html(new).etree_element, resume.part_css(new))
+    assert edit is not None and edit.text is None
+    k = resume.choose_k(record, edit)
+    assert k >= record.pages - 3
+    seen = _styled_elements(monkeypatch)
+    piece, done = resume.lay_out_segment(new, record, k, edit)
+    monkeypatch.setattr(prune, "allowed", lambda css: False)
+    whole_piece, whole_done = resume.lay_out_segment(new, record, k, edit)
+    emptied, everything = seen
+    assert everything == sum(1 for _ in resume._html(new).etree_element.iter())
+    # the chapter's blocks on the pages before are there, each an empty element (one box)
+    assert emptied < everything * 0.3, (emptied, everything)
+    assert piece.pdf == whole_piece.pdf
+    assert done.record == whole_done.record and (done.k, done.sync) == (whole_done.k, whole_done.sync)
+
+
+def _list_html(items: int, wrap: str = "", extra: str = "") -> str:
+    """A part of one long numbered list; ``wrap``: each run of five items in an element of
+    its own inside the list (``<div>``), a list item's number counting over all of them."""
+    words = "of the one list, a line of words of its own to fill the line."
+    lis = [f"<li>Item {i} {words}{extra if i == items - 1 else ''}</li>" for i in range(items)]
+    if wrap:
+        lis = [f"<{wrap}>" + "".join(lis[i : i + 5]) + f"</{wrap}>" for i in range(0, items, 5)]
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>Small book</title></head>'
+        '<body class="book"><section class="chapter" id="ch"><h1 class="chapter-title">1. A chapter</h1>'
+        f"<p>A list follows.</p><ol>{''.join(lis)}</ol></section></body></html>"
+    )
+
+
+def _as_full(job: PartJob, new: PartJob, record: resume.Record) -> resume.Resumed:
+    """``new`` laid out from the page before its edit is what a full layout of it makes."""
+    full, full_record, _ = resume.lay_out_recorded(new)
+    _, part, done = _resumed(job, new, record)
+    assert done.k >= record.pages - 3
+    _same_pages(part, full, done.k)
+    assert done.record == full_record
+    return done
+
+
+def test_list_items_in_an_element_of_their_own_keep_their_numbers(monkeypatch):
+    """``<ol><div><li>…``: an emptied ``div`` would take its items' counts with it, and the
+    items on the last pages would be numbered from where the emptied ones began."""
+    job = _small_job(_list_html(300, wrap="div"))
+    _, record, _ = resume.lay_out_recorded(job)
+    tried = _tries(monkeypatch)
+    _as_full(job, _edited(job, _list_html(300, wrap="div", extra=ADDED)), record)
+    assert tried == [(True, "done")]
+
+
+def test_a_page_that_starts_elsewhere_once_emptied_is_laid_out_from_the_whole_tree(small, monkeypatch):
+    """Page k's skip stack must pass through the boxes of the elements it passed through
+    in the full layout (no element of WeasyPrint 70 gives its parent other boxes once
+    emptied; a record whose path says otherwise stands for one that would): else the part
+    is laid out again from every element, and the pages are the full layout's."""
+    job, _, record, _ = small
+    new = _edited(job, _small_html(ADDED, at=53))
+    edit = resume.find_edit(resume._html(job).etree_element, resume._html(new).etree_element, resume.part_css(new))
+    assert edit is not None
+    k = resume.choose_k(record, edit)
+    [[index, element, deeper]] = record.paths[k]
+    paths = [*record.paths[:k], [[index, element + 1, deeper]], *record.paths[k + 1 :]]
+    tried = _tries(monkeypatch)
+    _as_full(job, new, dataclasses.replace(record, paths=paths))
+    assert tried == [(True, "Mismatch"), (False, "done")]
+
+
+def test_a_counter_counted_in_the_pages_before_is_counted_on(monkeypatch):
+    """A stylesheet's own counter (sections numbered by CSS): the sections on the pages
+    before are not emptied, or the ones after would be numbered from 1."""
+    sections = "".join(
+        f"<section><h3>Part</h3><p>Words of part {s}, a line of them to fill the page.</p></section>"
+        for s in range(200)
+    )
+    page = (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/><title>Small book</title></head>'
+        '<body class="book"><section class="chapter" id="ch"><h1 class="chapter-title">1. A chapter</h1>'
+        "{}</section></body></html>"
+    )
+    css = ".chapter { counter-reset: part } h3 { counter-increment: part } h3::before { content: counter(part) '. ' }"
+    job = dataclasses.replace(_small_job(page.format(sections)), extra_css=_small_job("").extra_css + css)
+    _, record, _ = resume.lay_out_recorded(job)
+    tried = _tries(monkeypatch)
+    done = _as_full(job, _edited(job, page.format(sections.replace("part 199,", "part 199 (edited),"))), record)
+    assert tried == [(False, "done")] and done.sync is None

@@ -24,6 +24,8 @@ old ones). This module
 - cuts an old part's PDF to a range of pages (``trim``), so that combine.py takes the old
   pages before, the new pages and the old pages after as three parts.
 
+What lies wholly on the pages before ``k`` is not styled or boxed again (prune.py).
+
 Everything here is WeasyPrint 70's own code, called in its own order; internals.INTERNALS
 fingerprints the functions copied or relied on (feature "resume"), and ``usable()`` is
 False (callers lay the part out whole) when any differs. Used by the PDF preview of one
@@ -35,12 +37,15 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import internals, weasy
+from . import internals, prune, weasy
+
+log = logging.getLogger(__name__)
 
 
 class CannotResume(Exception):
@@ -133,6 +138,8 @@ class Record:
     #: content (a table's column widths, flex, grid, columns, floats, inline blocks): a
     #: change inside one can change its pages before the change
     whole: list[list[int]] = field(default_factory=list)
+    #: per entry, the boxes its skip stack passes through (prune.path; empty: not noted)
+    paths: list[list] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -147,6 +154,7 @@ class Record:
                 "first_pages": self.first_pages,
                 "anchors": self.anchors,
                 "whole": self.whole,
+                "paths": self.paths,
             }
         )
 
@@ -154,7 +162,13 @@ class Record:
     def from_json(cls, text: str) -> Record:
         data = json.loads(text)
         return cls(
-            data["entries"], data["strings"], data["unclean"], data["first_pages"], data["anchors"], data["whole"]
+            data["entries"],
+            data["strings"],
+            data["unclean"],
+            data["first_pages"],
+            data["anchors"],
+            data["whole"],
+            data.get("paths", []),
         )
 
 
@@ -286,7 +300,9 @@ def render_recorded(html, stylesheets: list, opts: dict):
     _note_first_pages(first, order, page_boxes, 0)
     flags = [unclean.get(i, []) + early for i in range(pages + 1)]
     whole = _whole(page_boxes, order, ends)
-    return document, Record(entries, strings, flags, first, _anchors(document.pages, 0), sorted(map(list, whole)))
+    paths = [prune.path(root_box, entry[0], order) for entry in context.page_maker]
+    anchors = _anchors(document.pages, 0)
+    return document, Record(entries, strings, flags, first, anchors, sorted(map(list, whole)), paths)
 
 
 def _whole(page_boxes, order: dict[int, int], ends: list[int]) -> set[tuple[int, int]]:
@@ -492,13 +508,18 @@ class Resumed:
     sync: int | None
 
 
-def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Edit | None = None) -> Resumed:
+def resume(
+    html, stylesheets: list, opts: dict, record: Record, k: int, edit: Edit | None = None, empty: bool = False
+) -> Resumed:
     """The pages ``k..`` of ``html`` laid out from the old entry ``k`` of ``record`` (the
     HTML must lay out pages ``0..k-1`` as the recorded one did: nothing before page ``k``
     changed). With ``edit`` a texts-only edit, it stops at the first page after the
     changed texts that starts where and as the old one did (same page_maker entry, same
     named strings so far, a clean start in both): the old pages from there on are the
-    new ones too. Returns the new pages (a Document of those only) and the new Record."""
+    new ones too. Returns the new pages (a Document of those only) and the new Record.
+    ``empty``: the stylesheets allow it (prune.allowed): the elements wholly on the pages
+    before ``k`` are emptied first (raises prune.Mismatch if page ``k`` then starts
+    elsewhere in the boxes; ``html`` is changed then, parse it again)."""
     from weasyprint.layout import initialize_page_maker
     from weasyprint.layout.page import remake_page
 
@@ -509,10 +530,19 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
     if record.unclean[k]:
         raise CannotResume(f"page {k + 1} does not start clean: {', '.join(record.unclean[k])}")
     options = _options(stylesheets, opts)
-    context, root_box, font_config, color_profiles = _context_and_root(html, options)
-    order, ends = _order(html.etree_element)
+    elements, parents, ends = _pre_order(html.etree_element)
+    order = {id(el): i for i, el in enumerate(elements)}
     if len(ends) != len(record.first_pages) and edit is not None and edit.text is not None:
         raise CannotResume("the edit said texts only, but the elements differ")
+    emptied = []  # kept alive while the layout runs: ``order`` tells elements by id()
+    if empty and edit is not None and len(record.paths) == len(record.entries):
+        emptied = prune.prune(elements, parents, ends, record, k, int(widen(record, edit)[0]))
+        if emptied:  # (cssselect2's wrapper lists an element's children when first asked)
+            wrapper = type(html.wrapper_element)
+            html.wrapper_element = wrapper.from_html_root(html.etree_element, content_language=None)
+    context, root_box, font_config, color_profiles = _context_and_root(html, options)
+    if emptied and prune.path(root_box, thaw_stack(record.entries[k]["resume_at"]), order) != record.paths[k]:
+        raise prune.Mismatch(f"page {k + 1} starts elsewhere in the boxes once the pages before are emptied")
     initialize_page_maker(context, root_box)
     # make_page reads the entries before its own only for their remake_state['anchors'].
     context.page_maker = [thaw_entry(e) for e in record.entries[: k + 1]]
@@ -573,6 +603,10 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
         for name, p in record.anchors.items():
             if p >= sync:
                 anchors.setdefault(name, p)
+    paths: list[list] = []
+    if len(record.paths) == len(record.entries):
+        new_paths = [prune.path(root_box, e[0], order) for e in context.page_maker[k : None if sync is None else sync]]
+        paths = record.paths[:k] + new_paths + (record.paths[sync:] if sync is not None else [])
     if sync is None:
         entries = record.entries[:k] + [freeze_entry(e) for e in context.page_maker[k:]]
         strings = record.strings[:k] + new_strings
@@ -590,7 +624,8 @@ def resume(html, stylesheets: list, opts: dict, record: Record, k: int, edit: Ed
     whole |= _whole(page_boxes, order, ends)
     if sync is not None:
         whole |= {(start, end) for start, end in record.whole if record.first_pages[start] >= sync}
-    return Resumed(document, Record(entries, strings, flags, first, anchors, sorted(map(list, whole))), k, sync)
+    new = Record(entries, strings, flags, first, anchors, sorted(map(list, whole)), paths)
+    return Resumed(document, new, k, sync)
 
 
 def _check_first_page(record: Record, context, root_box, order, k: int, edit: Edit) -> None:
@@ -749,11 +784,15 @@ def lay_out_from(job, record: Record, k: int, edit: Edit | None = None) -> tuple
     or page ``k`` is no clean start: lay the part out whole)."""
     opts = weasy.write_options(job.pdf_variant)
     sheets = weasy.stylesheets(job.paper, job.extra_css)
+    empty = prune.allowed(part_css(job))
     while True:
         try:
-            done = resume(_html(job), sheets, opts, record, k, edit)
+            done = resume(_html(job), sheets, opts, record, k, edit, empty)
         except PulledBack:
             k -= 1
+            continue
+        except prune.Mismatch:
+            empty = False
             continue
         # The old pages' ids are elsewhere; so are the other parts' (job.foreign).
         elsewhere = frozenset(done.record.anchors) - set(_anchors(done.document.pages, 0)) | job.foreign
@@ -818,12 +857,16 @@ def lay_out_segment(job, record: Record, k: int, edit: Edit | None = None, html=
 
     opts = weasy.write_options(job.pdf_variant)
     sheets = weasy.stylesheets(job.paper, job.extra_css)
+    empty = prune.allowed(part_css(job))
     while True:
         try:
-            done = resume(html or _html(job), sheets, opts, record, k, edit)
+            done = resume(html or _html(job), sheets, opts, record, k, edit, empty)
             break
         except PulledBack:
             k, html = k - 1, None
+        except prune.Mismatch as why:
+            log.debug("%s: %s; laid out from the whole tree", job.label, why)
+            empty, html = False, None
     here = _anchors(done.document.pages, 0)
     elsewhere = frozenset(done.record.anchors) - set(here) | job.foreign
     for page in done.document.pages:
