@@ -279,6 +279,26 @@ def test_what_an_edit_changed():
     assert resume.find_edit(old, same, ":empty {}") == resume.Edit(0, None)
 
 
+def test_a_record_knows_its_html_as_find_edit_compares_it(small):
+    """The record keeps the shape of the HTML it laid out, so that the next edit is found
+    without parsing that HTML again: the same edits are found from it as from the HTML,
+    and a record laid out from the page before an edit (its pages before emptied) keeps
+    the whole new HTML's."""
+    job, _, record, _ = small
+    old = resume._html(job).etree_element
+    assert record.shape == resume.Shape.of_root(old)
+    assert resume.Record.from_json(record.to_json()).shape == record.shape
+    added = _small_html().replace('<h2 id="s5">', '<p>new</p><h2 id="s5">')
+    edits = [_small_html(ADDED, at=7), _small_html(ADDED, at=53), added, _small_html().replace("<ol>", "<ul>", 1)]
+    for html in [*edits, _small_html()]:
+        new = resume._html(_small_job(html)).etree_element
+        for css in ("", "li:nth-last-child(3) {}"):
+            assert resume.find_edit(record.shape, new, css) == resume.find_edit(old, new, css)
+    new = _edited(job, _small_html(ADDED, at=53))
+    _, _, done = _resumed(job, new, record)
+    assert done.k > 0 and done.record.shape == resume.Shape.of_root(resume._html(new).etree_element)
+
+
 def test_a_page_that_is_no_clean_start_is_refused(small):
     job, _, record, _ = small
     spoilt = resume.Record.from_json(record.to_json())

@@ -126,9 +126,10 @@ def _draft(p, job) -> PartLayout | None:
         return base
     try:
         record = resume.Record.from_json(base.record)
-        old = replace(job, html=base.source)
         new = resume._html(job)  # parsed once: for the edit, and laid out
-        edit = resume.find_edit(resume._html(old).etree_element, new.etree_element, resume.part_css(job))
+        # the last layout's HTML as the record noted it (parsed again only for a record without)
+        old = record.shape or resume._html(replace(job, html=base.source)).etree_element
+        edit = resume.find_edit(old, new.etree_element, resume.part_css(job))
         k = resume.choose_k(record, edit) if edit is not None else 0
         if k == 0 or record.pages != base.pages:
             log.debug("%s: the edit is on its first pages (or none found): laid out whole", job.label)

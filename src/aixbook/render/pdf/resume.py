@@ -35,6 +35,7 @@ bytes a fresh build writes.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -140,6 +141,9 @@ class Record:
     whole: list[list[int]] = field(default_factory=list)
     #: per entry, the boxes its skip stack passes through (prune.path; empty: not noted)
     paths: list[list] = field(default_factory=list)
+    #: the HTML laid out, as find_edit compares it (Shape; empty: not noted)
+    parents: list[int] = field(default_factory=list)
+    marks: list[list[int]] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -155,6 +159,8 @@ class Record:
                 "anchors": self.anchors,
                 "whole": self.whole,
                 "paths": self.paths,
+                "parents": self.parents,
+                "marks": self.marks,
             }
         )
 
@@ -169,7 +175,16 @@ class Record:
             data["anchors"],
             data["whole"],
             data.get("paths", []),
+            data.get("parents", []),
+            data.get("marks", []),
         )
+
+    @property
+    def shape(self) -> Shape | None:
+        """The HTML this record was laid out from, as find_edit compares it (None: not noted)."""
+        if not self.marks or len(self.marks) != len(self.parents) or len(self.parents) != len(self.first_pages):
+            return None
+        return Shape(self.parents, self.marks)
 
 
 # ------------------------------------------------------------------ layout
@@ -295,14 +310,17 @@ def render_recorded(html, stylesheets: list, opts: dict):
         early.append("fixed boxes, drawn on every page")
     if _counts_pages(context):
         early.append("target-counter() of an id of this part (a page before may show a page after)")
-    order, ends = _order(html.etree_element)
+    elements, parents, ends = _pre_order(html.etree_element)
+    order = {id(el): i for i, el in enumerate(elements)}
+    shape = Shape.of(elements, parents)
     first = [-1] * len(ends)
     _note_first_pages(first, order, page_boxes, 0)
     flags = [unclean.get(i, []) + early for i in range(pages + 1)]
     whole = _whole(page_boxes, order, ends)
     paths = [prune.path(root_box, entry[0], order) for entry in context.page_maker]
     anchors = _anchors(document.pages, 0)
-    return document, Record(entries, strings, flags, first, anchors, sorted(map(list, whole)), paths)
+    record = Record(entries, strings, flags, first, anchors, sorted(map(list, whole)), paths, *shape.data)
+    return document, record
 
 
 def _whole(page_boxes, order: dict[int, int], ends: list[int]) -> set[tuple[int, int]]:
@@ -421,33 +439,78 @@ def _pre_order(root) -> tuple[list, list[int], list[int]]:
     return els, parents, ends
 
 
-def find_edit(old_root, new_root, css: str) -> Edit | None:
-    """How ``new_root`` (an ElementTree element) differs from ``old_root`` (None: not at all).
-    ``css``: the text of every stylesheet the part uses (for selectors that look ahead)."""
+@dataclass(frozen=True)
+class Shape:
+    """A document as find_edit compares two: per element (document order) its parent's
+    index (-1: the root) and three digests: of its tag, attributes and parent index; of
+    its text; of its tail. A record keeps its HTML's (``Record.shape``), so that the HTML
+    of the last layout need not be parsed again to find what an edit changed."""
+
+    parents: list[int]
+    marks: list[list[int]]
+
+    @classmethod
+    def of(cls, elements: list, parents: list[int]) -> Shape:
+        marks = []
+        for el, parent in zip(elements, parents, strict=True):
+            tag = el.tag if isinstance(el.tag, str) else "#" + getattr(el.tag, "__name__", "node")
+            attrs = "\0".join(f"{k}\1{v}" for k, v in sorted(el.attrib.items()))
+            marks.append([_digest(f"{tag}\0{attrs}\0{parent}"), _digest(el.text or ""), _digest(el.tail or "")])
+        return cls(list(parents), marks)
+
+    @classmethod
+    def of_root(cls, root) -> Shape:
+        elements, parents, _ = _pre_order(root)
+        return cls.of(elements, parents)
+
+    @property
+    def data(self) -> tuple[list[int], list[list[int]]]:
+        return self.parents, self.marks
+
+    @property
+    def ends(self) -> list[int]:
+        """Per element, the index of its last descendant (itself when it has none)."""
+        ends = list(range(len(self.parents)))
+        for i in range(len(self.parents) - 1, 0, -1):
+            parent = self.parents[i]
+            if parent >= 0 and ends[i] > ends[parent]:
+                ends[parent] = ends[i]
+        return ends
+
+
+def _digest(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+
+
+def find_edit(old, new, css: str) -> Edit | None:
+    """How ``new`` differs from ``old`` (None: not at all), each an ElementTree element
+    (the document's root) or its Shape. ``css``: the text of every stylesheet the part
+    uses (for selectors that look ahead)."""
     if ":has(" in css or ":empty" in css:
         return Edit(0, None)  # any text change can restyle an ancestor: no earlier page is known
-    olds, old_parents, ends = _pre_order(old_root)
-    news, new_parents, _ = _pre_order(new_root)
+    old = old if isinstance(old, Shape) else Shape.of_root(old)
+    new = new if isinstance(new, Shape) else Shape.of_root(new)
+    old_parents, ends = old.parents, old.ends
     texts: list[float] = []
     differs: int | None = None  # the first element whose place, tag or attributes differ
-    for i, (a, b) in enumerate(zip(olds, news, strict=False)):
-        if a.tag != b.tag or a.attrib != b.attrib or old_parents[i] != new_parents[i]:
+    for i, (a, b) in enumerate(zip(old.marks, new.marks, strict=False)):
+        if a[0] != b[0]:
             differs = i
             break
-        if (a.text or "") != (b.text or ""):
+        if a[1] != b[1]:
             texts.append(i + 0.5)
-        if (a.tail or "") != (b.tail or ""):
+        if a[2] != b[2]:
             texts.append(ends[i] + 0.5)
     else:
-        if len(olds) != len(news):
-            differs = min(len(olds), len(news))
+        if len(old.marks) != len(new.marks):
+            differs = min(len(old.marks), len(new.marks))
     if differs is None:
         return Edit(int(min(texts)), tuple(texts)) if texts else None
     # Elements added or removed: from the first place anything differs (a text, or the
     # element), and as many siblings before it as a selector looking ahead reaches.
     first = min([differs, *(int(t) for t in texts)])
-    if first >= len(olds):
-        first = len(olds) - 1
+    if first >= len(old.marks):
+        first = len(old.marks) - 1
     parent = old_parents[first]
     if parent < 0:
         return Edit(0, None)
@@ -532,6 +595,7 @@ def resume(
     options = _options(stylesheets, opts)
     elements, parents, ends = _pre_order(html.etree_element)
     order = {id(el): i for i, el in enumerate(elements)}
+    shape = Shape.of(elements, parents)  # before any element is emptied
     if len(ends) != len(record.first_pages) and edit is not None and edit.text is not None:
         raise CannotResume("the edit said texts only, but the elements differ")
     emptied = []  # kept alive while the layout runs: ``order`` tells elements by id()
@@ -624,7 +688,7 @@ def resume(
     whole |= _whole(page_boxes, order, ends)
     if sync is not None:
         whole |= {(start, end) for start, end in record.whole if record.first_pages[start] >= sync}
-    new = Record(entries, strings, flags, first, anchors, sorted(map(list, whole)), paths)
+    new = Record(entries, strings, flags, first, anchors, sorted(map(list, whole)), paths, *shape.data)
     return Resumed(document, new, k, sync)
 
 
